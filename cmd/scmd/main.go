@@ -1,0 +1,110 @@
+// Command scmd is the service control manager: it keeps the services
+// database and serves the SCM's API on a unix socket. It runs in the
+// foreground until SIGINT or SIGTERM.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/server"
+)
+
+func main() {
+	stateDir := flag.String("state-dir", defaultStateDir(), "directory for the registry file and all durable state")
+	socket := flag.String("socket", "", "unix socket to serve on (default: /run/scm/scm.sock as root, else inside the state directory)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("scmd: ")
+	if *socket == "" {
+		*socket = defaultSocket(*stateDir)
+	}
+	if err := run(*stateDir, *socket); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func defaultStateDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/scm"
+	}
+	return ".scm"
+}
+
+func defaultSocket(stateDir string) string {
+	if os.Geteuid() == 0 {
+		return client.DefaultSocket
+	}
+	return filepath.Join(stateDir, "scm.sock")
+}
+
+func run(stateDir, socket string) error {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	store, err := registry.Open(filepath.Join(stateDir, "registry.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m, err := manager.Open(store, time.Now)
+	if err != nil {
+		return fmt.Errorf("opening the services database: %w", err)
+	}
+	l, err := listen(socket)
+	if err != nil {
+		return err
+	}
+	srv := server.New(m, uint32(os.Geteuid()))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+
+	abs, _ := filepath.Abs(socket)
+	log.Printf("serving on %s", abs)
+	log.Printf("export SCM_SOCKET=%s", abs)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		log.Printf("%v: stopping", s)
+		srv.Close()
+		<-done
+		return nil
+	case err := <-done:
+		return err
+	}
+}
+
+// listen binds the socket, replacing a stale one left by an scmd that died
+// but refusing to steal one that still answers.
+func listen(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("another scmd is serving on %s", path)
+	}
+	os.Remove(path)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	// Everyone may connect; what they may do is the access check's business.
+	if err := os.Chmod(path, 0o666); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}

@@ -1,0 +1,272 @@
+// Package manager is the SCM's API layer over the services database: handles
+// that carry the access granted when they were opened, access checks against
+// security descriptors, the database lock, and Windows' argument rules for
+// every call. Transport is someone else's job; errors are windows.Errno.
+package manager
+
+import (
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
+)
+
+// ClientID names one client connection; its handles die with it.
+type ClientID uint64
+
+// Caller is who makes a call, and over which connection.
+type Caller struct {
+	Client ClientID
+	Token  *security.Token
+}
+
+// Manager is one SCM's database and handle table.
+type Manager struct {
+	mu       sync.Mutex
+	store    *registry.Store
+	now      func() time.Time
+	services map[string]*service // by lower-case name
+	handles  map[uint64]*handle
+	next     uint64
+	lock     *dbLock
+	scmSD    *security.Descriptor
+}
+
+// service is the in-memory state of one service; its configuration mirrors
+// the registry and is reloaded whenever the registry changes under it.
+type service struct {
+	cfg     *services.Config
+	sd      *security.Descriptor
+	handles int
+	deleted bool // marked for delete
+}
+
+type handleKind int
+
+const (
+	scmHandle handleKind = iota
+	serviceHandle
+	lockHandle
+)
+
+type handle struct {
+	client ClientID
+	kind   handleKind
+	access uint32
+	svc    *service
+}
+
+type dbLock struct {
+	owner string
+	since time.Time
+}
+
+// Open loads the services database from store, seeding a fresh one with
+// Windows' defaults and finishing deletes that were pending when the SCM
+// last stopped.
+func Open(store *registry.Store, now func() time.Time) (*Manager, error) {
+	m := &Manager{
+		store:    store,
+		now:      now,
+		services: map[string]*service{},
+		handles:  map[uint64]*handle{},
+		next:     0x1000,
+		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
+	}
+	err := store.Update(func(tx *registry.Tx) error {
+		if err := services.Seed(tx); err != nil {
+			return err
+		}
+		root, err := tx.OpenKey(services.ServicesKey)
+		if err != nil {
+			return err
+		}
+		for _, name := range root.SubKeyNames() {
+			k, err := root.SubKey(name)
+			if err != nil || !services.IsService(k) {
+				continue
+			}
+			cfg, err := services.Load(k)
+			if err != nil {
+				return err
+			}
+			if cfg.DeleteFlag {
+				if err := tx.DeleteKey(k.Path()); err != nil {
+					return err
+				}
+				continue
+			}
+			m.services[strings.ToLower(cfg.Name)] = newService(cfg)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func newService(cfg *services.Config) *service {
+	s := &service{cfg: cfg, deleted: cfg.DeleteFlag}
+	s.sd = parseSD(cfg.Security)
+	return s
+}
+
+// parseSD reads a stored descriptor; a missing or damaged one falls back to
+// the default, which is what Windows uses for a service without one.
+func parseSD(sddl string) *security.Descriptor {
+	if sddl != "" {
+		if d, err := security.Parse(sddl); err == nil {
+			return d
+		}
+	}
+	return security.MustParse(security.DefaultServiceSDDL)
+}
+
+func (m *Manager) newHandle(c Caller, h *handle) uint64 {
+	m.next++
+	h.client = c.Client
+	m.handles[m.next] = h
+	if h.svc != nil {
+		h.svc.handles++
+	}
+	return m.next
+}
+
+// lookup finds a handle of the caller's of the given kind; anything else is
+// ERROR_INVALID_HANDLE, as a stale or foreign handle is on Windows.
+func (m *Manager) lookup(c Caller, id uint64, kind handleKind) (*handle, error) {
+	h, ok := m.handles[id]
+	if !ok || h.client != c.Client || h.kind != kind {
+		return nil, windows.ERROR_INVALID_HANDLE
+	}
+	return h, nil
+}
+
+func (m *Manager) need(c Caller, id uint64, kind handleKind, right uint32) (*handle, error) {
+	h, err := m.lookup(c, id, kind)
+	if err != nil {
+		return nil, err
+	}
+	if h.access&right != right {
+		return nil, windows.ERROR_ACCESS_DENIED
+	}
+	return h, nil
+}
+
+// OpenSCManager opens the local SCM. machine may name this machine only;
+// database may be empty or "ServicesActive".
+func (m *Manager) OpenSCManager(c Caller, machine, database string, desired uint32) (uint64, error) {
+	if machine != "" && !isLocalMachine(machine) {
+		return 0, windows.RPC_S_SERVER_UNAVAILABLE
+	}
+	if database != "" && !strings.EqualFold(database, "ServicesActive") {
+		if strings.EqualFold(database, "ServicesFailed") {
+			return 0, windows.ERROR_ACCESS_DENIED
+		}
+		return 0, windows.ERROR_DATABASE_DOES_NOT_EXIST
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	granted, err := security.AccessCheck(m.scmSD, c.Token, desired|windows.SC_MANAGER_CONNECT, security.SCManagerMapping)
+	if err != nil {
+		return 0, err
+	}
+	return m.newHandle(c, &handle{kind: scmHandle, access: granted}), nil
+}
+
+// CloseServiceHandle closes any handle. Closing the last handle of a stopped
+// service that is marked for delete deletes it; closing a lock handle
+// unlocks the database.
+func (m *Manager) CloseServiceHandle(c Caller, id uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, ok := m.handles[id]
+	if !ok || h.client != c.Client {
+		return windows.ERROR_INVALID_HANDLE
+	}
+	return m.close(id, h)
+}
+
+func (m *Manager) close(id uint64, h *handle) error {
+	delete(m.handles, id)
+	switch h.kind {
+	case lockHandle:
+		m.lock = nil
+	case serviceHandle:
+		h.svc.handles--
+		if h.svc.deleted && h.svc.handles == 0 {
+			return m.remove(h.svc)
+		}
+	}
+	return nil
+}
+
+// remove takes a deleted service out of the registry and the database.
+func (m *Manager) remove(s *service) error {
+	key := strings.ToLower(s.cfg.Name)
+	if m.services[key] != s {
+		return nil
+	}
+	delete(m.services, key)
+	return m.store.Update(func(tx *registry.Tx) error {
+		err := tx.DeleteKey(serviceKey(s.cfg.Name))
+		if err == windows.ERROR_FILE_NOT_FOUND {
+			return nil
+		}
+		return err
+	})
+}
+
+// ClientGone closes every handle of a client whose connection ended.
+func (m *Manager) ClientGone(client ClientID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, h := range m.handles {
+		if h.client == client {
+			m.close(id, h)
+		}
+	}
+}
+
+// HandleCount returns how many handles are open, for tests and metrics.
+func (m *Manager) HandleCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.handles)
+}
+
+func serviceKey(name string) string { return services.ServicesKey + `\` + name }
+
+func isLocalMachine(machine string) bool {
+	name := strings.TrimPrefix(machine, `\\`)
+	if name == "." || strings.EqualFold(name, "localhost") {
+		return true
+	}
+	host, _ := os.Hostname()
+	return strings.EqualFold(name, host)
+}
+
+// sortedServices returns the services in Windows' enumeration order: by
+// name, ignoring case.
+func (m *Manager) sortedServices() []*service {
+	list := make([]*service, 0, len(m.services))
+	for _, s := range m.services {
+		list = append(list, s)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		return strings.ToLower(list[i].cfg.Name) < strings.ToLower(list[j].cfg.Name)
+	})
+	return list
+}
+
+// find looks a service up by name, ignoring case.
+func (m *Manager) find(name string) *service { return m.services[strings.ToLower(name)] }
+
+func lower(s string) string { return strings.ToLower(s) }

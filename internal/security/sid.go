@@ -1,0 +1,124 @@
+// Package security holds the SCM's Windows security model: SIDs for Linux
+// identities, security descriptors read and written as SDDL, and the access
+// check that decides what a handle is granted.
+package security
+
+import (
+	"fmt"
+	"os/user"
+	"strconv"
+)
+
+// Well-known SIDs.
+const (
+	Everyone           = "S-1-1-0"
+	CreatorOwner       = "S-1-3-0"
+	Network            = "S-1-5-2"
+	Interactive        = "S-1-5-4"
+	Service            = "S-1-5-6"
+	Anonymous          = "S-1-5-7"
+	AuthenticatedUsers = "S-1-5-11"
+	LocalSystem        = "S-1-5-18"
+	LocalService       = "S-1-5-19"
+	NetworkService     = "S-1-5-20"
+	Administrators     = "S-1-5-32-544"
+	Users              = "S-1-5-32-545"
+)
+
+// sidAliases are SDDL's two-letter names for well-known SIDs.
+var sidAliases = map[string]string{
+	"WD": Everyone, "CO": CreatorOwner, "NU": Network, "IU": Interactive,
+	"SU": Service, "AN": Anonymous, "AU": AuthenticatedUsers, "SY": LocalSystem,
+	"LS": LocalService, "NS": NetworkService, "BA": Administrators, "BU": Users,
+	"BG": "S-1-5-32-546", "PU": "S-1-5-32-547", "AO": "S-1-5-32-548",
+	"SO": "S-1-5-32-549", "RD": "S-1-5-32-555", "AC": "S-1-15-2-1",
+	"OW": "S-1-3-4", "CG": "S-1-3-1", "RC": "S-1-5-12",
+}
+
+var aliasOfSID = func() map[string]string {
+	m := make(map[string]string, len(sidAliases))
+	for a, s := range sidAliases {
+		m[s] = a
+	}
+	return m
+}()
+
+// UserSID is the SID Samba gives a Unix user.
+func UserSID(uid uint32) string { return "S-1-22-1-" + strconv.FormatUint(uint64(uid), 10) }
+
+// GroupSID is the SID Samba gives a Unix group.
+func GroupSID(gid uint32) string { return "S-1-22-2-" + strconv.FormatUint(uint64(gid), 10) }
+
+// Token is what the SCM knows of a caller: its SIDs and its account name.
+type Token struct {
+	User   string   // the user's SID
+	Name   string   // the account name Windows would show (LocalSystem, or the user's name)
+	Groups []string // group SIDs, well-known ones included
+}
+
+// Has reports whether the token holds sid as its user or one of its groups.
+func (t *Token) Has(sid string) bool {
+	if t.User == sid {
+		return true
+	}
+	for _, g := range t.Groups {
+		if g == sid {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether the token is an administrator of the SCM.
+func (t *Token) IsAdmin() bool { return t.Has(Administrators) || t.User == LocalSystem }
+
+// TokenFor builds the token of a local caller with the given credentials.
+// Root is LocalSystem and a member of Administrators. Anyone else is their
+// Unix SIDs plus Everyone, Authenticated Users and Interactive; owner (the uid
+// scmd runs as) is an administrator of this SCM too, as the owner of a
+// per-user SCM must be.
+func TokenFor(uid, gid, owner uint32) *Token {
+	if uid == 0 {
+		return &Token{User: LocalSystem, Name: "LocalSystem", Groups: []string{Administrators, Everyone, AuthenticatedUsers}}
+	}
+	t := &Token{User: UserSID(uid), Groups: []string{GroupSID(gid), Everyone, AuthenticatedUsers, Interactive, Users}}
+	t.Name = strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(t.Name); err == nil {
+		t.Name = u.Username
+		if gids, err := u.GroupIds(); err == nil {
+			for _, g := range gids {
+				if n, err := strconv.ParseUint(g, 10, 32); err == nil && uint32(n) != gid {
+					t.Groups = append(t.Groups, GroupSID(uint32(n)))
+				}
+			}
+		}
+	}
+	if uid == owner {
+		t.Groups = append(t.Groups, Administrators)
+	}
+	return t
+}
+
+func validSID(s string) error {
+	if len(s) < 5 || s[:4] != "S-1-" {
+		return fmt.Errorf("bad SID %q", s)
+	}
+	for _, part := range splitDash(s[4:]) {
+		if _, err := strconv.ParseUint(part, 10, 64); err != nil {
+			return fmt.Errorf("bad SID %q", s)
+		}
+	}
+	return nil
+}
+
+func splitDash(s string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '-' {
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return parts
+}

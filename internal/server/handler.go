@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/manager"
+)
+
+// handler adapts the Manager to the generated Connect interface.
+type handler struct{ m *manager.Manager }
+
+// call runs one manager call with the request's caller and wraps the result.
+func call[Req, Res any](ctx context.Context, r *connect.Request[Req], fn func(manager.Caller, *Req) (*Res, error)) (*connect.Response[Res], error) {
+	res, err := fn(callerOf(ctx), r.Msg)
+	if err != nil {
+		return nil, win32Error(err)
+	}
+	return connect.NewResponse(res), nil
+}
+
+func empty(err error) (*pb.Empty, error) { return &pb.Empty{}, err }
+
+func handleReply(h uint64, err error) (*pb.HandleReply, error) {
+	return &pb.HandleReply{Handle: h}, err
+}
+
+func (h *handler) OpenSCManager(ctx context.Context, r *connect.Request[pb.OpenSCManagerRequest]) (*connect.Response[pb.HandleReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.OpenSCManagerRequest) (*pb.HandleReply, error) {
+		return handleReply(h.m.OpenSCManager(c, q.Machine, q.Database, q.DesiredAccess))
+	})
+}
+
+func (h *handler) CloseServiceHandle(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.Empty, error) {
+		return empty(h.m.CloseServiceHandle(c, q.Handle))
+	})
+}
+
+func (h *handler) CreateService(ctx context.Context, r *connect.Request[pb.CreateServiceRequest]) (*connect.Response[pb.CreateServiceReply], error) {
+	return call(ctx, r, h.m.CreateService)
+}
+
+func (h *handler) OpenService(ctx context.Context, r *connect.Request[pb.OpenServiceRequest]) (*connect.Response[pb.HandleReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.OpenServiceRequest) (*pb.HandleReply, error) {
+		return handleReply(h.m.OpenService(c, q.Scm, q.ServiceName, q.DesiredAccess))
+	})
+}
+
+func (h *handler) DeleteService(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.Empty, error) {
+		return empty(h.m.DeleteService(c, q.Handle))
+	})
+}
+
+func (h *handler) QueryServiceConfig(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.ServiceConfig], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.ServiceConfig, error) {
+		return h.m.QueryServiceConfig(c, q.Handle)
+	})
+}
+
+func (h *handler) ChangeServiceConfig(ctx context.Context, r *connect.Request[pb.ChangeServiceConfigRequest]) (*connect.Response[pb.ChangeServiceConfigReply], error) {
+	return call(ctx, r, h.m.ChangeServiceConfig)
+}
+
+func (h *handler) QueryServiceConfig2(ctx context.Context, r *connect.Request[pb.QueryServiceConfig2Request]) (*connect.Response[pb.ServiceConfig2], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.QueryServiceConfig2Request) (*pb.ServiceConfig2, error) {
+		return h.m.QueryServiceConfig2(c, q.Handle, q.InfoLevel)
+	})
+}
+
+func (h *handler) ChangeServiceConfig2(ctx context.Context, r *connect.Request[pb.ChangeServiceConfig2Request]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.ChangeServiceConfig2Request) (*pb.Empty, error) {
+		return empty(h.m.ChangeServiceConfig2(c, q.Handle, q.Info))
+	})
+}
+
+func (h *handler) QueryServiceStatus(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.ServiceStatus], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.ServiceStatus, error) {
+		return h.m.QueryServiceStatus(c, q.Handle)
+	})
+}
+
+func (h *handler) EnumServicesStatus(ctx context.Context, r *connect.Request[pb.EnumServicesStatusRequest]) (*connect.Response[pb.EnumServicesStatusReply], error) {
+	return call(ctx, r, h.m.EnumServicesStatus)
+}
+
+func (h *handler) EnumDependentServices(ctx context.Context, r *connect.Request[pb.EnumDependentServicesRequest]) (*connect.Response[pb.EnumServicesStatusReply], error) {
+	return call(ctx, r, h.m.EnumDependentServices)
+}
+
+func (h *handler) GetServiceKeyName(ctx context.Context, r *connect.Request[pb.GetNameRequest]) (*connect.Response[pb.GetNameReply], error) {
+	return call(ctx, r, h.m.GetServiceKeyName)
+}
+
+func (h *handler) GetServiceDisplayName(ctx context.Context, r *connect.Request[pb.GetNameRequest]) (*connect.Response[pb.GetNameReply], error) {
+	return call(ctx, r, h.m.GetServiceDisplayName)
+}
+
+func (h *handler) LockServiceDatabase(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.HandleReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.HandleReply, error) {
+		return handleReply(h.m.LockServiceDatabase(c, q.Handle))
+	})
+}
+
+func (h *handler) UnlockServiceDatabase(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.Empty, error) {
+		return empty(h.m.UnlockServiceDatabase(c, q.Handle))
+	})
+}
+
+func (h *handler) QueryServiceLockStatus(ctx context.Context, r *connect.Request[pb.HandleRequest]) (*connect.Response[pb.LockStatus], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.HandleRequest) (*pb.LockStatus, error) {
+		return h.m.QueryServiceLockStatus(c, q.Handle)
+	})
+}
+
+func (h *handler) QueryServiceObjectSecurity(ctx context.Context, r *connect.Request[pb.SecurityRequest]) (*connect.Response[pb.SecurityDescriptor], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SecurityRequest) (*pb.SecurityDescriptor, error) {
+		sddl, err := h.m.QueryServiceObjectSecurity(c, q.Handle, q.SecurityInformation)
+		return &pb.SecurityDescriptor{Sddl: sddl}, err
+	})
+}
+
+func (h *handler) SetServiceObjectSecurity(ctx context.Context, r *connect.Request[pb.SetSecurityRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SetSecurityRequest) (*pb.Empty, error) {
+		return empty(h.m.SetServiceObjectSecurity(c, q.Handle, q.SecurityInformation, q.Sddl))
+	})
+}
+
+func (h *handler) RegQueryKey(ctx context.Context, r *connect.Request[pb.RegKeyRequest]) (*connect.Response[pb.RegKey], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegKeyRequest) (*pb.RegKey, error) {
+		return h.m.RegQueryKey(c, q.Path, q.Recursive)
+	})
+}
+
+func (h *handler) RegCreateKey(ctx context.Context, r *connect.Request[pb.RegKeyRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegKeyRequest) (*pb.Empty, error) {
+		return empty(h.m.RegCreateKey(c, q.Path))
+	})
+}
+
+func (h *handler) RegDeleteKey(ctx context.Context, r *connect.Request[pb.RegKeyRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegKeyRequest) (*pb.Empty, error) {
+		return empty(h.m.RegDeleteKey(c, q.Path))
+	})
+}
+
+func (h *handler) RegSetValue(ctx context.Context, r *connect.Request[pb.RegSetValueRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegSetValueRequest) (*pb.Empty, error) {
+		return empty(h.m.RegSetValue(c, q.Path, q.Value))
+	})
+}
+
+func (h *handler) RegDeleteValue(ctx context.Context, r *connect.Request[pb.RegDeleteValueRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegDeleteValueRequest) (*pb.Empty, error) {
+		return empty(h.m.RegDeleteValue(c, q.Path, q.Name))
+	})
+}

@@ -1,0 +1,136 @@
+// Package server serves the SCM's API on a unix socket. Each connection is
+// one client: its peer credentials (SO_PEERCRED) make the caller's token, and
+// when the connection closes, however the client ended, its handles close.
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"connectrpc.com/connect"
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/api/scmv1/scmv1connect"
+	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/windows"
+	"golang.org/x/sys/unix"
+)
+
+// Server is the API endpoint of one Manager.
+type Server struct {
+	m     *manager.Manager
+	owner uint32 // the uid scmd runs as
+
+	nextClient atomic.Uint64
+	conns      sync.Map // net.Conn → manager.ClientID
+	http       *http.Server
+}
+
+type callerKey struct{}
+
+// New returns a server for m; owner is the uid of the process serving it.
+func New(m *manager.Manager, owner uint32) *Server {
+	s := &Server{m: m, owner: owner}
+	mux := http.NewServeMux()
+	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m}))
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s.http = &http.Server{
+		Handler:     mux,
+		Protocols:   protocols,
+		HTTP2:       &http.HTTP2Config{MaxConcurrentStreams: 1000},
+		ConnContext: s.connContext,
+		ConnState:   s.connState,
+	}
+	return s
+}
+
+// Serve accepts connections on l until Close.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.http.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops serving and closes every connection.
+func (s *Server) Close() error { return s.http.Close() }
+
+func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	id := manager.ClientID(s.nextClient.Add(1))
+	s.conns.Store(c, id)
+	token := peerToken(c, s.owner)
+	return context.WithValue(ctx, callerKey{}, manager.Caller{Client: id, Token: token})
+}
+
+func (s *Server) connState(c net.Conn, state http.ConnState) {
+	if state != http.StateClosed && state != http.StateHijacked {
+		return
+	}
+	if id, ok := s.conns.LoadAndDelete(c); ok {
+		s.m.ClientGone(id.(manager.ClientID))
+	}
+}
+
+// peerToken builds the caller's token from the socket's peer credentials.
+// Without them the caller is nobody in particular: Everyone only.
+func peerToken(c net.Conn, owner uint32) *security.Token {
+	anonymous := &security.Token{User: security.Anonymous, Name: "ANONYMOUS LOGON", Groups: []string{security.Everyone}}
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return anonymous
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return anonymous
+	}
+	var cred *unix.Ucred
+	raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err != nil || cred == nil {
+		return anonymous
+	}
+	return security.TokenFor(cred.Uid, cred.Gid, owner)
+}
+
+func callerOf(ctx context.Context) manager.Caller {
+	c, _ := ctx.Value(callerKey{}).(manager.Caller)
+	if c.Token == nil {
+		c.Token = &security.Token{User: security.Anonymous, Groups: []string{security.Everyone}}
+	}
+	return c
+}
+
+// win32Error turns a manager error into a Connect error carrying the code.
+func win32Error(err error) error {
+	var code windows.Errno
+	if !errors.As(err, &code) {
+		return connect.NewError(connect.CodeInternal, err)
+	}
+	ce := connect.NewError(grpcCode(code), code)
+	if d, derr := connect.NewErrorDetail(&pb.Win32Error{Code: uint32(code)}); derr == nil {
+		ce.AddDetail(d)
+	}
+	return ce
+}
+
+func grpcCode(e windows.Errno) connect.Code {
+	switch e {
+	case windows.ERROR_ACCESS_DENIED:
+		return connect.CodePermissionDenied
+	case windows.ERROR_SERVICE_DOES_NOT_EXIST, windows.ERROR_FILE_NOT_FOUND:
+		return connect.CodeNotFound
+	case windows.ERROR_SERVICE_EXISTS, windows.ERROR_DUPLICATE_SERVICE_NAME:
+		return connect.CodeAlreadyExists
+	case windows.ERROR_INVALID_PARAMETER, windows.ERROR_INVALID_NAME, windows.ERROR_INVALID_HANDLE, windows.ERROR_INVALID_LEVEL:
+		return connect.CodeInvalidArgument
+	}
+	return connect.CodeFailedPrecondition
+}
