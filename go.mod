@@ -8,3 +8,8 @@ require (
 	golang.org/x/sys v0.50.0
 	google.golang.org/protobuf v1.36.12
 )
+
+require (
+	github.com/rogpeppe/go-internal v1.14.1 // indirect
+	golang.org/x/tools v0.26.0 // indirect
+)

@@ -129,6 +129,10 @@ func HiveName(short string) string {
 
 func fold(name string) []byte { return []byte(strings.ToLower(name)) }
 
+// valueKey is a value's key in its bucket; the prefix gives the default
+// value, whose name is empty, a key bbolt accepts.
+func valueKey(name string) []byte { return append([]byte{'='}, fold(name)...) }
+
 // OpenKey opens an existing key; ERROR_FILE_NOT_FOUND if it is not there.
 func (tx *Tx) OpenKey(path string) (*Key, error) {
 	hive, names, ok := SplitPath(path)
@@ -245,7 +249,7 @@ func (k *Key) SubKeyNames() []string {
 // Value returns one value; ERROR_FILE_NOT_FOUND if it is not there. The
 // empty name is the key's default value.
 func (k *Key) Value(name string) (Value, error) {
-	raw := k.b.Bucket(valuesBucket).Get(fold(name))
+	raw := k.b.Bucket(valuesBucket).Get(valueKey(name))
 	if raw == nil {
 		return Value{}, windows.ERROR_FILE_NOT_FOUND
 	}
@@ -284,7 +288,7 @@ func (k *Key) SetValue(v Value) error {
 	}
 	vals := k.b.Bucket(valuesBucket)
 	var seq uint64
-	if old := vals.Get(fold(v.Name)); old != nil {
+	if old := vals.Get(valueKey(v.Name)); old != nil {
 		seq, _, _ = decodeValue(old)
 	} else {
 		var err error
@@ -292,16 +296,16 @@ func (k *Key) SetValue(v Value) error {
 			return err
 		}
 	}
-	return vals.Put(fold(v.Name), encodeValue(seq, v))
+	return vals.Put(valueKey(v.Name), encodeValue(seq, v))
 }
 
 // DeleteValue removes a value; ERROR_FILE_NOT_FOUND if it is not there.
 func (k *Key) DeleteValue(name string) error {
 	vals := k.b.Bucket(valuesBucket)
-	if vals.Get(fold(name)) == nil {
+	if vals.Get(valueKey(name)) == nil {
 		return windows.ERROR_FILE_NOT_FOUND
 	}
-	return vals.Delete(fold(name))
+	return vals.Delete(valueKey(name))
 }
 
 // SetDefaults writes each value that is not already present.

@@ -1,0 +1,134 @@
+// Package e2e runs the real binaries against a real scmd: each
+// testdata/*.txtar script starts its own scmd on a fresh state directory and
+// drives it with sc and reg, matching their output and exit codes.
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "scm-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Chmod(dir, 0o755)
+	build := exec.Command("go", "build", "-o", dir, "github.com/openscm/scm/cmd/...")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the commands:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Setup: func(env *testscript.Env) error {
+			// The socket lives where any user can reach it, so scripts can
+			// run clients as nobody.
+			sockDir, err := os.MkdirTemp("", "scm-sock")
+			if err != nil {
+				return err
+			}
+			os.Chmod(sockDir, 0o755)
+			env.Defer(func() { os.RemoveAll(sockDir) })
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("SCM_SOCKET", filepath.Join(sockDir, "scm.sock"))
+			env.Setenv("STATE", filepath.Join(env.WorkDir, "state"))
+			env.Values["scmd"] = &daemon{}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"scmd":   cmdSCMD,
+			"nobody": cmdNobody,
+		},
+	})
+}
+
+// scmd start|stop|kill: run scmd on $STATE and $SCM_SOCKET, waiting until
+// it answers; stop it with SIGTERM or SIGKILL.
+func cmdSCMD(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: scmd start|stop|kill")
+	}
+	switch args[0] {
+	case "start":
+		cmd := exec.Command(filepath.Join(binDir, "scmd"), "--state-dir", ts.Getenv("STATE"), "--socket", ts.Getenv("SCM_SOCKET"))
+		cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
+		if err := cmd.Start(); err != nil {
+			ts.Fatalf("starting scmd: %v", err)
+		}
+		d := ts.Value("scmd").(*daemon)
+		d.cmd = cmd
+		ts.Defer(func() {
+			if d.cmd == cmd {
+				cmd.Process.Kill()
+				cmd.Wait()
+				d.cmd = nil
+			}
+		})
+		waitForSocket(ts, ts.Getenv("SCM_SOCKET"))
+	case "stop", "kill":
+		d := ts.Value("scmd").(*daemon)
+		cmd := d.cmd
+		if cmd == nil {
+			ts.Fatalf("scmd is not running")
+		}
+		if args[0] == "stop" {
+			cmd.Process.Signal(os.Interrupt)
+		} else {
+			cmd.Process.Kill()
+		}
+		cmd.Wait()
+		d.cmd = nil
+	default:
+		ts.Fatalf("usage: scmd start|stop|kill")
+	}
+}
+
+// daemon is the scmd a script runs; one script's commands run in turn.
+type daemon struct{ cmd *exec.Cmd }
+
+func waitForSocket(ts *testscript.TestScript, path string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("unix", path)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("scmd did not come up on %s: %v", path, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// nobody cmd args...: run one of the commands as the user nobody.
+func cmdNobody(ts *testscript.TestScript, neg bool, args []string) {
+	full := append([]string{"--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, args[0])}, args[1:]...)
+	err := ts.Exec("setpriv", full...)
+	if err != nil && !neg {
+		ts.Fatalf("%s: %v", strings.Join(args, " "), err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("%s: unexpected success", strings.Join(args, " "))
+	}
+}
