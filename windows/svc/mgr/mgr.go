@@ -1,0 +1,175 @@
+// Package mgr can be used to manage services: create, open, configure,
+// query and delete them, as golang.org/x/sys/windows/svc/mgr does on
+// Windows. Errors are bare windows.Errno values.
+package mgr
+
+import (
+	"strings"
+	"time"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+)
+
+// Mgr is used to manage services.
+type Mgr struct {
+	Handle windows.Handle
+	conn   *client.Conn
+}
+
+// Connect establishes a connection to the service control manager.
+func Connect() (*Mgr, error) {
+	return ConnectRemote("")
+}
+
+// ConnectRemote establishes a connection to the service control manager on
+// the named host; this machine is the only one reachable here.
+func ConnectRemote(host string) (*Mgr, error) {
+	conn := client.Dial(client.SocketPath())
+	r, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{Machine: host, DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Mgr{Handle: windows.Handle(r.Handle), conn: conn}, nil
+}
+
+// Disconnect closes connection to the service control manager m, and with
+// it every handle opened through m.
+func (m *Mgr) Disconnect() error {
+	_, err := client.Call(m.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(m.Handle)})
+	m.conn.Close()
+	return err
+}
+
+// LockStatus describes lock status of the service control manager database.
+type LockStatus struct {
+	IsLocked bool          // Whether the SCM has been locked.
+	Age      time.Duration // For how long the SCM has been locked.
+	Owner    string        // The name of the user who has locked the SCM.
+}
+
+// LockStatus returns whether the service control manager is locked by the
+// system, for how long, and by whom.
+func (m *Mgr) LockStatus() (*LockStatus, error) {
+	r, err := client.Call(m.conn.QueryServiceLockStatus, &pb.HandleRequest{Handle: uint64(m.Handle)})
+	if err != nil {
+		return nil, err
+	}
+	return &LockStatus{IsLocked: r.IsLocked, Age: time.Duration(r.LockDuration) * time.Second, Owner: r.LockOwner}, nil
+}
+
+// CreateService installs new service name on the system. The service will
+// be executed by running exepath binary. Use config c to specify service
+// parameters. Any args will be passed as command-line arguments when the
+// service is started; these arguments are distinct from the arguments passed
+// to Service.Start or via the "Start parameters" field in the service's
+// Properties dialog box.
+func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Service, error) {
+	if c.StartType == 0 {
+		c.StartType = StartManual
+	}
+	if c.ServiceType == 0 {
+		c.ServiceType = windows.SERVICE_WIN32_OWN_PROCESS
+	}
+	s := escapeArg(exepath)
+	for _, v := range args {
+		s += " " + escapeArg(v)
+	}
+	r, err := client.Call(m.conn.CreateService, &pb.CreateServiceRequest{
+		Scm: uint64(m.Handle), ServiceName: name, DisplayName: c.DisplayName,
+		DesiredAccess: windows.SERVICE_ALL_ACCESS, ServiceType: c.ServiceType, StartType: c.StartType,
+		ErrorControl: c.ErrorControl, BinaryPathName: s, LoadOrderGroup: c.LoadOrderGroup,
+		Dependencies: c.Dependencies, ServiceStartName: c.ServiceStartName, Password: c.Password,
+	})
+	if err != nil {
+		return nil, err
+	}
+	svc := &Service{Name: name, Handle: windows.Handle(r.Handle), m: m}
+	undo := func(err error) (*Service, error) {
+		svc.Delete()
+		svc.Close()
+		return nil, err
+	}
+	if c.SidType != windows.SERVICE_SID_TYPE_NONE {
+		if err := svc.change2(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_SERVICE_SID_INFO, ServiceSidType: c.SidType}); err != nil {
+			return undo(err)
+		}
+	}
+	if c.Description != "" {
+		if err := svc.updateDescription(c.Description); err != nil {
+			return undo(err)
+		}
+	}
+	if c.DelayedAutoStart {
+		if err := svc.updateStartUp(true); err != nil {
+			return undo(err)
+		}
+	}
+	return svc, nil
+}
+
+// OpenService retrieves access to service name, so it can be interrogated
+// and controlled.
+func (m *Mgr) OpenService(name string) (*Service, error) {
+	r, err := client.Call(m.conn.OpenService, &pb.OpenServiceRequest{Scm: uint64(m.Handle), ServiceName: name, DesiredAccess: windows.SERVICE_ALL_ACCESS})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Name: name, Handle: windows.Handle(r.Handle), m: m}, nil
+}
+
+// ListServices enumerates services in the specified service control
+// manager database m. If the caller does not have the
+// SERVICE_QUERY_STATUS access right to a service, the service is silently
+// omitted from the list of services returned.
+func (m *Mgr) ListServices() ([]string, error) {
+	req := &pb.EnumServicesStatusRequest{Scm: uint64(m.Handle), ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_STATE_ALL, Ex: true}
+	for {
+		r, err := client.Call(m.conn.EnumServicesStatus, req)
+		if err != nil {
+			return nil, err
+		}
+		if r.Win32Error == 0 {
+			var names []string
+			for _, e := range r.Services {
+				names = append(names, e.ServiceName)
+			}
+			return names, nil
+		}
+		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || r.BytesNeeded <= req.BufSize {
+			return nil, windows.Errno(r.Win32Error)
+		}
+		req.BufSize = r.BytesNeeded
+	}
+}
+
+// escapeArg quotes an argument the way Windows' command line parser reads
+// it back (CommandLineToArgvW), as upstream quotes exepath and args.
+func escapeArg(s string) string {
+	if s == "" {
+		return `""`
+	}
+	if !strings.ContainsAny(s, " \t\"") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	slashes := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+		default:
+			slashes = 0
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	b.WriteByte('"')
+	return b.String()
+}

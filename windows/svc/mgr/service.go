@@ -1,0 +1,77 @@
+package mgr
+
+import (
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+	"github.com/openscm/scm/windows/svc"
+)
+
+// Service is used to access a service.
+type Service struct {
+	Name   string
+	Handle windows.Handle
+	m      *Mgr
+}
+
+// Delete marks service s for deletion from the service control manager
+// database.
+func (s *Service) Delete() error {
+	_, err := client.Call(s.m.conn.DeleteService, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	return err
+}
+
+// Close relinquishes access to the service s.
+func (s *Service) Close() error {
+	_, err := client.Call(s.m.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	return err
+}
+
+// Query returns current status of service s.
+func (s *Service) Query() (svc.Status, error) {
+	t, err := client.Call(s.m.conn.QueryServiceStatus, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	if err != nil {
+		return svc.Status{}, err
+	}
+	return svc.Status{
+		State:                   svc.State(t.CurrentState),
+		Accepts:                 svc.Accepted(t.ControlsAccepted),
+		CheckPoint:              t.CheckPoint,
+		WaitHint:                t.WaitHint,
+		ProcessId:               t.ProcessId,
+		Win32ExitCode:           t.Win32ExitCode,
+		ServiceSpecificExitCode: t.ServiceSpecificExitCode,
+	}, nil
+}
+
+// ListDependentServices returns the names of the services dependent on
+// service s, which match the given status.
+func (s *Service) ListDependentServices(status svc.ActivityStatus) ([]string, error) {
+	req := &pb.EnumDependentServicesRequest{Handle: uint64(s.Handle), ServiceState: uint32(status)}
+	for {
+		r, err := client.Call(s.m.conn.EnumDependentServices, req)
+		if err != nil {
+			return nil, err
+		}
+		if r.Win32Error == 0 {
+			var names []string
+			for _, e := range r.Services {
+				names = append(names, e.ServiceName)
+			}
+			return names, nil
+		}
+		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || r.BytesNeeded <= req.BufSize {
+			return nil, windows.Errno(r.Win32Error)
+		}
+		req.BufSize = r.BytesNeeded
+	}
+}
+
+func (s *Service) change2(info *pb.ServiceConfig2) error {
+	_, err := client.Call(s.m.conn.ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: uint64(s.Handle), Info: info})
+	return err
+}
+
+func (s *Service) query2(level uint32) (*pb.ServiceConfig2, error) {
+	return client.Call(s.m.conn.QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: uint64(s.Handle), InfoLevel: level})
+}
