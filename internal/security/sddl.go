@@ -80,9 +80,13 @@ func Parse(sddl string) (*Descriptor, error) {
 		}
 		part := s[0]
 		s = s[2:]
-		end := nextPart(s)
-		body := s[:end]
-		s = s[end:]
+		var body string
+		switch part {
+		case 'O', 'G':
+			body, s = cutSID(s)
+		case 'D', 'S':
+			body, s = cutACL(s)
+		}
 		var err error
 		switch part {
 		case 'O':
@@ -105,25 +109,37 @@ func Parse(sddl string) (*Descriptor, error) {
 	return d, nil
 }
 
-// nextPart finds where the next "X:" part starts, outside parentheses.
-func nextPart(s string) int {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ':':
-			if depth == 0 && i > 0 && strings.ContainsRune("OGDS", rune(s[i-1])) && (i < 2 || s[i-2] == ')' || !isSIDChar(s[i-2])) {
-				return i - 1
-			}
+// cutSID splits off an owner or group: S-1-... digits and dashes, or a
+// two-letter alias.
+func cutSID(s string) (string, string) {
+	if strings.HasPrefix(s, "S-") {
+		i := 2
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '-') {
+			i++
 		}
+		return s[:i], s[i:]
 	}
-	return len(s)
+	if len(s) < 2 {
+		return s, ""
+	}
+	return s[:2], s[2:]
 }
 
-func isSIDChar(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '-' }
+// cutACL splits off ACL flags and the parenthesized ACEs that follow.
+func cutACL(s string) (string, string) {
+	i := 0
+	for i < len(s) && s[i] != '(' && !(i+1 < len(s) && s[i+1] == ':' && strings.IndexByte("OGDS", s[i]) >= 0) {
+		i++
+	}
+	for i < len(s) && s[i] == '(' {
+		end := strings.IndexByte(s[i:], ')')
+		if end < 0 {
+			return s, ""
+		}
+		i += end + 1
+	}
+	return s[:i], s[i:]
+}
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", windows.ERROR_INVALID_SECURITY_DESCR, fmt.Sprintf(format, args...))
@@ -146,6 +162,18 @@ func parseACL(s string) (string, []ACE, error) {
 	}
 	flags := s[:i]
 	s = s[i:]
+	for rest := flags; rest != ""; {
+		switch {
+		case strings.HasPrefix(rest, "NO_ACCESS_CONTROL"):
+			rest = rest[len("NO_ACCESS_CONTROL"):]
+		case strings.HasPrefix(rest, "AI"), strings.HasPrefix(rest, "AR"):
+			rest = rest[2:]
+		case strings.HasPrefix(rest, "P"):
+			rest = rest[1:]
+		default:
+			return "", nil, invalid("ACL flags %q", flags)
+		}
+	}
 	var aces []ACE
 	for s != "" {
 		if s[0] != '(' {

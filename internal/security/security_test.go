@@ -1,0 +1,115 @@
+package security
+
+import (
+	"testing"
+
+	"github.com/openscm/scm/windows"
+)
+
+func TestDefaultsRoundTrip(t *testing.T) {
+	for _, sddl := range []string{DefaultSCManagerSDDL, DefaultServiceSDDL, "O:BAG:SYD:(A;;0x1200a9;;;S-1-22-1-1000)"} {
+		d, err := Parse(sddl)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", sddl, err)
+		}
+		if got := d.String(); got != sddl {
+			t.Errorf("round trip:\n got %s\nwant %s", got, sddl)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, bad := range []string{"D:(A;;XX;;;SY)", "D:(Q;;CC;;;SY)", "D:(A;;CC;;;nobody)", "X:", "D:(A;;CC;;SY)", "D:(A;;CC;;;SY"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}
+
+func TestAccessAgainstDefaults(t *testing.T) {
+	scm := MustParse(DefaultSCManagerSDDL)
+	svc := MustParse(DefaultServiceSDDL)
+	root := TokenFor(0, 0, 0)
+	user := &Token{User: UserSID(1000), Groups: []string{GroupSID(1000), Everyone, AuthenticatedUsers, Interactive}}
+	cases := []struct {
+		name    string
+		d       *Descriptor
+		tok     *Token
+		desired uint32
+		m       Mapping
+		ok      bool
+	}{
+		{"root all on scm", scm, root, windows.SC_MANAGER_ALL_ACCESS, SCManagerMapping, true},
+		{"user enumerates", scm, user, windows.SC_MANAGER_CONNECT | windows.SC_MANAGER_ENUMERATE_SERVICE | windows.SC_MANAGER_QUERY_LOCK_STATUS, SCManagerMapping, true},
+		{"user creates", scm, user, windows.SC_MANAGER_CREATE_SERVICE, SCManagerMapping, false},
+		{"user locks", scm, user, windows.SC_MANAGER_LOCK, SCManagerMapping, false},
+		{"user generic read on scm", scm, user, windows.GENERIC_READ, SCManagerMapping, true},
+		{"user queries service", svc, user, windows.SERVICE_QUERY_CONFIG | windows.SERVICE_QUERY_STATUS | windows.SERVICE_ENUMERATE_DEPENDENTS | windows.SERVICE_INTERROGATE, ServiceMapping, true},
+		{"user changes service", svc, user, windows.SERVICE_CHANGE_CONFIG, ServiceMapping, false},
+		{"user starts service", svc, user, windows.SERVICE_START, ServiceMapping, false},
+		{"user deletes service", svc, user, windows.DELETE, ServiceMapping, false},
+		{"user generic all", svc, user, windows.GENERIC_ALL, ServiceMapping, false},
+		{"user system security", svc, user, windows.ACCESS_SYSTEM_SECURITY, ServiceMapping, false},
+		{"root all on service", svc, root, windows.SERVICE_ALL_ACCESS | windows.ACCESS_SYSTEM_SECURITY, ServiceMapping, true},
+	}
+	for _, c := range cases {
+		_, err := AccessCheck(c.d, c.tok, c.desired, c.m)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok=%v", c.name, err, c.ok)
+		}
+		if err != nil && err != windows.ERROR_ACCESS_DENIED {
+			t.Errorf("%s: err = %v, want ERROR_ACCESS_DENIED", c.name, err)
+		}
+	}
+}
+
+func TestDenyAndMaximumAllowed(t *testing.T) {
+	d := MustParse("D:(D;;WP;;;IU)(A;;CCLCSWRPWPDTLOCRRC;;;IU)")
+	user := &Token{User: UserSID(5), Groups: []string{Interactive}}
+	if _, err := AccessCheck(d, user, windows.SERVICE_STOP, ServiceMapping); err != windows.ERROR_ACCESS_DENIED {
+		t.Errorf("a deny before an allow must win: %v", err)
+	}
+	got, err := AccessCheck(d, user, windows.MAXIMUM_ALLOWED, ServiceMapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got&windows.SERVICE_STOP != 0 || got&windows.SERVICE_START == 0 {
+		t.Errorf("MAXIMUM_ALLOWED = %#x", got)
+	}
+	if _, err := AccessCheck(MustParse("D:"), user, windows.SERVICE_QUERY_STATUS, ServiceMapping); err == nil {
+		t.Error("an empty DACL grants nothing")
+	}
+	if _, err := AccessCheck(&Descriptor{}, user, windows.SERVICE_ALL_ACCESS, ServiceMapping); err != nil {
+		t.Errorf("a NULL DACL grants everything: %v", err)
+	}
+}
+
+func TestOwnerOfPerUserSCMIsAdmin(t *testing.T) {
+	if !TokenFor(1000, 1000, 1000).IsAdmin() {
+		t.Error("the uid scmd runs as is its administrator")
+	}
+	if TokenFor(1001, 1001, 1000).IsAdmin() {
+		t.Error("another user is not")
+	}
+	if !TokenFor(0, 0, 1000).IsAdmin() {
+		t.Error("root is always LocalSystem")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(DefaultSCManagerSDDL)
+	f.Add(DefaultServiceSDDL)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Parse(s)
+		if err != nil {
+			return
+		}
+		again, err := Parse(d.String())
+		if err != nil {
+			t.Fatalf("%q formats as %q, which does not parse: %v", s, d.String(), err)
+		}
+		if again.String() != d.String() {
+			t.Fatalf("not stable: %q vs %q", again.String(), d.String())
+		}
+	})
+}
