@@ -56,7 +56,7 @@ func Dial(path string) *Conn {
 		TLSClientConfig: &tls.Config{},
 	}
 	c := &Conn{transport: t}
-	c.ServiceControlManagerClient = scmv1connect.NewServiceControlManagerClient(&http.Client{Transport: t}, "http://scm", connect.WithGRPC())
+	c.ServiceControlManagerClient = scmv1connect.NewServiceControlManagerClient(&http.Client{Transport: t}, "http://scm")
 	return c
 }
 

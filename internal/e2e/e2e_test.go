@@ -107,15 +107,29 @@ func cmdSCMD(ts *testscript.TestScript, neg bool, args []string) {
 type daemon struct{ cmd *exec.Cmd }
 
 func waitForSocket(ts *testscript.TestScript, path string) {
+	if err := dialUntilUp(path); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+func waitForSocketT(t *testing.T, path string) {
+	t.Helper()
+	if err := dialUntilUp(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dialUntilUp waits until something accepts connections at path.
+func dialUntilUp(path string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c, err := net.Dial("unix", path)
 		if err == nil {
 			c.Close()
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("scmd did not come up on %s: %v", path, err)
+			return fmt.Errorf("scmd did not come up on %s: %v", path, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -70,7 +70,7 @@ func (m *Manager) CreateService(c Caller, r *pb.CreateServiceRequest) (*pb.Creat
 		return nil, err
 	}
 	s := newService(cfg)
-	m.services[strings.ToLower(cfg.Name)] = s
+	m.add(s)
 	granted, err := security.AccessCheck(s.sd, c.Token, r.DesiredAccess, security.ServiceMapping)
 	if err != nil {
 		// The service exists now, as on Windows; only the handle is refused.

@@ -32,6 +32,7 @@ type Manager struct {
 	store    *registry.Store
 	now      func() time.Time
 	services map[string]*service // by lower-case name
+	order    []*service          // services in enumeration order; nil when it must be rebuilt
 	handles  map[uint64]*handle
 	next     uint64
 	lock     *dbLock
@@ -102,7 +103,7 @@ func Open(store *registry.Store, now func() time.Time) (*Manager, error) {
 				}
 				continue
 			}
-			m.services[strings.ToLower(cfg.Name)] = newService(cfg)
+			m.add(newService(cfg))
 		}
 		return nil
 	})
@@ -210,11 +211,10 @@ func (m *Manager) close(id uint64, h *handle) error {
 
 // remove takes a deleted service out of the registry and the database.
 func (m *Manager) remove(s *service) error {
-	key := strings.ToLower(s.cfg.Name)
-	if m.services[key] != s {
+	if m.find(s.cfg.Name) != s {
 		return nil
 	}
-	delete(m.services, key)
+	m.drop(s.cfg.Name)
 	return m.store.Update(func(tx *registry.Tx) error {
 		err := tx.DeleteKey(serviceKey(s.cfg.Name))
 		if err == windows.ERROR_FILE_NOT_FOUND {
@@ -254,19 +254,33 @@ func isLocalMachine(machine string) bool {
 }
 
 // sortedServices returns the services in Windows' enumeration order: by
-// name, ignoring case.
+// name, ignoring case. The order is kept until a service comes or goes.
 func (m *Manager) sortedServices() []*service {
-	list := make([]*service, 0, len(m.services))
-	for _, s := range m.services {
-		list = append(list, s)
+	if m.order != nil {
+		return m.order
 	}
-	sort.Slice(list, func(i, j int) bool {
-		return strings.ToLower(list[i].cfg.Name) < strings.ToLower(list[j].cfg.Name)
-	})
-	return list
+	keys := make([]string, 0, len(m.services))
+	for k := range m.services {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m.order = make([]*service, len(keys))
+	for i, k := range keys {
+		m.order[i] = m.services[k]
+	}
+	return m.order
+}
+
+// add puts a service in the database; drop takes one out.
+func (m *Manager) add(s *service) {
+	m.services[strings.ToLower(s.cfg.Name)] = s
+	m.order = nil
+}
+
+func (m *Manager) drop(name string) {
+	delete(m.services, strings.ToLower(name))
+	m.order = nil
 }
 
 // find looks a service up by name, ignoring case.
 func (m *Manager) find(name string) *service { return m.services[strings.ToLower(name)] }
-
-func lower(s string) string { return strings.ToLower(s) }

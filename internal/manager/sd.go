@@ -123,7 +123,7 @@ func (m *Manager) ReloadService(name string) error {
 	old := m.find(name)
 	if err != nil {
 		if old != nil && old.handles == 0 {
-			delete(m.services, lower(name))
+			m.drop(name)
 		} else if old != nil {
 			old.deleted = true
 		}
@@ -136,6 +136,6 @@ func (m *Manager) ReloadService(name string) error {
 		old.cfg, old.sd, old.deleted = loaded.cfg, loaded.sd, loaded.cfg.DeleteFlag
 		return nil
 	}
-	m.services[lower(name)] = loaded
+	m.add(loaded)
 	return nil
 }

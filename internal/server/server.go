@@ -36,7 +36,9 @@ type callerKey struct{}
 func New(m *manager.Manager, owner uint32) *Server {
 	s := &Server{m: m, owner: owner}
 	mux := http.NewServeMux()
-	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m}))
+	// Replies are small and the socket is local: compressing costs more
+	// than it saves, except for big enumerations.
+	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m}, connect.WithCompressMinBytes(64<<10)))
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
