@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -61,6 +62,9 @@ func run(stateDir, socket string) error {
 	if err != nil {
 		return fmt.Errorf("opening the services database: %w", err)
 	}
+	// Loading the database leaves garbage behind; give it back before
+	// settling in for a long life.
+	debug.FreeOSMemory()
 	l, err := listen(socket)
 	if err != nil {
 		return err

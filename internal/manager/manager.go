@@ -121,14 +121,28 @@ func newService(cfg *services.Config) *service {
 
 // parseSD reads a stored descriptor; a missing or damaged one falls back to
 // the default, which is what Windows uses for a service without one.
+// Descriptors are never changed in place (SetServiceObjectSecurity makes a
+// new one), so services with the same SDDL share one parsed copy.
 func parseSD(sddl string) *security.Descriptor {
-	if sddl != "" {
-		if d, err := security.Parse(sddl); err == nil {
-			return d
-		}
+	sdCacheMu.Lock()
+	defer sdCacheMu.Unlock()
+	if d, ok := sdCache[sddl]; ok {
+		return d
 	}
-	return security.MustParse(security.DefaultServiceSDDL)
+	d, err := security.Parse(sddl)
+	if err != nil || sddl == "" {
+		d = security.MustParse(security.DefaultServiceSDDL)
+	}
+	if len(sdCache) < 1024 {
+		sdCache[sddl] = d
+	}
+	return d
 }
+
+var (
+	sdCacheMu sync.Mutex
+	sdCache   = map[string]*security.Descriptor{}
+)
 
 func (m *Manager) newHandle(c Caller, h *handle) uint64 {
 	m.next++

@@ -4,6 +4,7 @@
 package registry
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,11 +14,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Within a key's bucket: its case-preserved name, its subkeys and its values.
+// The file holds two buckets. keysBucket maps each key's lower-cased full
+// path to its full path as written; valuesBucket maps a key's lower-cased
+// path, a NUL and the lower-cased value name to the value. Flat buckets keep
+// a key's values together on shared pages, so a database of thousands of
+// services stays small.
 var (
-	nameEntry     = []byte("n")
-	subkeysBucket = []byte("k")
-	valuesBucket  = []byte("v")
+	keysBucket   = []byte("keys")
+	valuesBucket = []byte("values")
 )
 
 // Store is an open registry file.
@@ -46,7 +50,16 @@ func (s *Store) Close() error { return s.db.Close() }
 // Update runs fn in a read-write transaction; the changes are on disk when
 // Update returns nil, and none of them are if fn fails.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx}) })
+	return s.db.Update(func(btx *bolt.Tx) error {
+		// Keys arrive mostly in order (a service's values next to each
+		// other), so pages may be split fuller than bbolt's default half.
+		for _, name := range [][]byte{keysBucket, valuesBucket} {
+			if b := btx.Bucket(name); b != nil {
+				b.FillPercent = 0.9
+			}
+		}
+		return fn(&Tx{btx})
+	})
 }
 
 // View runs fn in a read-only transaction.
@@ -69,29 +82,20 @@ var hives = []struct{ long, short string }{
 }
 
 func seedHives(tx *Tx) error {
-	for _, h := range hives {
-		b, err := tx.btx.CreateBucketIfNotExists([]byte(h.short))
-		if err != nil {
+	for _, name := range []string{string(keysBucket), string(valuesBucket)} {
+		if _, err := tx.btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return err
 		}
-		if err := initKey(b, h.long); err != nil {
-			return err
+	}
+	keys := tx.btx.Bucket(keysBucket)
+	for _, h := range hives {
+		if keys.Get(fold(h.short)) == nil {
+			if err := keys.Put(fold(h.short), []byte(h.short)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
-}
-
-func initKey(b *bolt.Bucket, name string) error {
-	if b.Get(nameEntry) == nil {
-		if err := b.Put(nameEntry, []byte(name)); err != nil {
-			return err
-		}
-	}
-	if _, err := b.CreateBucketIfNotExists(subkeysBucket); err != nil {
-		return err
-	}
-	_, err := b.CreateBucketIfNotExists(valuesBucket)
-	return err
 }
 
 // SplitPath splits a key path such as HKLM\SYSTEM\CurrentControlSet into its
@@ -129,26 +133,18 @@ func HiveName(short string) string {
 
 func fold(name string) []byte { return []byte(strings.ToLower(name)) }
 
-// valueKey is a value's key in its bucket; the prefix gives the default
-// value, whose name is empty, a key bbolt accepts.
-func valueKey(name string) []byte { return append([]byte{'='}, fold(name)...) }
-
 // OpenKey opens an existing key; ERROR_FILE_NOT_FOUND if it is not there.
 func (tx *Tx) OpenKey(path string) (*Key, error) {
 	hive, names, ok := SplitPath(path)
 	if !ok {
 		return nil, windows.ERROR_BADKEY
 	}
-	b := tx.btx.Bucket([]byte(hive))
-	k := &Key{tx: tx, b: b, path: hive}
-	for _, n := range names {
-		sub := k.b.Bucket(subkeysBucket).Bucket(fold(n))
-		if sub == nil {
-			return nil, windows.ERROR_FILE_NOT_FOUND
-		}
-		k = &Key{tx: tx, b: sub, path: k.path + `\` + string(sub.Get(nameEntry))}
+	lower := strings.ToLower(strings.Join(append([]string{hive}, names...), `\`))
+	stored := tx.btx.Bucket(keysBucket).Get([]byte(lower))
+	if stored == nil {
+		return nil, windows.ERROR_FILE_NOT_FOUND
 	}
-	return k, nil
+	return &Key{tx: tx, path: string(stored), lower: lower}, nil
 }
 
 // CreateKey opens a key, creating it and any missing parents. A key that
@@ -158,9 +154,9 @@ func (tx *Tx) CreateKey(path string) (*Key, error) {
 	if !ok {
 		return nil, windows.ERROR_BADKEY
 	}
-	k := &Key{tx: tx, b: tx.btx.Bucket([]byte(hive)), path: hive}
+	k := &Key{tx: tx, path: hive, lower: strings.ToLower(hive)}
 	for _, n := range names {
-		sub, err := k.createSubKey(n)
+		sub, err := k.CreateSubKey(n)
 		if err != nil {
 			return nil, err
 		}
@@ -172,30 +168,42 @@ func (tx *Tx) CreateKey(path string) (*Key, error) {
 // DeleteKey deletes a key and everything below it. Deleting a hive's root is
 // refused, as on Windows.
 func (tx *Tx) DeleteKey(path string) error {
-	hive, names, ok := SplitPath(path)
-	if !ok {
-		return windows.ERROR_BADKEY
-	}
-	if len(names) == 0 {
-		return windows.ERROR_ACCESS_DENIED
-	}
-	parent, err := tx.OpenKey(hive + `\` + strings.Join(names[:len(names)-1], `\`))
+	k, err := tx.OpenKey(path)
 	if err != nil {
 		return err
 	}
-	subs := parent.b.Bucket(subkeysBucket)
-	last := fold(names[len(names)-1])
-	if subs.Bucket(last) == nil {
-		return windows.ERROR_FILE_NOT_FOUND
+	if !strings.Contains(k.lower, `\`) {
+		return windows.ERROR_ACCESS_DENIED
 	}
-	return subs.DeleteBucket(last)
+	keys, vals := tx.btx.Bucket(keysBucket), tx.btx.Bucket(valuesBucket)
+	for _, r := range []struct {
+		b      *bolt.Bucket
+		prefix string
+	}{
+		{keys, k.lower + `\`}, {vals, k.lower + `\`}, {vals, k.lower + "\x00"},
+	} {
+		if err := deletePrefix(r.b, []byte(r.prefix)); err != nil {
+			return err
+		}
+	}
+	return keys.Delete([]byte(k.lower))
+}
+
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Key is an open key inside a transaction.
 type Key struct {
-	tx   *Tx
-	b    *bolt.Bucket
-	path string
+	tx    *Tx
+	path  string // as written, hive by its short name
+	lower string
 }
 
 // Path returns the key's full path with its hive's short name and each name
@@ -203,53 +211,66 @@ type Key struct {
 func (k *Key) Path() string { return k.path }
 
 // Name returns the key's own name in its stored case.
-func (k *Key) Name() string { return string(k.b.Get(nameEntry)) }
-
-func (k *Key) createSubKey(name string) (*Key, error) {
-	if len(name) > 255 || strings.ContainsAny(name, `\`) {
-		return nil, windows.ERROR_INVALID_PARAMETER
-	}
-	subs := k.b.Bucket(subkeysBucket)
-	sub := subs.Bucket(fold(name))
-	if sub == nil {
-		var err error
-		if sub, err = subs.CreateBucket(fold(name)); err != nil {
-			return nil, err
-		}
-		if err := initKey(sub, name); err != nil {
-			return nil, err
-		}
-	}
-	return &Key{tx: k.tx, b: sub, path: k.path + `\` + string(sub.Get(nameEntry))}, nil
-}
+func (k *Key) Name() string { return k.path[strings.LastIndexByte(k.path, '\\')+1:] }
 
 // SubKey opens a direct subkey.
 func (k *Key) SubKey(name string) (*Key, error) {
-	sub := k.b.Bucket(subkeysBucket).Bucket(fold(name))
-	if sub == nil {
+	if strings.Contains(name, `\`) || name == "" {
 		return nil, windows.ERROR_FILE_NOT_FOUND
 	}
-	return &Key{tx: k.tx, b: sub, path: k.path + `\` + string(sub.Get(nameEntry))}, nil
+	lower := k.lower + `\` + strings.ToLower(name)
+	stored := k.tx.btx.Bucket(keysBucket).Get([]byte(lower))
+	if stored == nil {
+		return nil, windows.ERROR_FILE_NOT_FOUND
+	}
+	return &Key{tx: k.tx, path: string(stored), lower: lower}, nil
 }
 
 // CreateSubKey opens a direct subkey, creating it if needed.
-func (k *Key) CreateSubKey(name string) (*Key, error) { return k.createSubKey(name) }
+func (k *Key) CreateSubKey(name string) (*Key, error) {
+	if name == "" || len(name) > 255 || strings.Contains(name, `\`) {
+		return nil, windows.ERROR_INVALID_PARAMETER
+	}
+	if sub, err := k.SubKey(name); err == nil {
+		return sub, nil
+	}
+	sub := &Key{tx: k.tx, path: k.path + `\` + name, lower: k.lower + `\` + strings.ToLower(name)}
+	if err := k.tx.btx.Bucket(keysBucket).Put([]byte(sub.lower), []byte(sub.path)); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
 
 // SubKeyNames returns the names of the direct subkeys, sorted without regard
 // to case as Windows enumerates them.
 func (k *Key) SubKeyNames() []string {
 	var names []string
-	k.b.Bucket(subkeysBucket).ForEachBucket(func(lower []byte) error {
-		names = append(names, string(k.b.Bucket(subkeysBucket).Bucket(lower).Get(nameEntry)))
-		return nil
-	})
+	prefix := []byte(k.lower + `\`)
+	c := k.tx.btx.Bucket(keysBucket).Cursor()
+	for key, stored := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); {
+		rest := key[len(prefix):]
+		if i := bytes.IndexByte(rest, '\\'); i >= 0 {
+			// A grandchild: skip the rest of that child's subtree. '\\'+1
+			// is ']', so this seeks to the first key after it.
+			key, stored = c.Seek(append(append([]byte(nil), key[:len(prefix)+i]...), ']'))
+			continue
+		}
+		names = append(names, string(stored[bytes.LastIndexByte(stored, '\\')+1:]))
+		key, stored = c.Next()
+	}
 	return names
+}
+
+// valueKey is a value's key: the key's path, a NUL, the value's name. The
+// default value, whose name is empty, sorts first.
+func (k *Key) valueKey(name string) []byte {
+	return []byte(k.lower + "\x00" + strings.ToLower(name))
 }
 
 // Value returns one value; ERROR_FILE_NOT_FOUND if it is not there. The
 // empty name is the key's default value.
 func (k *Key) Value(name string) (Value, error) {
-	raw := k.b.Bucket(valuesBucket).Get(valueKey(name))
+	raw := k.tx.btx.Bucket(valuesBucket).Get(k.valueKey(name))
 	if raw == nil {
 		return Value{}, windows.ERROR_FILE_NOT_FOUND
 	}
@@ -264,13 +285,14 @@ func (k *Key) Values() ([]Value, error) {
 		v   Value
 	}
 	var all []entry
-	err := k.b.Bucket(valuesBucket).ForEach(func(_, raw []byte) error {
+	prefix := []byte(k.lower + "\x00")
+	c := k.tx.btx.Bucket(valuesBucket).Cursor()
+	for key, raw := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, raw = c.Next() {
 		seq, v, err := decodeValue(raw)
+		if err != nil {
+			return nil, err
+		}
 		all = append(all, entry{seq, v})
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
 	vs := make([]Value, len(all))
@@ -286,9 +308,10 @@ func (k *Key) SetValue(v Value) error {
 	if err := v.Validate(); err != nil {
 		return windows.ERROR_INVALID_PARAMETER
 	}
-	vals := k.b.Bucket(valuesBucket)
+	vals := k.tx.btx.Bucket(valuesBucket)
+	key := k.valueKey(v.Name)
 	var seq uint64
-	if old := vals.Get(valueKey(v.Name)); old != nil {
+	if old := vals.Get(key); old != nil {
 		seq, _, _ = decodeValue(old)
 	} else {
 		var err error
@@ -296,16 +319,17 @@ func (k *Key) SetValue(v Value) error {
 			return err
 		}
 	}
-	return vals.Put(valueKey(v.Name), encodeValue(seq, v))
+	return vals.Put(key, encodeValue(seq, v))
 }
 
 // DeleteValue removes a value; ERROR_FILE_NOT_FOUND if it is not there.
 func (k *Key) DeleteValue(name string) error {
-	vals := k.b.Bucket(valuesBucket)
-	if vals.Get(valueKey(name)) == nil {
+	vals := k.tx.btx.Bucket(valuesBucket)
+	key := k.valueKey(name)
+	if vals.Get(key) == nil {
 		return windows.ERROR_FILE_NOT_FOUND
 	}
-	return vals.Delete(valueKey(name))
+	return vals.Delete(key)
 }
 
 // SetDefaults writes each value that is not already present.

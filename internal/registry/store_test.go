@@ -166,3 +166,44 @@ func FuzzDecodeValue(f *testing.F) {
 		_ = v.Uint64()
 	})
 }
+
+func TestSubKeysAndDeleteOnFlatLayout(t *testing.T) {
+	s, _ := openTemp(t)
+	s.Update(func(tx *Tx) error {
+		for _, p := range []string{`HKLM\S\a`, `HKLM\S\a\x\y`, `HKLM\S\A[`, `HKLM\S\a]b`, `HKLM\S\b`, `HKLM\S\İstanbul`, `HKLM\Sa`} {
+			k, err := tx.CreateKey(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k.SetValue(StringValue("", p))
+		}
+		return nil
+	})
+	s.Update(func(tx *Tx) error {
+		k, _ := tx.OpenKey(`HKLM\S`)
+		got := k.SubKeyNames()
+		want := []string{"a", "A[", "a]b", "b", "İstanbul"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("subkeys = %q, want %q", got, want)
+		}
+		if err := tx.DeleteKey(`HKLM\S\A`); err != nil {
+			t.Fatal(err)
+		}
+		if got := k.SubKeyNames(); !reflect.DeepEqual(got, []string{"A[", "a]b", "b", "İstanbul"}) {
+			t.Errorf("after delete: %q", got)
+		}
+		for _, p := range []string{`HKLM\S\A[`, `HKLM\Sa`} {
+			k, err := tx.OpenKey(p)
+			if err != nil {
+				t.Fatalf("%s lost with its neighbour: %v", p, err)
+			}
+			if v, err := k.Value(""); err != nil || v.String() != p {
+				t.Errorf("%s default value = %q, %v", p, v.String(), err)
+			}
+		}
+		if _, err := tx.OpenKey(`HKLM\S\a\x\y`); err != windows.ERROR_FILE_NOT_FOUND {
+			t.Errorf("descendant survived: %v", err)
+		}
+		return nil
+	})
+}
