@@ -71,7 +71,13 @@ func cmdSCMD(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "start":
 		cmd := exec.Command(filepath.Join(binDir, "scmd"), "--state-dir", ts.Getenv("STATE"), "--socket", ts.Getenv("SCM_SOCKET"))
-		cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
+		// scmd outlives this command, so its log goes to a file of its own.
+		logFile, err := os.Create(filepath.Join(ts.Getenv("WORK"), "scmd.log"))
+		if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		defer logFile.Close()
+		cmd.Stdout, cmd.Stderr = logFile, logFile
 		if err := cmd.Start(); err != nil {
 			ts.Fatalf("starting scmd: %v", err)
 		}
