@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 
 	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
@@ -32,6 +33,9 @@ func SocketPath() string {
 type Conn struct {
 	scmv1connect.ServiceControlManagerClient
 	transport *http.Transport
+
+	mu      sync.Mutex
+	sockets []net.Conn // what the transport dialed, closed by Close
 }
 
 // Dial connects to the SCM listening on the unix socket at path. The
@@ -41,6 +45,7 @@ type Conn struct {
 func Dial(path string) *Conn {
 	protocols := new(http.Protocols)
 	protocols.SetUnencryptedHTTP2(true)
+	c := &Conn{}
 	t := &http.Transport{
 		Protocols: protocols,
 		// One connection only: the SCM ties handles to it.
@@ -48,21 +53,35 @@ func Dial(path string) *Conn {
 		HTTP2:           &http.HTTP2Config{StrictMaxConcurrentRequests: true},
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
+			sock, err := d.DialContext(ctx, "unix", path)
+			if err == nil {
+				c.mu.Lock()
+				c.sockets = append(c.sockets, sock)
+				c.mu.Unlock()
+			}
+			return sock, err
 		},
 		DialTLSContext: func(context.Context, string, string) (net.Conn, error) {
 			return nil, errors.New("scm: no TLS on a unix socket")
 		},
 		TLSClientConfig: &tls.Config{},
 	}
-	c := &Conn{transport: t}
+	c.transport = t
 	c.ServiceControlManagerClient = scmv1connect.NewServiceControlManagerClient(&http.Client{Transport: t}, "http://scm")
 	return c
 }
 
 // Close ends the connection, and with it every handle opened through it.
+// The socket is closed outright: the SCM must see the client go even if a
+// call is still in flight.
 func (c *Conn) Close() error {
 	c.transport.CloseIdleConnections()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.sockets {
+		s.Close()
+	}
+	c.sockets = nil
 	return nil
 }
 
