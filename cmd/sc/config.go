@@ -158,7 +158,7 @@ func runCreate(s *session, name string, args []string) int {
 	defer s.close(r.Handle)
 	if c.delayed {
 		_, err := client.Call(s.conn.ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: r.Handle,
-			Info: &pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: true}})
+			Info: &pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: 1}})
 		if err != nil {
 			return s.failed("ChangeServiceConfig2", err)
 		}
@@ -189,8 +189,12 @@ func runConfig(s *session, name string, args []string) int {
 	if c.start != nil {
 		// start= auto and start= delayed-auto both set the delayed flag,
 		// off and on, as sc.exe does.
+		var delayed uint32
+		if c.delayed {
+			delayed = 1
+		}
 		_, err := client.Call(s.conn.ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: h,
-			Info: &pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: c.delayed}})
+			Info: &pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: delayed}})
 		if err != nil && *c.start == windows.SERVICE_AUTO_START {
 			return s.failed("ChangeServiceConfig2", err)
 		}
@@ -249,7 +253,7 @@ func runQc(s *session, name string, args []string) int {
 	delayed := false
 	if cfg.StartType == windows.SERVICE_AUTO_START {
 		if r, err := client.Call(s.conn.QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: h, InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO}); err == nil {
-			delayed = r.DelayedAutoStart
+			delayed = r.DelayedAutoStart != 0
 		}
 	}
 	w := s.out

@@ -58,7 +58,7 @@ func run(stateDir, socket string) error {
 		return err
 	}
 	defer store.Close()
-	m, err := manager.Open(store, time.Now)
+	m, err := manager.Open(store, time.Now, uint32(os.Geteuid()))
 	if err != nil {
 		return fmt.Errorf("opening the services database: %w", err)
 	}

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"os/user"
+	"strconv"
 	"strings"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
@@ -117,13 +118,23 @@ func (m *Manager) nextTag(group string) uint32 {
 }
 
 // account validates the account a service is to run as and returns the
-// name to store. Drivers keep their object name as given.
+// name to store. Drivers keep their object name as given. A user's own SCM
+// runs every service as that user, so it accepts LocalSystem (its own
+// identity there) and the user's name only.
 func (m *Manager) account(name string, serviceType uint32) (string, error) {
 	if services.IsDriver(serviceType) {
 		return name, nil
 	}
 	if services.IsLocalSystem(name) {
 		return services.LocalSystemAccount, nil
+	}
+	if m.owner != 0 {
+		u, err := user.LookupId(strconv.FormatUint(uint64(m.owner), 10))
+		short := name[strings.LastIndexByte(name, '\\')+1:]
+		if err != nil || !strings.EqualFold(short, u.Username) || (strings.Contains(name, `\`) && !strings.HasPrefix(name, `.\`)) {
+			return "", windows.ERROR_INVALID_SERVICE_ACCOUNT
+		}
+		return `.\` + u.Username, nil
 	}
 	switch strings.ToLower(name) {
 	case `nt authority\localservice`:

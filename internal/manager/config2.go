@@ -42,7 +42,9 @@ func (m *Manager) QueryServiceConfig2(c Caller, id uint64, level uint32) (*pb.Se
 		}
 		r.FailureActions = fa
 	case windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO:
-		r.DelayedAutoStart = cfg.DelayedAutostart
+		if cfg.DelayedAutostart {
+			r.DelayedAutoStart = 1
+		}
 	case windows.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG:
 		r.FailureActionsOnNonCrashFailures = cfg.FailureActionsOnNonCrashFailures
 	case windows.SERVICE_CONFIG_SERVICE_SID_INFO:
@@ -89,7 +91,11 @@ func (m *Manager) ChangeServiceConfig2(c Caller, id uint64, in *pb.ServiceConfig
 			return err
 		}
 	case windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO:
-		cfg.DelayedAutostart = in.DelayedAutoStart
+		// Accepted on any service, honoured for auto-start ones only.
+		if in.DelayedAutoStart > 1 {
+			return windows.ERROR_INVALID_PARAMETER
+		}
+		cfg.DelayedAutostart = in.DelayedAutoStart == 1
 	case windows.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG:
 		cfg.FailureActionsOnNonCrashFailures = in.FailureActionsOnNonCrashFailures
 	case windows.SERVICE_CONFIG_SERVICE_SID_INFO:

@@ -31,6 +31,7 @@ type Manager struct {
 	mu       sync.Mutex
 	store    *registry.Store
 	now      func() time.Time
+	owner    uint32              // the uid scmd runs as; not root means a per-user SCM
 	services map[string]*service // by lower-case name
 	order    []*service          // services in enumeration order; nil when it must be rebuilt
 	handles  map[uint64]*handle
@@ -70,11 +71,13 @@ type dbLock struct {
 
 // Open loads the services database from store, seeding a fresh one with
 // Windows' defaults and finishing deletes that were pending when the SCM
-// last stopped.
-func Open(store *registry.Store, now func() time.Time) (*Manager, error) {
+// last stopped. owner is the uid the SCM runs as: root for the machine's
+// SCM, anyone else for a user's own.
+func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, error) {
 	m := &Manager{
 		store:    store,
 		now:      now,
+		owner:    owner,
 		services: map[string]*service{},
 		handles:  map[uint64]*handle{},
 		next:     0x1000,

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ type fixture struct {
 	path  string
 	root  Caller
 	clock time.Time
+	owner uint32
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -34,7 +36,7 @@ func (f *fixture) open() {
 	}
 	f.t.Cleanup(func() { store.Close() })
 	f.store = store
-	f.m, err = Open(store, func() time.Time { return f.clock })
+	f.m, err = Open(store, func() time.Time { return f.clock }, f.owner)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -229,6 +231,12 @@ func TestConfig2Validation(t *testing.T) {
 	if err := set(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, RequiredPrivileges: []string{"SeBogus"}}); err != windows.ERROR_NO_SUCH_PRIVILEGE {
 		t.Errorf("privilege: %v", err)
 	}
+	if err := set(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: 2}); err != windows.ERROR_INVALID_PARAMETER {
+		t.Errorf("delayed auto-start 2: %v", err)
+	}
+	if err := set(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: 1}); err != nil {
+		t.Errorf("delayed auto-start on a demand-start service is accepted: %v", err)
+	}
 	if err := set(&pb.ServiceConfig2{InfoLevel: 77}); err != windows.ERROR_INVALID_LEVEL {
 		t.Errorf("level 77: %v", err)
 	}
@@ -248,5 +256,32 @@ func TestConfig2Validation(t *testing.T) {
 	r, _ := f.m.QueryServiceConfig2(f.root, h, windows.SERVICE_CONFIG_PRESHUTDOWN_INFO)
 	if r.PreshutdownTimeout != 5000 {
 		t.Errorf("preshutdown = %d", r.PreshutdownTimeout)
+	}
+}
+
+// A user's own SCM runs services as that user only.
+func TestPerUserSCMAccounts(t *testing.T) {
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "registry.db"), owner: 65534}
+	f.open()
+	nobody := Caller{Client: 1, Token: security.TokenFor(65534, 65534, 65534)}
+	scm := f.scm(nobody)
+	create := func(name, obj string) error {
+		_, err := f.m.CreateService(nobody, &pb.CreateServiceRequest{Scm: scm, ServiceName: name,
+			ServiceType: windows.SERVICE_WIN32_OWN_PROCESS, StartType: windows.SERVICE_DEMAND_START, ServiceStartName: obj})
+		return err
+	}
+	n := 0
+	for obj, want := range map[string]error{
+		"":                          nil,
+		"nobody":                    nil,
+		`.\nobody`:                  nil,
+		"root":                      windows.ERROR_INVALID_SERVICE_ACCOUNT,
+		`NT AUTHORITY\LocalService`: windows.ERROR_INVALID_SERVICE_ACCOUNT,
+		`OTHERHOST\nobody`:          windows.ERROR_INVALID_SERVICE_ACCOUNT,
+	} {
+		n++
+		if err := create(fmt.Sprintf("s%d", n), obj); err != want {
+			t.Errorf("obj=%q: %v, want %v", obj, err, want)
+		}
 	}
 }

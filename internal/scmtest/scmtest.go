@@ -39,7 +39,7 @@ func StartIn(tb testing.TB, dir string) *SCM {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := manager.Open(store, time.Now)
+	m, err := manager.Open(store, time.Now, uint32(os.Geteuid()))
 	if err != nil {
 		tb.Fatal(err)
 	}

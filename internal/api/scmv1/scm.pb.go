@@ -985,16 +985,18 @@ func (x *FailureActions) GetActions() []*ScAction {
 // One of the SERVICE_CONFIG_* levels; which field is meaningful follows
 // info_level.
 type ServiceConfig2 struct {
-	state                            protoimpl.MessageState `protogen:"open.v1"`
-	InfoLevel                        uint32                 `protobuf:"varint,1,opt,name=info_level,json=infoLevel,proto3" json:"info_level,omitempty"`
-	Description                      *string                `protobuf:"bytes,2,opt,name=description,proto3,oneof" json:"description,omitempty"`
-	FailureActions                   *FailureActions        `protobuf:"bytes,3,opt,name=failure_actions,json=failureActions,proto3" json:"failure_actions,omitempty"`
-	DelayedAutoStart                 bool                   `protobuf:"varint,4,opt,name=delayed_auto_start,json=delayedAutoStart,proto3" json:"delayed_auto_start,omitempty"`
-	FailureActionsOnNonCrashFailures bool                   `protobuf:"varint,5,opt,name=failure_actions_on_non_crash_failures,json=failureActionsOnNonCrashFailures,proto3" json:"failure_actions_on_non_crash_failures,omitempty"`
-	ServiceSidType                   uint32                 `protobuf:"varint,6,opt,name=service_sid_type,json=serviceSidType,proto3" json:"service_sid_type,omitempty"`
-	RequiredPrivileges               []string               `protobuf:"bytes,7,rep,name=required_privileges,json=requiredPrivileges,proto3" json:"required_privileges,omitempty"`
-	PreshutdownTimeout               uint32                 `protobuf:"varint,8,opt,name=preshutdown_timeout,json=preshutdownTimeout,proto3" json:"preshutdown_timeout,omitempty"` // milliseconds
-	BytesNeeded                      uint32                 `protobuf:"varint,9,opt,name=bytes_needed,json=bytesNeeded,proto3" json:"bytes_needed,omitempty"`
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	InfoLevel      uint32                 `protobuf:"varint,1,opt,name=info_level,json=infoLevel,proto3" json:"info_level,omitempty"`
+	Description    *string                `protobuf:"bytes,2,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	FailureActions *FailureActions        `protobuf:"bytes,3,opt,name=failure_actions,json=failureActions,proto3" json:"failure_actions,omitempty"`
+	// SERVICE_DELAYED_AUTO_START_INFO.fDelayedAutostart: 0 or 1, anything
+	// else is ERROR_INVALID_PARAMETER.
+	DelayedAutoStart                 uint32   `protobuf:"varint,4,opt,name=delayed_auto_start,json=delayedAutoStart,proto3" json:"delayed_auto_start,omitempty"`
+	FailureActionsOnNonCrashFailures bool     `protobuf:"varint,5,opt,name=failure_actions_on_non_crash_failures,json=failureActionsOnNonCrashFailures,proto3" json:"failure_actions_on_non_crash_failures,omitempty"`
+	ServiceSidType                   uint32   `protobuf:"varint,6,opt,name=service_sid_type,json=serviceSidType,proto3" json:"service_sid_type,omitempty"`
+	RequiredPrivileges               []string `protobuf:"bytes,7,rep,name=required_privileges,json=requiredPrivileges,proto3" json:"required_privileges,omitempty"`
+	PreshutdownTimeout               uint32   `protobuf:"varint,8,opt,name=preshutdown_timeout,json=preshutdownTimeout,proto3" json:"preshutdown_timeout,omitempty"` // milliseconds
+	BytesNeeded                      uint32   `protobuf:"varint,9,opt,name=bytes_needed,json=bytesNeeded,proto3" json:"bytes_needed,omitempty"`
 	unknownFields                    protoimpl.UnknownFields
 	sizeCache                        protoimpl.SizeCache
 }
@@ -1050,11 +1052,11 @@ func (x *ServiceConfig2) GetFailureActions() *FailureActions {
 	return nil
 }
 
-func (x *ServiceConfig2) GetDelayedAutoStart() bool {
+func (x *ServiceConfig2) GetDelayedAutoStart() uint32 {
 	if x != nil {
 		return x.DelayedAutoStart
 	}
-	return false
+	return 0
 }
 
 func (x *ServiceConfig2) GetFailureActionsOnNonCrashFailures() bool {
@@ -2260,7 +2262,7 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"info_level\x18\x01 \x01(\rR\tinfoLevel\x12%\n" +
 	"\vdescription\x18\x02 \x01(\tH\x00R\vdescription\x88\x01\x01\x12?\n" +
 	"\x0ffailure_actions\x18\x03 \x01(\v2\x16.scm.v1.FailureActionsR\x0efailureActions\x12,\n" +
-	"\x12delayed_auto_start\x18\x04 \x01(\bR\x10delayedAutoStart\x12O\n" +
+	"\x12delayed_auto_start\x18\x04 \x01(\rR\x10delayedAutoStart\x12O\n" +
 	"%failure_actions_on_non_crash_failures\x18\x05 \x01(\bR failureActionsOnNonCrashFailures\x12(\n" +
 	"\x10service_sid_type\x18\x06 \x01(\rR\x0eserviceSidType\x12/\n" +
 	"\x13required_privileges\x18\a \x03(\tR\x12requiredPrivileges\x12/\n" +

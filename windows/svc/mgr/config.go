@@ -70,7 +70,7 @@ func (s *Service) Config() (Config, error) {
 		ServiceStartName: p.ServiceStartName,
 		DisplayName:      p.DisplayName,
 		Description:      desc.GetDescription(),
-		DelayedAutoStart: delayed.DelayedAutoStart,
+		DelayedAutoStart: delayed.DelayedAutoStart != 0,
 		SidType:          sid.ServiceSidType,
 	}, nil
 }
@@ -123,5 +123,9 @@ func (s *Service) updateDescription(desc string) error {
 }
 
 func (s *Service) updateStartUp(isDelayed bool) error {
-	return s.change2(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: isDelayed})
+	var d uint32
+	if isDelayed {
+		d = 1
+	}
+	return s.change2(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, DelayedAutoStart: d})
 }
