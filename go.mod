@@ -4,12 +4,14 @@ go 1.26.8
 
 require (
 	connectrpc.com/connect v1.19.1
+	github.com/cockroachdb/datadriven v1.0.2
+	github.com/rogpeppe/go-internal v1.14.1
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/sys v0.50.0
 	google.golang.org/protobuf v1.36.12
 )
 
 require (
-	github.com/rogpeppe/go-internal v1.14.1 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )

@@ -1,0 +1,596 @@
+package core
+
+import (
+	"strings"
+	"time"
+
+	"github.com/openscm/scm/windows"
+)
+
+// Core holds the runtime state of every service and service process.
+type Core struct {
+	timeouts Timeouts
+	services map[string]*service // by lower-case name
+	procs    map[ProcID]*process
+	nextProc ProcID
+	nextSeq  uint32
+}
+
+type service struct {
+	name   string
+	status Status
+	proc   *process
+
+	// A start in progress: the caller waits until the host has the start
+	// request.
+	startReq    ReqID
+	startArgs   []string
+	startReason uint32
+	started     bool // the start request reached the host
+
+	ctl *pendingControl
+
+	reported   bool      // the service has sent a status of its own
+	progressAt time.Time // last change of state or checkpoint
+	hung       bool
+	stopAsked  time.Time // when a STOP was sent; zero if none
+	lastExit   int       // exit status of the last process that ran it
+}
+
+type pendingControl struct {
+	req      ReqID
+	seq      uint32
+	code     uint32
+	deadline time.Time
+}
+
+type process struct {
+	id         ProcID
+	image      string
+	shared     bool
+	pid        uint32
+	registered bool
+	table      []string
+	services   []*service
+	connectBy  time.Time // it must register by then
+	idleSince  time.Time // its last service stopped; it must exit
+	killed     bool
+}
+
+// New returns an empty core.
+func New(t Timeouts) *Core {
+	return &Core{timeouts: t, services: map[string]*service{}, procs: map[ProcID]*process{}}
+}
+
+// SetTimeouts changes the timeouts for what happens from now on.
+func (c *Core) SetTimeouts(t Timeouts) { c.timeouts = t }
+
+func (c *Core) svc(name string) *service {
+	key := strings.ToLower(name)
+	s := c.services[key]
+	if s == nil {
+		s = &service{name: name, status: Status{CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NEVER_STARTED)}}
+		c.services[key] = s
+	}
+	return s
+}
+
+// Status returns a service's current status. A service the core has never
+// run is stopped with ERROR_SERVICE_NEVER_STARTED.
+func (c *Core) Status(name string, serviceType uint32) Status {
+	s, ok := c.services[strings.ToLower(name)]
+	if !ok {
+		return Status{ServiceType: serviceType, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NEVER_STARTED)}
+	}
+	st := s.status
+	if st.ServiceType == 0 {
+		st.ServiceType = serviceType
+	}
+	return st
+}
+
+// LastExit returns the exit status of the last process that ran a service.
+func (c *Core) LastExit(name string) int {
+	if s, ok := c.services[strings.ToLower(name)]; ok {
+		return s.lastExit
+	}
+	return 0
+}
+
+// Forget drops what the core knows of a service that was deleted; it must
+// be stopped.
+func (c *Core) Forget(name string) {
+	key := strings.ToLower(name)
+	if s, ok := c.services[key]; ok && s.status.CurrentState == windows.SERVICE_STOPPED {
+		delete(c.services, key)
+	}
+}
+
+func (s *service) running() bool { return s.status.CurrentState != windows.SERVICE_STOPPED }
+
+func (s *service) changed(hung bool) Action {
+	return StatusChanged{Service: s.name, Status: s.status, Hung: hung}
+}
+
+func reply(req ReqID, err windows.Errno, st Status) Action {
+	return Reply{Req: req, Err: err, Status: st}
+}
+
+// StartService starts a service with the given arguments; the caller's
+// reply comes once the service's host has the start request, or with the
+// error that stopped it.
+func (c *Core) StartService(now time.Time, req ReqID, cfg Config, args []string, reason uint32) []Action {
+	s := c.svc(cfg.Name)
+	s.name = cfg.Name
+	switch {
+	case cfg.Deleted:
+		return []Action{reply(req, windows.ERROR_SERVICE_MARKED_FOR_DELETE, s.status)}
+	case cfg.Start == windows.SERVICE_DISABLED:
+		return []Action{reply(req, windows.ERROR_SERVICE_DISABLED, s.status)}
+	case s.running():
+		return []Action{reply(req, windows.ERROR_SERVICE_ALREADY_RUNNING, s.status)}
+	}
+	*s = service{
+		name:        cfg.Name,
+		status:      Status{ServiceType: cfg.Type, CurrentState: windows.SERVICE_START_PENDING, WaitHint: 2000},
+		startReq:    req,
+		startArgs:   append([]string{cfg.Name}, args...),
+		startReason: reason,
+		progressAt:  now,
+		lastExit:    s.lastExit,
+	}
+	shared := cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
+	if shared {
+		for _, p := range c.procs {
+			if p.shared && !p.killed && p.idleSince.IsZero() && p.image == cfg.ImagePath {
+				return c.attach(now, p, s)
+			}
+		}
+	}
+	c.nextProc++
+	p := &process{id: c.nextProc, image: cfg.ImagePath, shared: shared, connectBy: now.Add(c.timeouts.Pipe)}
+	c.procs[p.id] = p
+	p.services = []*service{s}
+	s.proc = p
+	return []Action{
+		Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared},
+		s.changed(false),
+	}
+}
+
+// attach starts a share-process service inside a host that is already up.
+func (c *Core) attach(now time.Time, p *process, s *service) []Action {
+	p.services = append(p.services, s)
+	s.proc = p
+	s.status.ProcessID = p.pid
+	acts := []Action{s.changed(false)}
+	if p.registered {
+		acts = append(acts, c.deliverStart(p, s)...)
+	}
+	return acts
+}
+
+// deliverStart sends the start request if the host serves the service, and
+// answers the caller of StartService.
+func (c *Core) deliverStart(p *process, s *service) []Action {
+	if p.shared && !inTable(p.table, s.name) {
+		return c.failStart(p, s, windows.ERROR_SERVICE_NOT_IN_EXE)
+	}
+	s.started = true
+	req := s.startReq
+	s.startReq = 0
+	return []Action{
+		SendStart{Proc: p.id, Service: s.name, Args: s.startArgs, Reason: s.startReason},
+		reply(req, 0, s.status),
+	}
+}
+
+func inTable(table []string, name string) bool {
+	for _, t := range table {
+		if strings.EqualFold(t, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// failStart ends a start that could not happen: the service is stopped
+// with the error as its exit code, and a host left with nothing to do goes.
+func (c *Core) failStart(p *process, s *service, err windows.Errno) []Action {
+	req := s.startReq
+	s.startReq = 0
+	s.status = Status{ServiceType: s.status.ServiceType, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(err)}
+	acts := []Action{}
+	if req != 0 {
+		acts = append(acts, reply(req, err, s.status))
+	}
+	acts = append(acts, s.changed(false))
+	return append(acts, c.detach(p, s)...)
+}
+
+// detach takes a stopped service out of its host. A host with no service
+// left must exit; if it has not started one yet, it is killed.
+func (c *Core) detach(p *process, s *service) []Action {
+	s.proc = nil
+	s.stopAsked = time.Time{}
+	if p == nil {
+		return nil
+	}
+	for i, x := range p.services {
+		if x == s {
+			p.services = append(p.services[:i], p.services[i+1:]...)
+			break
+		}
+	}
+	if len(p.services) > 0 || p.killed {
+		return nil
+	}
+	if !p.registered {
+		p.killed = true
+		return []Action{Kill{Proc: p.id, Reason: "no service left to start in it"}}
+	}
+	return nil
+}
+
+// Launched reports that a host process is running with the given pid.
+func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
+	p := c.procs[id]
+	if p == nil {
+		return nil
+	}
+	p.pid = pid
+	var acts []Action
+	for _, s := range p.services {
+		s.status.ProcessID = pid
+		acts = append(acts, s.changed(false))
+	}
+	return acts
+}
+
+// LaunchFailed reports that a host could not be started: err is what
+// Windows reports (2 for a missing image, 193 for one that is not an
+// executable, 1069 for an account that cannot log on).
+func (c *Core) LaunchFailed(now time.Time, id ProcID, err windows.Errno) []Action {
+	p := c.procs[id]
+	if p == nil {
+		return nil
+	}
+	delete(c.procs, id)
+	p.killed = true
+	var acts []Action
+	for _, s := range append([]*service(nil), p.services...) {
+		acts = append(acts, c.failStart(p, s, err)...)
+	}
+	return acts
+}
+
+// Registered reports that a host connected and registered the services it
+// serves (StartServiceCtrlDispatcher's table). An own-process host serves
+// whatever it was started for, whatever the name in its table.
+func (c *Core) Registered(now time.Time, id ProcID, table []string) []Action {
+	p := c.procs[id]
+	if p == nil || p.killed {
+		return nil
+	}
+	if p.registered || len(table) == 0 {
+		return c.violation(p, "registered twice or with no services")
+	}
+	p.registered = true
+	p.table = table
+	var acts []Action
+	for _, s := range append([]*service(nil), p.services...) {
+		if !s.started {
+			acts = append(acts, c.deliverStart(p, s)...)
+		}
+	}
+	return acts
+}
+
+// violation drops a host that broke the protocol: it is killed, and what
+// it ran fails as a crash would.
+func (c *Core) violation(p *process, why string) []Action {
+	if p.killed {
+		return nil
+	}
+	p.killed = true
+	return []Action{Kill{Proc: p.id, Reason: "protocol violation: " + why}}
+}
+
+// StatusReported takes a SERVICE_STATUS a host sent for one of its
+// services (name is ignored for an own-process host).
+func (c *Core) StatusReported(now time.Time, id ProcID, name string, st Status) []Action {
+	p := c.procs[id]
+	if p == nil || p.killed {
+		return nil
+	}
+	s := p.find(name)
+	if s == nil || !s.started {
+		return c.violation(p, "status for a service the host was not asked to run: "+name)
+	}
+	if st.CurrentState < windows.SERVICE_STOPPED || st.CurrentState > windows.SERVICE_PAUSED {
+		return c.violation(p, "invalid service state")
+	}
+	old := s.status
+	st.ServiceType = old.ServiceType
+	st.ProcessID = p.pid
+	if st.CurrentState != old.CurrentState || st.CheckPoint != old.CheckPoint || !s.reported {
+		s.progressAt = now
+		s.hung = false
+	}
+	s.reported = true
+	if st.CurrentState == windows.SERVICE_STOPPED {
+		st.ProcessID, st.ControlsAccepted, st.CheckPoint, st.WaitHint = 0, 0, 0, 0
+		if st.Win32ExitCode != uint32(windows.ERROR_SERVICE_SPECIFIC_ERROR) {
+			st.ServiceSpecificExitCode = 0
+		}
+		s.status = st
+		acts := []Action{s.changed(false)}
+		acts = append(acts, c.detach(p, s)...)
+		if len(p.services) == 0 && p.idleSince.IsZero() {
+			p.idleSince = now
+		}
+		return acts
+	}
+	s.status = st
+	return []Action{s.changed(false)}
+}
+
+func (p *process) find(name string) *service {
+	if !p.shared {
+		if len(p.services) == 1 {
+			return p.services[0]
+		}
+		return nil
+	}
+	for _, s := range p.services {
+		if strings.EqualFold(s.name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// controlRight is the access right each control needs; clients may not
+// send the others at all.
+func ControlRight(code uint32) (uint32, bool) {
+	switch {
+	case code == windows.SERVICE_CONTROL_STOP:
+		return windows.SERVICE_STOP, true
+	case code == windows.SERVICE_CONTROL_PAUSE, code == windows.SERVICE_CONTROL_CONTINUE,
+		code == windows.SERVICE_CONTROL_PARAMCHANGE,
+		code >= windows.SERVICE_CONTROL_NETBINDADD && code <= windows.SERVICE_CONTROL_NETBINDDISABLE:
+		return windows.SERVICE_PAUSE_CONTINUE, true
+	case code == windows.SERVICE_CONTROL_INTERROGATE:
+		return windows.SERVICE_INTERROGATE, true
+	case code >= 128 && code <= 255:
+		return windows.SERVICE_USER_DEFINED_CONTROL, true
+	}
+	return 0, false
+}
+
+// acceptFlag is the SERVICE_ACCEPT_* flag a control needs; 0 if none.
+func acceptFlag(code uint32) uint32 {
+	switch code {
+	case windows.SERVICE_CONTROL_STOP:
+		return windows.SERVICE_ACCEPT_STOP
+	case windows.SERVICE_CONTROL_PAUSE, windows.SERVICE_CONTROL_CONTINUE:
+		return windows.SERVICE_ACCEPT_PAUSE_CONTINUE
+	case windows.SERVICE_CONTROL_PARAMCHANGE:
+		return windows.SERVICE_ACCEPT_PARAMCHANGE
+	case windows.SERVICE_CONTROL_NETBINDADD, windows.SERVICE_CONTROL_NETBINDREMOVE,
+		windows.SERVICE_CONTROL_NETBINDENABLE, windows.SERVICE_CONTROL_NETBINDDISABLE:
+		return windows.SERVICE_ACCEPT_NETBINDCHANGE
+	}
+	return 0
+}
+
+// ControlService sends a control to a running service. The caller's access
+// right has been checked already (see ControlRight).
+func (c *Core) ControlService(now time.Time, req ReqID, name string, code, eventType uint32, eventData []byte) []Action {
+	s := c.services[strings.ToLower(name)]
+	if _, ok := ControlRight(code); !ok {
+		st := c.Status(name, 0)
+		return []Action{reply(req, windows.ERROR_INVALID_PARAMETER, st)}
+	}
+	if s == nil || !s.running() {
+		return []Action{reply(req, windows.ERROR_SERVICE_NOT_ACTIVE, c.Status(name, 0))}
+	}
+	st := s.status
+	if s.ctl != nil || !s.started || s.proc == nil {
+		return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, st)}
+	}
+	switch st.CurrentState {
+	case windows.SERVICE_STOP_PENDING, windows.SERVICE_PAUSE_PENDING, windows.SERVICE_CONTINUE_PENDING:
+		return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, st)}
+	case windows.SERVICE_START_PENDING:
+		// Only a stop the service said it accepts gets through while it starts.
+		if code != windows.SERVICE_CONTROL_STOP || st.ControlsAccepted&windows.SERVICE_ACCEPT_STOP == 0 {
+			return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, st)}
+		}
+	}
+	if f := acceptFlag(code); f != 0 && st.ControlsAccepted&f == 0 {
+		return []Action{reply(req, windows.ERROR_INVALID_SERVICE_CONTROL, st)}
+	}
+	c.nextSeq++
+	s.ctl = &pendingControl{req: req, seq: c.nextSeq, code: code, deadline: now.Add(c.timeouts.Control)}
+	if code == windows.SERVICE_CONTROL_STOP {
+		s.stopAsked = now
+	}
+	return []Action{SendControl{Proc: s.proc.id, Service: s.name, Seq: c.nextSeq, Code: code, EventType: eventType, EventData: eventData}}
+}
+
+// ControlReplied takes a host's answer to a control: NO_ERROR, or
+// ERROR_CALL_NOT_IMPLEMENTED (the service does not handle it: 1052 to the
+// caller), or any other code, which the caller gets as it is.
+func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint32) []Action {
+	p := c.procs[id]
+	if p == nil {
+		return nil
+	}
+	for _, s := range c.services {
+		if s.ctl == nil || s.ctl.seq != seq {
+			continue
+		}
+		if s.proc != p {
+			return c.violation(p, "answer to another host's control")
+		}
+		req := s.ctl.req
+		s.ctl = nil
+		err := windows.Errno(result)
+		if err == windows.ERROR_CALL_NOT_IMPLEMENTED {
+			err = windows.ERROR_INVALID_SERVICE_CONTROL
+		}
+		return []Action{reply(req, err, s.status)}
+	}
+	return nil // an answer that came after its caller gave up
+}
+
+// ProcessExited reports that a host process ended (status: its exit code,
+// or minus the signal that killed it). Services it still ran stop with
+// ERROR_PROCESS_ABORTED, as after a crash; whatever it left behind is
+// killed.
+func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
+	p := c.procs[id]
+	if p == nil {
+		return nil
+	}
+	delete(c.procs, id)
+	var acts []Action
+	for _, s := range append([]*service(nil), p.services...) {
+		s.lastExit = status
+		req := s.startReq
+		s.startReq = 0
+		s.status = Status{ServiceType: s.status.ServiceType, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_PROCESS_ABORTED)}
+		if req != 0 {
+			acts = append(acts, reply(req, windows.ERROR_PROCESS_ABORTED, s.status))
+		}
+		if s.ctl != nil {
+			acts = append(acts, reply(s.ctl.req, windows.ERROR_PROCESS_ABORTED, s.status))
+			s.ctl = nil
+		}
+		s.proc = nil
+		s.stopAsked = time.Time{}
+		acts = append(acts, s.changed(false))
+	}
+	return append(acts, Kill{Proc: id, Reason: "host exited"})
+}
+
+// Tick applies every deadline that has passed by now.
+func (c *Core) Tick(now time.Time) []Action {
+	var acts []Action
+	for _, p := range c.procs {
+		switch {
+		case p.killed:
+		case !p.registered && !now.Before(p.connectBy):
+			p.killed = true
+			acts = append(acts, Kill{Proc: p.id, Reason: "did not register within ServicesPipeTimeout"})
+			for _, s := range append([]*service(nil), p.services...) {
+				acts = append(acts, c.failStart(p, s, windows.ERROR_SERVICE_REQUEST_TIMEOUT)...)
+			}
+		case !p.idleSince.IsZero() && len(p.services) == 0 && !now.Before(p.idleSince.Add(c.timeouts.WaitKill)):
+			p.killed = true
+			acts = append(acts, Kill{Proc: p.id, Reason: "did not exit after its services stopped"})
+		}
+	}
+	for _, s := range c.services {
+		if s.ctl != nil && !now.Before(s.ctl.deadline) {
+			acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status))
+			s.ctl = nil
+		}
+		if d, ok := s.hangDeadline(c.timeouts); ok && !now.Before(d) {
+			s.hung = true
+			acts = append(acts, s.changed(true))
+		}
+		if d, ok := s.killDeadline(c.timeouts); ok && !now.Before(d) && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
+			s.proc.killed = true
+			acts = append(acts, Kill{Proc: s.proc.id, Reason: "did not stop within WaitToKillServiceTimeout"})
+		}
+	}
+	return acts
+}
+
+// aloneWith reports whether s is the only service in the host still
+// running: the SCM never kills a shared host another service needs.
+func (p *process) aloneWith(s *service) bool {
+	for _, x := range p.services {
+		if x != s && x.running() {
+			return false
+		}
+	}
+	return true
+}
+
+func pending(state uint32) bool {
+	switch state {
+	case windows.SERVICE_START_PENDING, windows.SERVICE_STOP_PENDING,
+		windows.SERVICE_PAUSE_PENDING, windows.SERVICE_CONTINUE_PENDING:
+		return true
+	}
+	return false
+}
+
+// hint is how long a pending state may last without progress: the wait hint
+// the service gave, or the control timeout if it gave none.
+func (s *service) hint(t Timeouts) time.Duration {
+	if s.status.WaitHint > 0 {
+		return time.Duration(s.status.WaitHint) * time.Millisecond
+	}
+	return t.Control
+}
+
+// hangDeadline is when a pending service that makes no progress is hung.
+func (s *service) hangDeadline(t Timeouts) (time.Time, bool) {
+	if !s.reported || s.hung || !pending(s.status.CurrentState) {
+		return time.Time{}, false
+	}
+	return s.progressAt.Add(s.hint(t)), true
+}
+
+// killDeadline is when a service asked to stop that has made no progress
+// toward it is killed.
+func (s *service) killDeadline(t Timeouts) (time.Time, bool) {
+	if s.stopAsked.IsZero() || !s.running() {
+		return time.Time{}, false
+	}
+	from := s.stopAsked
+	if s.progressAt.After(from) {
+		from = s.progressAt
+	}
+	wait := t.WaitKill
+	if h := time.Duration(s.status.WaitHint) * time.Millisecond; s.status.CurrentState == windows.SERVICE_STOP_PENDING && h > wait {
+		wait = h
+	}
+	return from.Add(wait), true
+}
+
+// NextDeadline returns when Tick next has something to do.
+func (c *Core) NextDeadline() (time.Time, bool) {
+	var next time.Time
+	consider := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, p := range c.procs {
+		if p.killed {
+			continue
+		}
+		if !p.registered {
+			consider(p.connectBy)
+		} else if !p.idleSince.IsZero() && len(p.services) == 0 {
+			consider(p.idleSince.Add(c.timeouts.WaitKill))
+		}
+	}
+	for _, s := range c.services {
+		if s.ctl != nil {
+			consider(s.ctl.deadline)
+		}
+		if d, ok := s.hangDeadline(c.timeouts); ok {
+			consider(d)
+		}
+		if d, ok := s.killDeadline(c.timeouts); ok && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
+			consider(d)
+		}
+	}
+	return next, !next.IsZero()
+}

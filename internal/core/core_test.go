@@ -1,0 +1,256 @@
+package core
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/openscm/scm/windows"
+)
+
+// The scenario files in testdata drive the core one event at a time:
+//
+//	config a type=own|share image=/bin/a start=demand|disabled deleted
+//	start a [arg...]          StartService (the caller is req N, counted)
+//	launched a pid=100        the host of a's last launch is running
+//	launchfail a 2            it could not be started
+//	register a [name...]      that host registers its dispatch table (default: a)
+//	status a state=running accept=stop,pause checkpoint=1 hint=3000 exit=0 specific=0
+//	control a stop|pause|continue|interrogate|N
+//	reply a [code]            the host answers the control in flight
+//	exited a code             the host of a exits
+//	tick 30s                  time passes
+//	query a                   a's status
+//
+// Each command prints the actions that came out, one per line.
+func TestScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		h := newHarness()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			return h.run(t, d)
+		})
+	})
+}
+
+type harness struct {
+	c       *Core
+	now     time.Time
+	configs map[string]Config
+	procs   map[string]ProcID // service → its last launch
+	seqs    map[ProcID][]uint32
+	req     ReqID
+}
+
+func newHarness() *harness {
+	return &harness{
+		c:       New(DefaultTimeouts),
+		now:     time.Unix(0, 0),
+		configs: map[string]Config{},
+		procs:   map[string]ProcID{},
+		seqs:    map[ProcID][]uint32{},
+	}
+}
+
+func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
+	name := ""
+	if len(d.CmdArgs) > 0 {
+		name = d.CmdArgs[0].Key
+	}
+	var acts []Action
+	switch d.Cmd {
+	case "config":
+		cfg := Config{Name: name, Type: windows.SERVICE_WIN32_OWN_PROCESS, Start: windows.SERVICE_DEMAND_START, ImagePath: "/bin/" + name, Account: "LocalSystem"}
+		for _, a := range d.CmdArgs[1:] {
+			switch a.Key {
+			case "type":
+				if a.Vals[0] == "share" {
+					cfg.Type = windows.SERVICE_WIN32_SHARE_PROCESS
+				}
+			case "image":
+				cfg.ImagePath = a.Vals[0]
+			case "start":
+				if a.Vals[0] == "disabled" {
+					cfg.Start = windows.SERVICE_DISABLED
+				}
+			case "deleted":
+				cfg.Deleted = true
+			}
+		}
+		h.configs[name] = cfg
+		return ""
+	case "start":
+		h.req++
+		var args []string
+		for _, a := range d.CmdArgs[1:] {
+			args = append(args, a.Key)
+		}
+		acts = h.c.StartService(h.now, h.req, h.configs[name], args, windows.SERVICE_START_REASON_DEMAND)
+	case "launched":
+		var pid int
+		d.ScanArgs(t, "pid", &pid)
+		acts = h.c.Launched(h.now, h.procs[name], uint32(pid))
+	case "launchfail":
+		code, _ := strconv.Atoi(d.CmdArgs[1].Key)
+		acts = h.c.LaunchFailed(h.now, h.procs[name], windows.Errno(code))
+	case "register":
+		table := []string{name} // "register a" registers a's own name
+		if len(d.CmdArgs) > 1 {
+			table = nil
+			for _, a := range d.CmdArgs[1:] {
+				table = append(table, a.Key)
+			}
+		}
+		acts = h.c.Registered(h.now, h.procs[name], table)
+	case "status":
+		st := Status{}
+		for _, a := range d.CmdArgs[1:] {
+			switch a.Key {
+			case "state":
+				st.CurrentState = stateByName[a.Vals[0]]
+			case "accept":
+				for _, v := range a.Vals {
+					st.ControlsAccepted |= acceptByName[v]
+				}
+			case "checkpoint":
+				st.CheckPoint = atoi(a.Vals[0])
+			case "hint":
+				st.WaitHint = atoi(a.Vals[0])
+			case "exit":
+				st.Win32ExitCode = atoi(a.Vals[0])
+			case "specific":
+				st.ServiceSpecificExitCode = atoi(a.Vals[0])
+			}
+		}
+		acts = h.c.StatusReported(h.now, h.procs[name], name, st)
+	case "control":
+		h.req++
+		code, ok := controlByName[d.CmdArgs[1].Key]
+		if !ok {
+			code = atoi(d.CmdArgs[1].Key)
+		}
+		acts = h.c.ControlService(h.now, h.req, name, code, 0, nil)
+	case "reply":
+		result := uint32(0)
+		if len(d.CmdArgs) > 1 {
+			result = atoi(d.CmdArgs[1].Key)
+		}
+		p := h.procs[name]
+		if len(h.seqs[p]) == 0 {
+			return "(no control was sent)\n"
+		}
+		// The newest control sent to the host is the one it answers.
+		seq := h.seqs[p][len(h.seqs[p])-1]
+		h.seqs[p] = h.seqs[p][:len(h.seqs[p])-1]
+		acts = h.c.ControlReplied(h.now, p, seq, result)
+	case "exited":
+		code, _ := strconv.Atoi(d.CmdArgs[1].Key)
+		acts = h.c.ProcessExited(h.now, h.procs[name], code)
+	case "tick":
+		dur, err := time.ParseDuration(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.now = h.now.Add(dur)
+		acts = h.c.Tick(h.now)
+	case "query":
+		return formatStatus(h.c.Status(name, h.configs[name].Type)) + "\n"
+	default:
+		t.Fatalf("unknown command %s", d.Cmd)
+	}
+	return h.format(acts)
+}
+
+func (h *harness) format(acts []Action) string {
+	var lines []string
+	for _, a := range acts {
+		switch a := a.(type) {
+		case Launch:
+			h.procs[a.Service] = a.Proc
+			lines = append(lines, fmt.Sprintf("launch p%d %s as %s%s", a.Proc, a.Image, a.Account, map[bool]string{true: " shared"}[a.Shared]))
+		case SendStart:
+			h.procs[a.Service] = a.Proc
+			lines = append(lines, fmt.Sprintf("send-start p%d %s %q", a.Proc, a.Service, a.Args))
+		case SendControl:
+			h.seqs[a.Proc] = append(h.seqs[a.Proc], a.Seq)
+			lines = append(lines, fmt.Sprintf("send-control p%d %s %s", a.Proc, a.Service, controlName(a.Code)))
+		case Kill:
+			lines = append(lines, fmt.Sprintf("kill p%d (%s)", a.Proc, a.Reason))
+		case Reply:
+			if a.Err == 0 {
+				lines = append(lines, fmt.Sprintf("reply req%d ok %s", a.Req, formatStatus(a.Status)))
+			} else {
+				lines = append(lines, fmt.Sprintf("reply req%d error %d", a.Req, uint32(a.Err)))
+			}
+		case StatusChanged:
+			hung := ""
+			if a.Hung {
+				hung = " HUNG"
+			}
+			lines = append(lines, fmt.Sprintf("status %s %s%s", a.Service, formatStatus(a.Status), hung))
+		}
+	}
+	if len(lines) == 0 {
+		return "(nothing)\n"
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+var stateByName = map[string]uint32{
+	"stopped": 1, "start_pending": 2, "stop_pending": 3, "running": 4,
+	"continue_pending": 5, "pause_pending": 6, "paused": 7, "bogus": 9,
+}
+
+var acceptByName = map[string]uint32{
+	"stop": windows.SERVICE_ACCEPT_STOP, "pause": windows.SERVICE_ACCEPT_PAUSE_CONTINUE,
+	"shutdown": windows.SERVICE_ACCEPT_SHUTDOWN, "paramchange": windows.SERVICE_ACCEPT_PARAMCHANGE,
+}
+
+var controlByName = map[string]uint32{
+	"stop": 1, "pause": 2, "continue": 3, "interrogate": 4, "shutdown": 5, "paramchange": 6,
+	"deviceevent": 11, "preshutdown": 15,
+}
+
+func controlName(code uint32) string {
+	for n, c := range controlByName {
+		if c == code {
+			return n
+		}
+	}
+	return strconv.Itoa(int(code))
+}
+
+func formatStatus(st Status) string {
+	state := ""
+	for n, v := range stateByName {
+		if v == st.CurrentState {
+			state = n
+		}
+	}
+	var acc []string
+	for n, v := range acceptByName {
+		if st.ControlsAccepted&v != 0 {
+			acc = append(acc, n)
+		}
+	}
+	sort.Strings(acc)
+	s := fmt.Sprintf("%s pid=%d exit=%d", state, st.ProcessID, st.Win32ExitCode)
+	if st.ServiceSpecificExitCode != 0 {
+		s += fmt.Sprintf(" specific=%d", st.ServiceSpecificExitCode)
+	}
+	if len(acc) > 0 {
+		s += " accept=" + strings.Join(acc, ",")
+	}
+	if st.CheckPoint != 0 || st.WaitHint != 0 {
+		s += fmt.Sprintf(" checkpoint=%d hint=%d", st.CheckPoint, st.WaitHint)
+	}
+	return s
+}
+
+func atoi(s string) uint32 {
+	n, _ := strconv.ParseUint(s, 10, 32)
+	return uint32(n)
+}

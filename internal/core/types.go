@@ -1,0 +1,109 @@
+package core
+
+import (
+	"time"
+
+	"github.com/openscm/scm/windows"
+)
+
+// Status is a service's SERVICE_STATUS_PROCESS.
+type Status struct {
+	ServiceType             uint32
+	CurrentState            uint32
+	ControlsAccepted        uint32
+	Win32ExitCode           uint32
+	ServiceSpecificExitCode uint32
+	CheckPoint              uint32
+	WaitHint                uint32
+	ProcessID               uint32
+	ServiceFlags            uint32
+}
+
+// Config is what the core needs of a service's configuration, read from the
+// database when the service is started (Windows reads ImagePath and the
+// account at each start, so an edit takes effect then).
+type Config struct {
+	Name      string
+	Type      uint32
+	Start     uint32
+	ImagePath string
+	Account   string
+	Deleted   bool
+}
+
+// Timeouts are the SCM's settings from HKLM\SYSTEM\CurrentControlSet\Control.
+type Timeouts struct {
+	Pipe     time.Duration // ServicesPipeTimeout: to connect and register
+	Control  time.Duration // to answer a control (Windows: 30 s)
+	WaitKill time.Duration // WaitToKillServiceTimeout: to stop once asked
+}
+
+// DefaultTimeouts are Windows' defaults.
+var DefaultTimeouts = Timeouts{Pipe: 30 * time.Second, Control: 30 * time.Second, WaitKill: 5 * time.Second}
+
+// ProcID names a service process the core asked to launch.
+type ProcID uint64
+
+// ReqID names a caller waiting for a reply.
+type ReqID uint64
+
+// Action is something the core asks its caller to do.
+type Action interface{ action() }
+
+// Launch starts a process for the image, with the protocol socket, as the
+// account. Its outcome comes back as Launched or LaunchFailed.
+type Launch struct {
+	Proc    ProcID
+	Service string // the service that made the launch necessary
+	Image   string
+	Account string
+	Shared  bool
+}
+
+// SendStart delivers a start request (ServiceMain's arguments) to a host.
+type SendStart struct {
+	Proc    ProcID
+	Service string
+	Args    []string // argv[0] is the service name
+	Reason  uint32   // SERVICE_START_REASON_*
+}
+
+// SendControl delivers a control to a host; its answer comes back as
+// ControlReplied with the same Seq.
+type SendControl struct {
+	Proc      ProcID
+	Service   string
+	Seq       uint32
+	Code      uint32
+	EventType uint32
+	EventData []byte
+}
+
+// Kill ends a process and everything it started.
+type Kill struct {
+	Proc   ProcID
+	Reason string
+}
+
+// Reply answers a waiting caller: Err is 0 on success, and Status is the
+// service's status either way, as ControlService returns it.
+type Reply struct {
+	Req    ReqID
+	Err    windows.Errno
+	Status Status
+}
+
+// StatusChanged tells watchers a service's status changed. Hung is set when
+// a pending state outlived its wait hint without progress.
+type StatusChanged struct {
+	Service string
+	Status  Status
+	Hung    bool
+}
+
+func (Launch) action()        {}
+func (SendStart) action()     {}
+func (SendControl) action()   {}
+func (Kill) action()          {}
+func (Reply) action()         {}
+func (StatusChanged) action() {}
