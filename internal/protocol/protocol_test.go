@@ -1,0 +1,70 @@
+package protocol
+
+import (
+	"reflect"
+	"testing"
+)
+
+var samples = []any{
+	&Register{Services: []string{"one", "två"}},
+	&Status{Service: "one", ServiceType: 16, CurrentState: 4, ControlsAccepted: 1, CheckPoint: 3, WaitHint: 3000},
+	&ControlReply{Seq: 7, Result: 120},
+	&Start{Service: "one", Reason: 1, Args: []string{"one", "a b", ""}},
+	&Control{Seq: 9, Service: "one", Code: 200, EventType: 1, EventData: []byte{1, 2, 3}},
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range samples {
+		b, err := Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(b)
+		if err != nil {
+			t.Fatalf("%T: %v", m, err)
+		}
+		if !reflect.DeepEqual(got, m) {
+			t.Errorf("got %#v, want %#v", got, m)
+		}
+	}
+}
+
+func TestRejects(t *testing.T) {
+	good, _ := Encode(&Status{Service: "x"})
+	cases := map[string][]byte{
+		"empty":         nil,
+		"version":       {2, TypeStatus},
+		"type":          {Version, 0x7f},
+		"short":         good[:len(good)-1],
+		"trailing":      append(append([]byte(nil), good...), 0),
+		"huge strings":  {Version, TypeRegister, 0xff, 0xff},
+		"huge bytes":    {Version, TypeControl, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff},
+		"invalid utf-8": {Version, TypeRegister, 1, 0, 1, 0, 0xff},
+	}
+	for name, b := range cases {
+		if _, err := Decode(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, m := range samples {
+		b, _ := Encode(m)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			return
+		}
+		again, err := Encode(m)
+		if err != nil {
+			t.Fatalf("decoded %#v does not encode: %v", m, err)
+		}
+		m2, err := Decode(again)
+		if err != nil || !reflect.DeepEqual(m, m2) {
+			t.Fatalf("round trip: %#v vs %#v (%v)", m, m2, err)
+		}
+	})
+}
