@@ -286,6 +286,16 @@ func (c *Core) Registered(now time.Time, id ProcID, table []string) []Action {
 	return acts
 }
 
+// Violation drops a host whose message could not be read or who stopped
+// reading its own: what it ran fails as after a crash.
+func (c *Core) Violation(now time.Time, id ProcID, why string) []Action {
+	p := c.procs[id]
+	if p == nil {
+		return nil
+	}
+	return c.violation(p, why)
+}
+
 // violation drops a host that broke the protocol: it is killed, and what
 // it ran fails as a crash would.
 func (c *Core) violation(p *process, why string) []Action {

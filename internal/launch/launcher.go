@@ -1,0 +1,362 @@
+// Package launch starts service processes and carries the service process
+// protocol to and from them. Each process gets one end of a SOCK_SEQPACKET
+// socketpair as descriptor 3, a session of its own, its account's
+// credentials, and a cgroup where the system has one to give; the SCM is a
+// child subreaper, so what a service leaves behind comes back to it to be
+// reaped.
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/windows"
+	"golang.org/x/sys/unix"
+)
+
+// Events receives what service processes do. Its methods are called from
+// the launcher's goroutines, never while the launcher holds a lock.
+type Events interface {
+	Message(id core.ProcID, msg any)
+	BadMessage(id core.ProcID, err error)
+	Exited(id core.ProcID, status int)
+}
+
+// Options configure a Launcher.
+type Options struct {
+	Owner       uint32 // the uid scmd runs as
+	SocketPath  string // given to services as SCM_SOCKET
+	ReapOrphans bool   // the process is scmd: subreaper, and it reaps every child
+	CgroupName  string // directory for service cgroups under the SCM's own
+	Logf        func(format string, args ...any)
+}
+
+// Spec is what a launch needs.
+type Spec struct {
+	Service string
+	Image   string // ImagePath, as stored
+	Account string
+	Env     []string // extra NAME=value pairs
+}
+
+// Launcher starts and watches service processes.
+type Launcher struct {
+	ev   Events
+	opts Options
+	cg   *cgroups
+
+	mu     sync.Mutex
+	procs  map[core.ProcID]*proc
+	byPID  map[int]*proc
+	stale  []string // cgroups to remove once empty
+	sigs   chan os.Signal
+	closed bool
+}
+
+type proc struct {
+	id     core.ProcID
+	pid    int
+	conn   *net.UnixConn
+	out    chan []byte
+	cgroup string
+	exited bool
+	killed bool
+}
+
+// New returns a launcher. With ReapOrphans it makes the process a child
+// subreaper.
+func New(ev Events, opts Options) (*Launcher, error) {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.ReapOrphans {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return nil, fmt.Errorf("becoming a child subreaper: %w", err)
+		}
+	}
+	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, sigs: make(chan os.Signal, 16)}
+	if opts.CgroupName != "" {
+		l.cg = newCgroups(opts.CgroupName)
+	}
+	signal.Notify(l.sigs, syscall.SIGCHLD)
+	go l.reaper()
+	return l, nil
+}
+
+// Contained reports whether services get cgroups of their own.
+func (l *Launcher) Contained() bool { return l.cg != nil }
+
+// Start launches a service process. It returns the pid, or the Win32 code
+// Windows gives for the failure: 2 for a missing program, 193 for a file
+// that cannot be run, 5 where permission is refused, 1069 for an account
+// that cannot be used.
+func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
+	argv, err := ResolveImage(spec.Image)
+	if err != nil {
+		return 0, windows.ERROR_FILE_NOT_FOUND
+	}
+	if !filepath.IsAbs(argv[0]) {
+		return 0, windows.ERROR_FILE_NOT_FOUND
+	}
+	if fi, err := os.Stat(argv[0]); err != nil {
+		return 0, windows.ERROR_FILE_NOT_FOUND
+	} else if !fi.Mode().IsRegular() {
+		return 0, windows.ERROR_BAD_EXE_FORMAT
+	}
+	who, err := resolveAccount(spec.Account, l.opts.Owner)
+	if err != nil {
+		return 0, windows.ERROR_SERVICE_LOGON_FAILED
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, windows.ERROR_NOT_ENOUGH_MEMORY
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "scm-control"), os.NewFile(uintptr(fds[1]), "service-control")
+	defer theirs.Close()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		ours.Close()
+		return 0, windows.ERROR_NOT_ENOUGH_MEMORY
+	}
+	defer devnull.Close()
+
+	attr := &syscall.ProcAttr{
+		Dir:   "/",
+		Env:   l.environment(spec, who),
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), theirs.Fd()},
+		Sys: &syscall.SysProcAttr{
+			Setsid:     true,
+			Credential: who.credential(l.opts.Owner),
+		},
+	}
+	var cgroupDir string
+	if l.cg != nil {
+		dir, f, err := l.cg.create(uint64(id))
+		if err == nil {
+			defer f.Close()
+			cgroupDir = dir
+			attr.Sys.UseCgroupFD = true
+			attr.Sys.CgroupFD = int(f.Fd())
+		}
+	}
+
+	l.mu.Lock()
+	pid, err := syscall.ForkExec(argv[0], argv, attr)
+	if err != nil {
+		l.mu.Unlock()
+		ours.Close()
+		if cgroupDir != "" {
+			removeGroup(cgroupDir)
+		}
+		return 0, execError(err)
+	}
+	fc, err := net.FileConn(ours)
+	ours.Close()
+	conn, _ := fc.(*net.UnixConn)
+	p := &proc{id: id, pid: pid, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir}
+	l.procs[id] = p
+	l.byPID[pid] = p
+	l.mu.Unlock()
+	if err != nil || conn == nil {
+		l.Kill(id)
+		return uint32(pid), 0
+	}
+	go l.read(p)
+	go l.write(p)
+	return uint32(pid), 0
+}
+
+func execError(err error) windows.Errno {
+	switch {
+	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ENOTDIR):
+		return windows.ERROR_FILE_NOT_FOUND
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return windows.ERROR_ACCESS_DENIED
+	case errors.Is(err, syscall.ENOEXEC):
+		return windows.ERROR_BAD_EXE_FORMAT
+	}
+	return windows.ERROR_BAD_EXE_FORMAT
+}
+
+// environment is a service's environment: a clean one as Windows gives a
+// service (not the SCM's own), the account's identity, the way back to this
+// SCM, the protocol descriptor, and the service's own Environment values.
+func (l *Launcher) environment(spec Spec, who *identity) []string {
+	env := []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=" + who.home,
+		"USER=" + who.name,
+		"LOGNAME=" + who.name,
+		"LANG=C.UTF-8",
+		"SCM_SOCKET=" + l.opts.SocketPath,
+		protocol.EnvFD + "=" + strconv.Itoa(protocol.FD),
+	}
+	return append(env, spec.Env...)
+}
+
+// read turns the host's packets into events until the socket closes.
+func (l *Launcher) read(p *proc) {
+	buf := make([]byte, protocol.MaxMessage+1)
+	for {
+		n, err := p.conn.Read(buf)
+		if err != nil || n == 0 {
+			return // the process is going; the reaper reports its exit
+		}
+		msg, err := protocol.Decode(buf[:n])
+		if err != nil {
+			l.ev.BadMessage(p.id, err)
+			return
+		}
+		l.ev.Message(p.id, msg)
+	}
+}
+
+func (l *Launcher) write(p *proc) {
+	for b := range p.out {
+		if _, err := p.conn.Write(b); err != nil {
+			return
+		}
+	}
+}
+
+// Send queues a message for a host. A host that lets its queue fill is not
+// reading: that is reported as a bad message, never waited for.
+func (l *Launcher) Send(id core.ProcID, msg any) {
+	b, err := protocol.Encode(msg)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.procs[id]
+	if p == nil || p.exited {
+		return
+	}
+	if err != nil {
+		go l.ev.BadMessage(id, err)
+		return
+	}
+	select {
+	case p.out <- b:
+	default:
+		go l.ev.BadMessage(id, errors.New("the service process does not read its control channel"))
+	}
+}
+
+// Kill ends a host and everything it started: its cgroup where it has one,
+// and its session's process group.
+func (l *Launcher) Kill(id core.ProcID) {
+	l.mu.Lock()
+	p := l.procs[id]
+	l.mu.Unlock()
+	if p == nil {
+		return
+	}
+	if p.cgroup != "" {
+		killGroup(p.cgroup)
+	}
+	syscall.Kill(-p.pid, syscall.SIGKILL)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !p.exited {
+		syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	p.killed = true
+	l.forget(p)
+}
+
+// forget drops a host once it has both exited and been killed (so its
+// leftovers are gone too). l.mu is held.
+func (l *Launcher) forget(p *proc) {
+	if !p.exited || !p.killed || l.procs[p.id] != p {
+		return
+	}
+	delete(l.procs, p.id)
+	if p.cgroup != "" {
+		l.stale = append(l.stale, p.cgroup)
+	}
+	l.removeStale()
+}
+
+func (l *Launcher) removeStale() {
+	kept := l.stale[:0]
+	for _, dir := range l.stale {
+		if removeGroup(dir) != nil {
+			kept = append(kept, dir)
+		}
+	}
+	l.stale = kept
+}
+
+// reaper collects exited children on every SIGCHLD.
+func (l *Launcher) reaper() {
+	for range l.sigs {
+		for _, e := range l.reap() {
+			l.ev.Exited(e.id, e.status)
+		}
+	}
+}
+
+type exit struct {
+	id     core.ProcID
+	status int
+}
+
+func (l *Launcher) reap() []exit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var exits []exit
+	collect := func(pid int, ws syscall.WaitStatus) {
+		p := l.byPID[pid]
+		if p == nil {
+			return // an orphan a service left behind: reaped, nothing more
+		}
+		delete(l.byPID, pid)
+		p.exited = true
+		close(p.out)
+		if p.conn != nil {
+			p.conn.Close()
+		}
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = -int(ws.Signal())
+		}
+		exits = append(exits, exit{p.id, status})
+		l.forget(p)
+	}
+	if l.opts.ReapOrphans {
+		for {
+			var ws syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil || pid <= 0 {
+				break
+			}
+			collect(pid, ws)
+		}
+	} else {
+		for pid := range l.byPID {
+			var ws syscall.WaitStatus
+			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
+				collect(pid, ws)
+			}
+		}
+	}
+	l.removeStale()
+	return exits
+}
+
+// Running returns how many launched processes have not exited.
+func (l *Launcher) Running() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byPID)
+}

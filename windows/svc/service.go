@@ -1,0 +1,297 @@
+package svc
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/windows"
+)
+
+// The value upstream's dispatcher puts in ChangeRequest.Context, which
+// programs written for it may print or check.
+const handlerContext = 123456
+
+// Run executes service name by calling appropriate handler function. It
+// returns when the service has stopped. For a service of its own process the
+// SCM ignores the name, as Windows does.
+func Run(name string, handler Handler) error {
+	return Dispatch(map[string]Handler{name: handler})
+}
+
+// Dispatch is StartServiceCtrlDispatcher: it connects the process to the SCM
+// and runs each service the SCM starts in it with its handler, returning
+// once every service that was started has stopped. A process that hosts
+// several SERVICE_WIN32_SHARE_PROCESS services lists them all.
+func Dispatch(services map[string]Handler) error {
+	fd := takeControlFD()
+	if fd < 0 {
+		return windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
+	}
+	if len(services) == 0 {
+		return windows.ERROR_INVALID_PARAMETER
+	}
+	f := os.NewFile(uintptr(fd), "scm-control")
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
+	}
+	conn := c.(*net.UnixConn)
+	defer conn.Close()
+	d := &dispatcher{conn: conn, handlers: services, running: map[string]*service{}}
+	names := make([]string, 0, len(services))
+	for n := range services {
+		names = append(names, n)
+	}
+	if err := d.send(&protocol.Register{Services: names}); err != nil {
+		return windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
+	}
+	return d.loop()
+}
+
+type dispatcher struct {
+	conn     *net.UnixConn
+	handlers map[string]Handler
+
+	mu      sync.Mutex
+	running map[string]*service // by lower-case name
+	started int
+	stopped chan struct{}
+	sendMu  sync.Mutex
+}
+
+func (d *dispatcher) send(m any) error {
+	b, err := protocol.Encode(m)
+	if err != nil {
+		return err
+	}
+	d.sendMu.Lock()
+	defer d.sendMu.Unlock()
+	_, err = d.conn.Write(b)
+	return err
+}
+
+// loop reads the SCM's messages until the last started service stops.
+func (d *dispatcher) loop() error {
+	d.stopped = make(chan struct{}, len(d.handlers)+1)
+	msgs := make(chan any)
+	readErr := make(chan error, 1)
+	go func() {
+		buf := make([]byte, protocol.MaxMessage+1)
+		for {
+			n, err := d.conn.Read(buf)
+			if err != nil || n == 0 {
+				readErr <- errors.New("svc: the SCM closed the control channel")
+				return
+			}
+			m, err := protocol.Decode(buf[:n])
+			if err != nil {
+				readErr <- err
+				return
+			}
+			msgs <- m
+		}
+	}()
+	for {
+		select {
+		case m := <-msgs:
+			switch m := m.(type) {
+			case *protocol.Start:
+				d.start(m)
+			case *protocol.Control:
+				d.control(m)
+			}
+		case <-d.stopped:
+			d.mu.Lock()
+			done := d.started > 0 && len(d.running) == 0
+			d.mu.Unlock()
+			if done {
+				return nil
+			}
+		case err := <-readErr:
+			return err
+		}
+	}
+}
+
+func (d *dispatcher) handlerFor(name string) Handler {
+	if h, ok := d.handlers[name]; ok {
+		return h
+	}
+	for n, h := range d.handlers {
+		if strings.EqualFold(n, name) {
+			return h
+		}
+	}
+	if len(d.handlers) == 1 {
+		// An own-process service: Windows ignores the table's name.
+		for _, h := range d.handlers {
+			return h
+		}
+	}
+	return nil
+}
+
+func (d *dispatcher) start(m *protocol.Start) {
+	h := d.handlerFor(m.Service)
+	if h == nil {
+		d.send(&protocol.Status{Service: m.Service, ServiceType: windows.SERVICE_WIN32_OWN_PROCESS,
+			CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NOT_IN_EXE)})
+		return
+	}
+	s := &service{d: d, name: m.Service, reason: StartReason(m.Reason), c: make(chan ctlEvent)}
+	d.mu.Lock()
+	d.running[strings.ToLower(m.Service)] = s
+	d.started++
+	d.mu.Unlock()
+	go func() {
+		current.Store(s)
+		s.main(h, m.Args)
+		d.mu.Lock()
+		delete(d.running, strings.ToLower(m.Service))
+		d.mu.Unlock()
+		d.stopped <- struct{}{}
+	}()
+}
+
+// control hands a control to the service's loop and answers NO_ERROR once
+// the loop has it, as upstream's handler returns once its channel takes the
+// request. A control for a service that is not running is refused.
+func (d *dispatcher) control(m *protocol.Control) {
+	d.mu.Lock()
+	s := d.running[strings.ToLower(m.Service)]
+	if s == nil && len(d.running) == 1 && len(d.handlers) == 1 {
+		for _, only := range d.running {
+			s = only
+		}
+	}
+	d.mu.Unlock()
+	if s == nil {
+		d.send(&protocol.ControlReply{Seq: m.Seq, Result: uint32(windows.ERROR_SERVICE_NOT_ACTIVE)})
+		return
+	}
+	go func() {
+		result := uint32(0)
+		select {
+		case s.c <- ctlEvent{cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}:
+		case <-s.done():
+			result = uint32(windows.ERROR_SERVICE_NOT_ACTIVE)
+		}
+		d.send(&protocol.ControlReply{Seq: m.Seq, Result: result})
+	}()
+}
+
+type ctlEvent struct {
+	cmd       Cmd
+	eventType uint32
+	eventData []byte
+	context   uintptr
+}
+
+// service is one running service of this process.
+type service struct {
+	d      *dispatcher
+	name   string
+	reason StartReason
+	c      chan ctlEvent
+
+	doneOnce sync.Once
+	doneCh   chan struct{}
+}
+
+func (s *service) done() chan struct{} {
+	s.doneOnce.Do(func() { s.doneCh = make(chan struct{}) })
+	return s.doneCh
+}
+
+type exitCode struct {
+	isSvcSpecific bool
+	errno         uint32
+}
+
+func (s *service) updateStatus(status *Status, ec *exitCode) error {
+	t := protocol.Status{
+		Service:          s.name,
+		ServiceType:      windows.SERVICE_WIN32_OWN_PROCESS,
+		CurrentState:     uint32(status.State),
+		ControlsAccepted: uint32(status.Accepts),
+		CheckPoint:       status.CheckPoint,
+		WaitHint:         status.WaitHint,
+	}
+	switch {
+	case ec.errno == 0:
+	case ec.isSvcSpecific:
+		t.Win32ExitCode = uint32(windows.ERROR_SERVICE_SPECIFIC_ERROR)
+		t.ServiceSpecificExitCode = ec.errno
+	default:
+		t.Win32ExitCode = ec.errno
+	}
+	return s.d.send(&t)
+}
+
+// main is ServiceMain: it runs the handler and relays its status changes
+// and the SCM's controls, as upstream's serviceMain does.
+func (s *service) main(handler Handler, args []string) {
+	defer close(s.done())
+	cmdsToHandler := make(chan ChangeRequest)
+	changesFromHandler := make(chan Status)
+	exitFromHandler := make(chan exitCode)
+	go func() {
+		ss, errno := handler.Execute(args, cmdsToHandler, changesFromHandler)
+		exitFromHandler <- exitCode{ss, errno}
+	}()
+
+	ec := exitCode{isSvcSpecific: true, errno: 0}
+	outcr := ChangeRequest{CurrentStatus: Status{State: Stopped}}
+	var outch chan ChangeRequest
+	inch := s.c
+loop:
+	for {
+		select {
+		case r := <-inch:
+			inch = nil
+			outch = cmdsToHandler
+			outcr.Cmd = r.cmd
+			outcr.EventType = r.eventType
+			outcr.EventData = eventData(r.eventData)
+			outcr.Context = r.context
+		case outch <- outcr:
+			inch = s.c
+			outch = nil
+		case c := <-changesFromHandler:
+			if err := s.updateStatus(&c, &ec); err != nil {
+				ec.errno = uint32(windows.ERROR_EXCEPTION_IN_SERVICE)
+				break loop
+			}
+			outcr.CurrentStatus = c
+		case ec = <-exitFromHandler:
+			break loop
+		}
+	}
+	s.updateStatus(&Status{State: Stopped}, &ec)
+}
+
+// StatusHandle returns service status handle. It is safe to call this
+// function from inside the Handler.Execute because then it is guaranteed to
+// be set.
+func StatusHandle() windows.Handle {
+	if current.Load() == nil {
+		return 0
+	}
+	return windows.Handle(takeControlFD() + 1)
+}
+
+// DynamicStartReason returns the reason why the service was started. It is
+// safe to call this function from inside the Handler.Execute because then it
+// is guaranteed to be set.
+func DynamicStartReason() (StartReason, error) {
+	s := current.Load()
+	if s == nil {
+		return 0, windows.ERROR_INVALID_HANDLE
+	}
+	return s.reason, nil
+}
