@@ -26,6 +26,12 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"create":         {runCreate, usageCreate},
+		"start":          {runStart, "        Starts a service running.\nUSAGE:\n        sc <server> start [service name] <arg1> <arg2> ...\n"},
+		"stop":           {runStop, "        Sends a STOP control request to a service.\nUSAGE:\n        sc <server> stop [service name]\n"},
+		"pause":          {runPause, "        Sends a PAUSE control request to a service.\nUSAGE:\n        sc <server> pause [service name]\n"},
+		"continue":       {runContinue, "        Sends a CONTINUE control request to a service.\nUSAGE:\n        sc <server> continue [service name]\n"},
+		"interrogate":    {runInterrogate, "        Sends an INTERROGATE control request to a service.\nUSAGE:\n        sc <server> interrogate [service name]\n"},
+		"control":        {runControl, "        Sends a CONTROL to a service.\nUSAGE:\n        sc <server> control [service name] <value>\n            <value> = user-defined control code\n            <value> = <paramchange|\n                       netbindadd|netbindremove|\n                       netbindenable|netbinddisable>\n"},
 		"config":         {runConfig, usageConfig},
 		"delete":         {runDelete, "        Deletes a service (from the registry).\nUSAGE:\n        sc <server> delete [service name]\n"},
 		"qc":             {runQc, "        Queries the configuration information for a service.\nUSAGE:\n        sc <server> qc [service name] <bufferSize>\n"},
@@ -148,6 +154,11 @@ USAGE:
                           enumerates the status for types of services.
           queryex---------Queries the extended status for a service, or
                           enumerates the status for types of services.
+          start-----------Starts a service.
+          pause-----------Sends a PAUSE control request to a service.
+          interrogate-----Sends an INTERROGATE control request to a service.
+          continue--------Sends a CONTINUE control request to a service.
+          stop------------Sends a STOP request to a service.
           config----------Changes the configuration of a service (persistent).
           description-----Changes the description of a service.
           failure---------Changes the actions taken by a service upon failure.

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"log"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
@@ -65,6 +68,24 @@ func run(stateDir, socket string) error {
 	// Loading the database leaves garbage behind; give it back before
 	// settling in for a long life.
 	debug.FreeOSMemory()
+	abs, _ := filepath.Abs(socket)
+	if os.Geteuid() == 0 {
+		if err := launch.EnsureServiceUsers(); err != nil {
+			log.Printf("LocalService and NetworkService will not start: %v", err)
+		}
+	}
+	launcher, err := launch.New(m, launch.Options{
+		Owner:       uint32(os.Geteuid()),
+		SocketPath:  abs,
+		ReapOrphans: true,
+		CgroupName:  cgroupName(abs),
+		Logf:        log.Printf,
+	})
+	if err != nil {
+		return err
+	}
+	m.Logf = log.Printf
+	m.SetLauncher(launcher)
 	l, err := listen(socket)
 	if err != nil {
 		return err
@@ -73,7 +94,6 @@ func run(stateDir, socket string) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 
-	abs, _ := filepath.Abs(socket)
 	log.Printf("serving on %s", abs)
 	log.Printf("export SCM_SOCKET=%s", abs)
 
@@ -81,9 +101,10 @@ func run(stateDir, socket string) error {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case s := <-sig:
-		log.Printf("%v: stopping", s)
+		log.Printf("%v: stopping services", s)
 		srv.Close()
 		<-done
+		shutdown(m, launcher)
 		return nil
 	case err := <-done:
 		return err
@@ -111,4 +132,22 @@ func listen(path string) (net.Listener, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// shutdown stops the services, kills what is left, and waits for the last
+// process to be reaped, so that nothing scmd started outlives it.
+func shutdown(m *manager.Manager, l *launch.Launcher) {
+	m.StopAll(time.Now().Add(20 * time.Second))
+	l.KillAll()
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Running() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// cgroupName names this SCM's cgroup directory after its socket, so two
+// SCMs on one machine keep their services apart.
+func cgroupName(socket string) string {
+	sum := sha256.Sum256([]byte(socket))
+	return "scm-" + hex.EncodeToString(sum[:6])
 }

@@ -7,6 +7,10 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
+// ReasonHostExited is the reason of the Kill that clears away what an
+// exited host left behind.
+const ReasonHostExited = "host exited"
+
 // Core holds the runtime state of every service and service process.
 type Core struct {
 	timeouts Timeouts
@@ -482,7 +486,7 @@ func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 		s.stopAsked = time.Time{}
 		acts = append(acts, s.changed(false))
 	}
-	return append(acts, Kill{Proc: id, Reason: "host exited"})
+	return append(acts, Kill{Proc: id, Reason: ReasonHostExited})
 }
 
 // Tick applies every deadline that has passed by now.

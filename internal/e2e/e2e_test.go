@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Chmod(dir, 0o755)
-	build := exec.Command("go", "build", "-o", dir, "github.com/openscm/scm/cmd/...")
+	build := exec.Command("go", "build", "-o", dir, "github.com/openscm/scm/cmd/...", "github.com/openscm/scm/internal/e2e/testsvc")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the commands:", err)
@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("SCM_SOCKET", filepath.Join(sockDir, "scm.sock"))
 			env.Setenv("STATE", filepath.Join(env.WorkDir, "state"))
+			env.Setenv("TESTSVC", filepath.Join(binDir, "testsvc"))
 			env.Values["scmd"] = &daemon{}
 			return nil
 		},

@@ -360,3 +360,16 @@ func (l *Launcher) Running() int {
 	defer l.mu.Unlock()
 	return len(l.byPID)
 }
+
+// KillAll kills every service process and everything they started.
+func (l *Launcher) KillAll() {
+	l.mu.Lock()
+	ids := make([]core.ProcID, 0, len(l.procs))
+	for id := range l.procs {
+		ids = append(ids, id)
+	}
+	l.mu.Unlock()
+	for _, id := range ids {
+		l.Kill(id)
+	}
+}

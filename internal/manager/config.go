@@ -72,6 +72,7 @@ func (m *Manager) CreateService(c Caller, r *pb.CreateServiceRequest) (*pb.Creat
 	}
 	s := newService(cfg)
 	m.add(s)
+	m.notify(s, windows.SERVICE_NOTIFY_CREATED, m.statusOf(s), false)
 	granted, err := security.AccessCheck(s.sd, c.Token, r.DesiredAccess, security.ServiceMapping)
 	if err != nil {
 		// The service exists now, as on Windows; only the handle is refused.
@@ -313,8 +314,7 @@ func (m *Manager) save(s *service, cfg *services.Config) error {
 	return nil
 }
 
-// QueryServiceStatus returns a service's SERVICE_STATUS_PROCESS. Until the
-// SCM runs services, every service is stopped and never started.
+// QueryServiceStatus returns a service's SERVICE_STATUS_PROCESS.
 func (m *Manager) QueryServiceStatus(c Caller, id uint64) (*pb.ServiceStatus, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -322,13 +322,5 @@ func (m *Manager) QueryServiceStatus(c Caller, id uint64) (*pb.ServiceStatus, er
 	if err != nil {
 		return nil, err
 	}
-	return h.svc.status(), nil
-}
-
-func (s *service) status() *pb.ServiceStatus {
-	return &pb.ServiceStatus{
-		ServiceType:   s.cfg.Type,
-		CurrentState:  windows.SERVICE_STOPPED,
-		Win32ExitCode: uint32(windows.ERROR_SERVICE_NEVER_STARTED),
-	}
+	return m.statusOf(h.svc), nil
 }

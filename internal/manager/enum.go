@@ -25,13 +25,13 @@ func (m *Manager) EnumServicesStatus(c Caller, r *pb.EnumServicesStatusRequest) 
 	}
 	var matched []*pb.ServiceEntry
 	for _, s := range m.sortedServices() {
-		if s.cfg.Type&r.ServiceType == 0 || !stateMatches(s.status(), r.ServiceState) {
+		if s.cfg.Type&r.ServiceType == 0 || !stateMatches(m.statusOf(s), r.ServiceState) {
 			continue
 		}
 		if r.GroupName != nil && !strings.EqualFold(s.cfg.Group, *r.GroupName) {
 			continue
 		}
-		matched = append(matched, s.entry())
+		matched = append(matched, m.entry(s))
 	}
 	return page(matched, r.ResumeHandle, r.BufSize, r.Ex), nil
 }
@@ -71,8 +71,8 @@ func stateMatches(st *pb.ServiceStatus, want uint32) bool {
 	return true
 }
 
-func (s *service) entry() *pb.ServiceEntry {
-	return &pb.ServiceEntry{ServiceName: s.cfg.Name, DisplayName: s.cfg.EffectiveDisplayName(), Status: s.status()}
+func (m *Manager) entry(s *service) *pb.ServiceEntry {
+	return &pb.ServiceEntry{ServiceName: s.cfg.Name, DisplayName: s.cfg.EffectiveDisplayName(), Status: m.statusOf(s)}
 }
 
 // EnumDependentServices lists the services that depend on this one, directly
@@ -98,8 +98,8 @@ func (m *Manager) EnumDependentServices(c Caller, r *pb.EnumDependentServicesReq
 			}
 			seen[d] = true
 			visit(d)
-			if stateMatches(d.status(), r.ServiceState) {
-				list = append(list, d.entry())
+			if stateMatches(m.statusOf(d), r.ServiceState) {
+				list = append(list, m.entry(d))
 			}
 		}
 	}

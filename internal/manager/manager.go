@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
@@ -38,6 +39,19 @@ type Manager struct {
 	next     uint64
 	lock     *dbLock
 	scmSD    *security.Descriptor
+
+	// Running services: the state machine, the launcher that carries out
+	// its actions, the callers waiting for its replies, and watchers of
+	// status changes.
+	core     *core.Core
+	launcher Launcher
+	waiters  map[core.ReqID]chan core.Reply
+	nextReq  core.ReqID
+	timer    *time.Timer
+	watchers map[*watcher]bool
+
+	// Logf, if set, receives what the SCM does on its own (kills, say).
+	Logf func(format string, args ...any)
 }
 
 // service is the in-memory state of one service; its configuration mirrors
@@ -82,6 +96,9 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		handles:  map[uint64]*handle{},
 		next:     0x1000,
 		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
+		core:     core.New(core.DefaultTimeouts),
+		waiters:  map[core.ReqID]chan core.Reply{},
+		watchers: map[*watcher]bool{},
 	}
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {
@@ -219,7 +236,7 @@ func (m *Manager) close(id uint64, h *handle) error {
 		m.lock = nil
 	case serviceHandle:
 		h.svc.handles--
-		if h.svc.deleted && h.svc.handles == 0 {
+		if h.svc.deleted && h.svc.handles == 0 && m.statusOf(h.svc).CurrentState == windows.SERVICE_STOPPED {
 			return m.remove(h.svc)
 		}
 	}
@@ -232,6 +249,8 @@ func (m *Manager) remove(s *service) error {
 		return nil
 	}
 	m.drop(s.cfg.Name)
+	m.core.Forget(s.cfg.Name)
+	m.notify(s, windows.SERVICE_NOTIFY_DELETED, m.statusOf(s), false)
 	return m.store.Update(func(tx *registry.Tx) error {
 		err := tx.DeleteKey(serviceKey(s.cfg.Name))
 		if err == windows.ERROR_FILE_NOT_FOUND {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
@@ -44,17 +45,23 @@ func StartIn(tb testing.TB, dir string) *SCM {
 		tb.Fatal(err)
 	}
 	sock := filepath.Join(dir, "scm.sock")
-	l, err := net.Listen("unix", sock)
+	l, err := launch.New(m, launch.Options{Owner: uint32(os.Geteuid()), SocketPath: sock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.SetLauncher(l)
+	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	srv := server.New(m, uint32(os.Geteuid()))
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
+	go func() { done <- srv.Serve(ln) }()
 	tb.Setenv("SCM_SOCKET", sock)
 	tb.Cleanup(func() {
 		srv.Close()
 		<-done
+		l.KillAll()
 		store.Close()
 	})
 	return &SCM{Dir: dir, Socket: sock, Manager: m}

@@ -158,3 +158,32 @@ func (h *handler) RegDeleteValue(ctx context.Context, r *connect.Request[pb.RegD
 		return empty(h.m.RegDeleteValue(c, q.Path, q.Name))
 	})
 }
+
+func (h *handler) StartService(ctx context.Context, r *connect.Request[pb.StartServiceRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.StartServiceRequest) (*pb.Empty, error) {
+		return empty(h.m.StartService(c, q.Handle, q.Args))
+	})
+}
+
+func (h *handler) ControlService(ctx context.Context, r *connect.Request[pb.ControlServiceRequest]) (*connect.Response[pb.ControlServiceReply], error) {
+	return call(ctx, r, h.m.ControlService)
+}
+
+// NotifyServiceStatusChange streams notifications until the client goes.
+func (h *handler) NotifyServiceStatusChange(ctx context.Context, r *connect.Request[pb.NotifyRequest], stream *connect.ServerStream[pb.ServiceNotification]) error {
+	ch, cancel, err := h.m.Watch(callerOf(ctx), r.Msg.Handle, r.Msg.Mask)
+	if err != nil {
+		return win32Error(err)
+	}
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n := <-ch:
+			if err := stream.Send(n); err != nil {
+				return nil
+			}
+		}
+	}
+}

@@ -2162,6 +2162,303 @@ func (x *RegDeleteValueRequest) GetName() string {
 	return ""
 }
 
+type StartServiceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	Args          []string               `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartServiceRequest) Reset() {
+	*x = StartServiceRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartServiceRequest) ProtoMessage() {}
+
+func (x *StartServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartServiceRequest.ProtoReflect.Descriptor instead.
+func (*StartServiceRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *StartServiceRequest) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *StartServiceRequest) GetArgs() []string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+type ControlServiceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	Control       uint32                 `protobuf:"varint,2,opt,name=control,proto3" json:"control,omitempty"`
+	EventType     uint32                 `protobuf:"varint,3,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	EventData     []byte                 `protobuf:"bytes,4,opt,name=event_data,json=eventData,proto3" json:"event_data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ControlServiceRequest) Reset() {
+	*x = ControlServiceRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ControlServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ControlServiceRequest) ProtoMessage() {}
+
+func (x *ControlServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ControlServiceRequest.ProtoReflect.Descriptor instead.
+func (*ControlServiceRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ControlServiceRequest) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *ControlServiceRequest) GetControl() uint32 {
+	if x != nil {
+		return x.Control
+	}
+	return 0
+}
+
+func (x *ControlServiceRequest) GetEventType() uint32 {
+	if x != nil {
+		return x.EventType
+	}
+	return 0
+}
+
+func (x *ControlServiceRequest) GetEventData() []byte {
+	if x != nil {
+		return x.EventData
+	}
+	return nil
+}
+
+// ControlService returns the service's status with most errors too (1052,
+// 1061, 1062), as Windows fills lpServiceStatus.
+type ControlServiceReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        *ServiceStatus         `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	Win32Error    uint32                 `protobuf:"varint,2,opt,name=win32_error,json=win32Error,proto3" json:"win32_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ControlServiceReply) Reset() {
+	*x = ControlServiceReply{}
+	mi := &file_scm_v1_scm_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ControlServiceReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ControlServiceReply) ProtoMessage() {}
+
+func (x *ControlServiceReply) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ControlServiceReply.ProtoReflect.Descriptor instead.
+func (*ControlServiceReply) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ControlServiceReply) GetStatus() *ServiceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ControlServiceReply) GetWin32Error() uint32 {
+	if x != nil {
+		return x.Win32Error
+	}
+	return 0
+}
+
+type NotifyRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// SERVICE_NOTIFY_* bits; 0 means all.
+	Mask          uint32 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotifyRequest) Reset() {
+	*x = NotifyRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotifyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotifyRequest) ProtoMessage() {}
+
+func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotifyRequest.ProtoReflect.Descriptor instead.
+func (*NotifyRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *NotifyRequest) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *NotifyRequest) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+type ServiceNotification struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SERVICE_NOTIFY_* bit of what happened.
+	Notification uint32         `protobuf:"varint,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	ServiceName  string         `protobuf:"bytes,2,opt,name=service_name,json=serviceName,proto3" json:"service_name,omitempty"`
+	Status       *ServiceStatus `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// The pending state outlived its wait hint without progress.
+	Hung          bool `protobuf:"varint,4,opt,name=hung,proto3" json:"hung,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceNotification) Reset() {
+	*x = ServiceNotification{}
+	mi := &file_scm_v1_scm_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceNotification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceNotification) ProtoMessage() {}
+
+func (x *ServiceNotification) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceNotification.ProtoReflect.Descriptor instead.
+func (*ServiceNotification) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ServiceNotification) GetNotification() uint32 {
+	if x != nil {
+		return x.Notification
+	}
+	return 0
+}
+
+func (x *ServiceNotification) GetServiceName() string {
+	if x != nil {
+		return x.ServiceName
+	}
+	return ""
+}
+
+func (x *ServiceNotification) GetStatus() *ServiceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ServiceNotification) GetHung() bool {
+	if x != nil {
+		return x.Hung
+	}
+	return false
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -2349,7 +2646,29 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x10.scm.v1.RegValueR\x05value\"?\n" +
 	"\x15RegDeleteValueRequest\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name2\x9e\r\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"A\n" +
+	"\x13StartServiceRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x12\n" +
+	"\x04args\x18\x02 \x03(\tR\x04args\"\x87\x01\n" +
+	"\x15ControlServiceRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x18\n" +
+	"\acontrol\x18\x02 \x01(\rR\acontrol\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x03 \x01(\rR\teventType\x12\x1d\n" +
+	"\n" +
+	"event_data\x18\x04 \x01(\fR\teventData\"e\n" +
+	"\x13ControlServiceReply\x12-\n" +
+	"\x06status\x18\x01 \x01(\v2\x15.scm.v1.ServiceStatusR\x06status\x12\x1f\n" +
+	"\vwin32_error\x18\x02 \x01(\rR\n" +
+	"win32Error\";\n" +
+	"\rNotifyRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x9f\x01\n" +
+	"\x13ServiceNotification\x12\"\n" +
+	"\fnotification\x18\x01 \x01(\rR\fnotification\x12!\n" +
+	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12-\n" +
+	"\x06status\x18\x03 \x01(\v2\x15.scm.v1.ServiceStatusR\x06status\x12\x12\n" +
+	"\x04hung\x18\x04 \x01(\bR\x04hung2\xfb\x0e\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -2369,7 +2688,10 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x15UnlockServiceDatabase\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12C\n" +
 	"\x16QueryServiceLockStatus\x12\x15.scm.v1.HandleRequest\x1a\x12.scm.v1.LockStatus\x12Q\n" +
 	"\x1aQueryServiceObjectSecurity\x12\x17.scm.v1.SecurityRequest\x1a\x1a.scm.v1.SecurityDescriptor\x12E\n" +
-	"\x18SetServiceObjectSecurity\x12\x1a.scm.v1.SetSecurityRequest\x1a\r.scm.v1.Empty\x124\n" +
+	"\x18SetServiceObjectSecurity\x12\x1a.scm.v1.SetSecurityRequest\x1a\r.scm.v1.Empty\x12:\n" +
+	"\fStartService\x12\x1b.scm.v1.StartServiceRequest\x1a\r.scm.v1.Empty\x12L\n" +
+	"\x0eControlService\x12\x1d.scm.v1.ControlServiceRequest\x1a\x1b.scm.v1.ControlServiceReply\x12Q\n" +
+	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x124\n" +
 	"\vRegQueryKey\x12\x15.scm.v1.RegKeyRequest\x1a\x0e.scm.v1.RegKey\x124\n" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
@@ -2388,7 +2710,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -2422,6 +2744,11 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*RegKey)(nil),                       // 29: scm.v1.RegKey
 	(*RegSetValueRequest)(nil),           // 30: scm.v1.RegSetValueRequest
 	(*RegDeleteValueRequest)(nil),        // 31: scm.v1.RegDeleteValueRequest
+	(*StartServiceRequest)(nil),          // 32: scm.v1.StartServiceRequest
+	(*ControlServiceRequest)(nil),        // 33: scm.v1.ControlServiceRequest
+	(*ControlServiceReply)(nil),          // 34: scm.v1.ControlServiceReply
+	(*NotifyRequest)(nil),                // 35: scm.v1.NotifyRequest
+	(*ServiceNotification)(nil),          // 36: scm.v1.ServiceNotification
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -2432,59 +2759,67 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	28, // 5: scm.v1.RegKey.values:type_name -> scm.v1.RegValue
 	29, // 6: scm.v1.RegKey.subkeys:type_name -> scm.v1.RegKey
 	28, // 7: scm.v1.RegSetValueRequest.value:type_name -> scm.v1.RegValue
-	4,  // 8: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
-	2,  // 9: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
-	5,  // 10: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
-	7,  // 11: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
-	2,  // 12: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
-	2,  // 13: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
-	9,  // 14: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
-	11, // 15: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
-	15, // 16: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
-	2,  // 17: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
-	17, // 18: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
-	20, // 19: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
-	21, // 20: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
-	21, // 21: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
-	2,  // 22: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 23: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 24: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
-	24, // 25: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
-	26, // 26: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
-	27, // 27: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	27, // 28: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	27, // 29: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	30, // 30: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	31, // 31: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 32: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 33: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 34: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 35: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 36: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 37: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 38: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 39: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 40: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	16, // 41: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	19, // 42: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	19, // 43: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	22, // 44: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	22, // 45: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 46: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 47: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	23, // 48: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	25, // 49: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 50: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	29, // 51: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 52: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 53: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 54: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 55: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	32, // [32:56] is the sub-list for method output_type
-	8,  // [8:32] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	16, // 8: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
+	16, // 9: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
+	4,  // 10: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
+	2,  // 11: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
+	5,  // 12: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
+	7,  // 13: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
+	2,  // 14: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
+	2,  // 15: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
+	9,  // 16: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
+	11, // 17: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
+	15, // 18: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
+	2,  // 19: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
+	17, // 20: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
+	20, // 21: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
+	21, // 22: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
+	21, // 23: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
+	2,  // 24: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 25: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 26: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
+	24, // 27: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
+	26, // 28: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
+	32, // 29: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
+	33, // 30: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
+	35, // 31: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
+	27, // 32: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	27, // 33: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	27, // 34: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	30, // 35: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	31, // 36: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 37: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 38: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 39: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 40: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 41: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 42: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 43: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 44: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 45: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	16, // 46: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	19, // 47: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	19, // 48: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	22, // 49: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	22, // 50: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 51: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 52: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	23, // 53: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	25, // 54: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 55: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 56: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	34, // 57: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	36, // 58: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	29, // 59: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 60: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 61: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 62: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 63: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	37, // [37:64] is the sub-list for method output_type
+	10, // [10:37] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_scm_v1_scm_proto_init() }
@@ -2502,7 +2837,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

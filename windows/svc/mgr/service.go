@@ -75,3 +75,29 @@ func (s *Service) change2(info *pb.ServiceConfig2) error {
 func (s *Service) query2(level uint32) (*pb.ServiceConfig2, error) {
 	return client.Call(s.m.conn.QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: uint64(s.Handle), InfoLevel: level})
 }
+
+// Start starts service s. args will be passed to svc.Handler.Execute.
+func (s *Service) Start(args ...string) error {
+	_, err := client.Call(s.m.conn.StartService, &pb.StartServiceRequest{Handle: uint64(s.Handle), Args: args})
+	return err
+}
+
+// Control sends state change request c to the service s. It returns the
+// most recent status the service reported to the service control manager,
+// and an error if the state change request was not accepted. Note that the
+// returned service status is only set if the status change request
+// succeeded, or if the error is one of ERROR_INVALID_SERVICE_CONTROL,
+// ERROR_SERVICE_CANNOT_ACCEPT_CTRL, or ERROR_SERVICE_NOT_ACTIVE.
+func (s *Service) Control(c svc.Cmd) (svc.Status, error) {
+	r, err := client.Call(s.m.conn.ControlService, &pb.ControlServiceRequest{Handle: uint64(s.Handle), Control: uint32(c)})
+	if err != nil {
+		return svc.Status{}, err
+	}
+	if e := windows.Errno(r.Win32Error); e != 0 {
+		if e != windows.ERROR_INVALID_SERVICE_CONTROL && e != windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL && e != windows.ERROR_SERVICE_NOT_ACTIVE {
+			return svc.Status{}, e
+		}
+		return svc.Status{State: svc.State(r.Status.CurrentState), Accepts: svc.Accepted(r.Status.ControlsAccepted)}, e
+	}
+	return svc.Status{State: svc.State(r.Status.CurrentState), Accepts: svc.Accepted(r.Status.ControlsAccepted)}, nil
+}

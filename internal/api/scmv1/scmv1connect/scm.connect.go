@@ -94,6 +94,15 @@ const (
 	// ServiceControlManagerSetServiceObjectSecurityProcedure is the fully-qualified name of the
 	// ServiceControlManager's SetServiceObjectSecurity RPC.
 	ServiceControlManagerSetServiceObjectSecurityProcedure = "/scm.v1.ServiceControlManager/SetServiceObjectSecurity"
+	// ServiceControlManagerStartServiceProcedure is the fully-qualified name of the
+	// ServiceControlManager's StartService RPC.
+	ServiceControlManagerStartServiceProcedure = "/scm.v1.ServiceControlManager/StartService"
+	// ServiceControlManagerControlServiceProcedure is the fully-qualified name of the
+	// ServiceControlManager's ControlService RPC.
+	ServiceControlManagerControlServiceProcedure = "/scm.v1.ServiceControlManager/ControlService"
+	// ServiceControlManagerNotifyServiceStatusChangeProcedure is the fully-qualified name of the
+	// ServiceControlManager's NotifyServiceStatusChange RPC.
+	ServiceControlManagerNotifyServiceStatusChangeProcedure = "/scm.v1.ServiceControlManager/NotifyServiceStatusChange"
 	// ServiceControlManagerRegQueryKeyProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegQueryKey RPC.
 	ServiceControlManagerRegQueryKeyProcedure = "/scm.v1.ServiceControlManager/RegQueryKey"
@@ -132,6 +141,12 @@ type ServiceControlManagerClient interface {
 	QueryServiceLockStatus(context.Context, *connect.Request[scmv1.HandleRequest]) (*connect.Response[scmv1.LockStatus], error)
 	QueryServiceObjectSecurity(context.Context, *connect.Request[scmv1.SecurityRequest]) (*connect.Response[scmv1.SecurityDescriptor], error)
 	SetServiceObjectSecurity(context.Context, *connect.Request[scmv1.SetSecurityRequest]) (*connect.Response[scmv1.Empty], error)
+	StartService(context.Context, *connect.Request[scmv1.StartServiceRequest]) (*connect.Response[scmv1.Empty], error)
+	ControlService(context.Context, *connect.Request[scmv1.ControlServiceRequest]) (*connect.Response[scmv1.ControlServiceReply], error)
+	// A stream of status changes, as NotifyServiceStatusChange: for a service
+	// handle, its status now and each change; for an SCM handle, services
+	// created and deleted.
+	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest]) (*connect.ServerStreamForClient[scmv1.ServiceNotification], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -264,6 +279,24 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("SetServiceObjectSecurity")),
 			connect.WithClientOptions(opts...),
 		),
+		startService: connect.NewClient[scmv1.StartServiceRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerStartServiceProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("StartService")),
+			connect.WithClientOptions(opts...),
+		),
+		controlService: connect.NewClient[scmv1.ControlServiceRequest, scmv1.ControlServiceReply](
+			httpClient,
+			baseURL+ServiceControlManagerControlServiceProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("ControlService")),
+			connect.WithClientOptions(opts...),
+		),
+		notifyServiceStatusChange: connect.NewClient[scmv1.NotifyRequest, scmv1.ServiceNotification](
+			httpClient,
+			baseURL+ServiceControlManagerNotifyServiceStatusChangeProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
+			connect.WithClientOptions(opts...),
+		),
 		regQueryKey: connect.NewClient[scmv1.RegKeyRequest, scmv1.RegKey](
 			httpClient,
 			baseURL+ServiceControlManagerRegQueryKeyProcedure,
@@ -318,6 +351,9 @@ type serviceControlManagerClient struct {
 	queryServiceLockStatus     *connect.Client[scmv1.HandleRequest, scmv1.LockStatus]
 	queryServiceObjectSecurity *connect.Client[scmv1.SecurityRequest, scmv1.SecurityDescriptor]
 	setServiceObjectSecurity   *connect.Client[scmv1.SetSecurityRequest, scmv1.Empty]
+	startService               *connect.Client[scmv1.StartServiceRequest, scmv1.Empty]
+	controlService             *connect.Client[scmv1.ControlServiceRequest, scmv1.ControlServiceReply]
+	notifyServiceStatusChange  *connect.Client[scmv1.NotifyRequest, scmv1.ServiceNotification]
 	regQueryKey                *connect.Client[scmv1.RegKeyRequest, scmv1.RegKey]
 	regCreateKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
@@ -420,6 +456,21 @@ func (c *serviceControlManagerClient) SetServiceObjectSecurity(ctx context.Conte
 	return c.setServiceObjectSecurity.CallUnary(ctx, req)
 }
 
+// StartService calls scm.v1.ServiceControlManager.StartService.
+func (c *serviceControlManagerClient) StartService(ctx context.Context, req *connect.Request[scmv1.StartServiceRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.startService.CallUnary(ctx, req)
+}
+
+// ControlService calls scm.v1.ServiceControlManager.ControlService.
+func (c *serviceControlManagerClient) ControlService(ctx context.Context, req *connect.Request[scmv1.ControlServiceRequest]) (*connect.Response[scmv1.ControlServiceReply], error) {
+	return c.controlService.CallUnary(ctx, req)
+}
+
+// NotifyServiceStatusChange calls scm.v1.ServiceControlManager.NotifyServiceStatusChange.
+func (c *serviceControlManagerClient) NotifyServiceStatusChange(ctx context.Context, req *connect.Request[scmv1.NotifyRequest]) (*connect.ServerStreamForClient[scmv1.ServiceNotification], error) {
+	return c.notifyServiceStatusChange.CallServerStream(ctx, req)
+}
+
 // RegQueryKey calls scm.v1.ServiceControlManager.RegQueryKey.
 func (c *serviceControlManagerClient) RegQueryKey(ctx context.Context, req *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {
 	return c.regQueryKey.CallUnary(ctx, req)
@@ -466,6 +517,12 @@ type ServiceControlManagerHandler interface {
 	QueryServiceLockStatus(context.Context, *connect.Request[scmv1.HandleRequest]) (*connect.Response[scmv1.LockStatus], error)
 	QueryServiceObjectSecurity(context.Context, *connect.Request[scmv1.SecurityRequest]) (*connect.Response[scmv1.SecurityDescriptor], error)
 	SetServiceObjectSecurity(context.Context, *connect.Request[scmv1.SetSecurityRequest]) (*connect.Response[scmv1.Empty], error)
+	StartService(context.Context, *connect.Request[scmv1.StartServiceRequest]) (*connect.Response[scmv1.Empty], error)
+	ControlService(context.Context, *connect.Request[scmv1.ControlServiceRequest]) (*connect.Response[scmv1.ControlServiceReply], error)
+	// A stream of status changes, as NotifyServiceStatusChange: for a service
+	// handle, its status now and each change; for an SCM handle, services
+	// created and deleted.
+	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -594,6 +651,24 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("SetServiceObjectSecurity")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerStartServiceHandler := connect.NewUnaryHandler(
+		ServiceControlManagerStartServiceProcedure,
+		svc.StartService,
+		connect.WithSchema(serviceControlManagerMethods.ByName("StartService")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerControlServiceHandler := connect.NewUnaryHandler(
+		ServiceControlManagerControlServiceProcedure,
+		svc.ControlService,
+		connect.WithSchema(serviceControlManagerMethods.ByName("ControlService")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerNotifyServiceStatusChangeHandler := connect.NewServerStreamHandler(
+		ServiceControlManagerNotifyServiceStatusChangeProcedure,
+		svc.NotifyServiceStatusChange,
+		connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegQueryKeyHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegQueryKeyProcedure,
 		svc.RegQueryKey,
@@ -664,6 +739,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerQueryServiceObjectSecurityHandler.ServeHTTP(w, r)
 		case ServiceControlManagerSetServiceObjectSecurityProcedure:
 			serviceControlManagerSetServiceObjectSecurityHandler.ServeHTTP(w, r)
+		case ServiceControlManagerStartServiceProcedure:
+			serviceControlManagerStartServiceHandler.ServeHTTP(w, r)
+		case ServiceControlManagerControlServiceProcedure:
+			serviceControlManagerControlServiceHandler.ServeHTTP(w, r)
+		case ServiceControlManagerNotifyServiceStatusChangeProcedure:
+			serviceControlManagerNotifyServiceStatusChangeHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegQueryKeyProcedure:
 			serviceControlManagerRegQueryKeyHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegCreateKeyProcedure:
@@ -757,6 +838,18 @@ func (UnimplementedServiceControlManagerHandler) QueryServiceObjectSecurity(cont
 
 func (UnimplementedServiceControlManagerHandler) SetServiceObjectSecurity(context.Context, *connect.Request[scmv1.SetSecurityRequest]) (*connect.Response[scmv1.Empty], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.SetServiceObjectSecurity is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) StartService(context.Context, *connect.Request[scmv1.StartServiceRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.StartService is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) ControlService(context.Context, *connect.Request[scmv1.ControlServiceRequest]) (*connect.Response[scmv1.ControlServiceReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ControlService is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.NotifyServiceStatusChange is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {

@@ -1,0 +1,132 @@
+// Command testsvc is a service built on windows/svc whose behaviour the
+// end-to-end tests choose with -mode: it behaves, crashes at a chosen
+// stage, ignores the SCM, forks grandchildren, floods, or speaks garbage.
+// It appends what it sees to the file named by -log.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openscm/scm/windows/svc"
+)
+
+var (
+	mode     = flag.String("mode", "normal", "behaviour")
+	logPath  = flag.String("log", "", "file to append events to")
+	exitCode = flag.Uint("exit", 0, "exit code to report when stopping")
+	specific = flag.Bool("specific", false, "the exit code is service-specific")
+	share    = flag.String("share", "", "comma-separated services this host dispatches (share-process)")
+)
+
+func logf(format string, args ...any) {
+	if *logPath == "" {
+		return
+	}
+	f, err := os.OpenFile(*logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o666)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, format+"\n", args...)
+}
+
+func main() {
+	flag.Parse()
+	isSvc, _ := svc.IsWindowsService()
+	interactive, _ := svc.IsAnInteractiveSession()
+	logf("process pid=%d service=%v interactive=%v", os.Getpid(), isSvc, interactive)
+	switch *mode {
+	case "crash-before-register":
+		os.Exit(3)
+	case "never-register":
+		select {}
+	case "hostile":
+		syscall.Write(3, []byte("\x07\x07 this is not the protocol"))
+		select {}
+	case "child-check":
+		// A program the service runs is not a service itself.
+		out, _ := exec.Command(os.Args[0], "-mode=report-only", "-log="+*logPath).CombinedOutput()
+		logf("child said %q", out)
+	}
+	if *mode == "report-only" {
+		return
+	}
+	var err error
+	if *share != "" {
+		table := map[string]svc.Handler{}
+		for _, n := range strings.Split(*share, ",") {
+			table[n] = &handler{}
+		}
+		err = svc.Dispatch(table)
+	} else {
+		err = svc.Run("ignored-for-own-process", &handler{})
+	}
+	logf("dispatcher returned %v", err)
+}
+
+type handler struct{}
+
+func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.Status) (bool, uint32) {
+	reason, _ := svc.DynamicStartReason()
+	logf("execute args=%q reason=%d handle=%v", args, reason, svc.StatusHandle() != 0)
+	const accepts = svc.AcceptStop | svc.AcceptShutdown | svc.AcceptPauseAndContinue
+	switch *mode {
+	case "never-report":
+		select {}
+	case "flood":
+		for i := uint32(0); i < 5000; i++ {
+			s <- svc.Status{State: svc.StartPending, CheckPoint: i, WaitHint: 10000}
+		}
+	case "crash-start-pending":
+		s <- svc.Status{State: svc.StartPending, WaitHint: 3000}
+		os.Exit(4)
+	case "fork":
+		// Grandchildren: one in the service's process group, one that
+		// makes a session of its own, both outliving their parent shell.
+		exec.Command("/bin/sh", "-c", "sleep 1000 & setsid sleep 1001 & exit 0").Run()
+	case "slow-start":
+		s <- svc.Status{State: svc.StartPending, CheckPoint: 1, WaitHint: 1000}
+		time.Sleep(300 * time.Millisecond)
+		s <- svc.Status{State: svc.StartPending, CheckPoint: 2, WaitHint: 1000}
+		time.Sleep(300 * time.Millisecond)
+	case "hang-start":
+		s <- svc.Status{State: svc.StartPending, CheckPoint: 1, WaitHint: 500}
+		select {}
+	}
+	s <- svc.Status{State: svc.Running, Accepts: accepts}
+	if *mode == "crash-running" {
+		time.Sleep(50 * time.Millisecond)
+		os.Exit(5)
+	}
+	if *mode == "fork" {
+		os.Exit(0) // gone without reporting STOPPED; its grandchildren must not survive
+	}
+	for c := range r {
+		logf("control cmd=%d context=%d", c.Cmd, c.Context)
+		switch c.Cmd {
+		case svc.Interrogate:
+			s <- c.CurrentStatus
+			s <- c.CurrentStatus // twice: the dispatcher must not deadlock
+		case svc.Stop, svc.Shutdown:
+			if *mode == "ignore-stop" {
+				continue
+			}
+			s <- svc.Status{State: svc.StopPending, CheckPoint: 1, WaitHint: 2000}
+			if *mode == "crash-stop-pending" {
+				os.Exit(6)
+			}
+			return *specific, uint32(*exitCode)
+		case svc.Pause:
+			s <- svc.Status{State: svc.Paused, Accepts: accepts}
+		case svc.Continue:
+			s <- svc.Status{State: svc.Running, Accepts: accepts}
+		}
+	}
+	return false, 0
+}
