@@ -143,6 +143,7 @@ func shutdown(m *manager.Manager, l *launch.Launcher) {
 	for l.Running() > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	l.Close()
 }
 
 // cgroupName names this SCM's cgroup directory after its socket, so two

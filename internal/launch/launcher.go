@@ -373,3 +373,14 @@ func (l *Launcher) KillAll() {
 		l.Kill(id)
 	}
 }
+
+// Close removes the SCM's cgroup directory once its services' groups are
+// gone; call it after the last service process has been reaped.
+func (l *Launcher) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.removeStale()
+	if l.cg != nil && len(l.stale) == 0 {
+		os.Remove(l.cg.base)
+	}
+}

@@ -303,11 +303,14 @@ func (m *Manager) logf(format string, args ...any) {
 // SHUTDOWN, the order of dependents) builds on this.
 func (m *Manager) StopAll(deadline time.Time) {
 	m.mu.Lock()
+	asked := map[string]bool{}
 	for _, s := range m.services {
 		st := m.core.Status(s.cfg.Name, s.cfg.Type)
-		if st.CurrentState == windows.SERVICE_RUNNING || st.CurrentState == windows.SERVICE_PAUSED {
+		if (st.CurrentState == windows.SERVICE_RUNNING || st.CurrentState == windows.SERVICE_PAUSED) &&
+			st.ControlsAccepted&windows.SERVICE_ACCEPT_STOP != 0 {
 			req, _ := m.newReq()
 			m.apply(m.core.ControlService(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_STOP, 0, nil))
+			asked[s.cfg.Name] = true
 		}
 	}
 	ch, cancel := m.watchAll()
@@ -315,7 +318,14 @@ func (m *Manager) StopAll(deadline time.Time) {
 	defer cancel()
 	timeout := time.NewTimer(time.Until(deadline))
 	defer timeout.Stop()
-	for len(m.Running()) > 0 {
+	for {
+		waiting := false
+		for _, name := range m.Running() {
+			waiting = waiting || asked[name]
+		}
+		if !waiting {
+			return
+		}
 		select {
 		case <-ch:
 		case <-timeout.C:

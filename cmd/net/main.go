@@ -1,0 +1,263 @@
+// Command net is net.exe's start, stop, pause and continue: they wait for
+// the service to get there, printing a dot as it makes progress, and end
+// with net.exe's messages and exit status (2 on failure).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"connectrpc.com/connect"
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+)
+
+const exitFailure = 2
+
+type session struct {
+	out  io.Writer
+	conn *client.Conn
+	scm  uint64
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout))
+}
+
+func run(args []string, out io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(out, "The syntax of this command is:\n\nNET\n    [ CONTINUE | PAUSE | START | STOP ]\n\n")
+		return 1
+	}
+	s := &session{out: out, conn: client.Dial(client.SocketPath())}
+	defer s.conn.Close()
+	verb := strings.ToUpper(args[0])
+	rest := args[1:]
+	switch verb {
+	case "START":
+		if len(rest) == 0 {
+			return s.list()
+		}
+		return s.start(rest[0], rest[1:])
+	case "STOP":
+		return s.change(rest, stopVerb)
+	case "PAUSE":
+		return s.change(rest, pauseVerb)
+	case "CONTINUE":
+		return s.change(rest, continueVerb)
+	}
+	fmt.Fprint(out, "The syntax of this command is:\n\nNET\n    [ CONTINUE | PAUSE | START | STOP ]\n\n")
+	return 1
+}
+
+// systemError prints net.exe's report of a Win32 error.
+func (s *session) systemError(err error) int {
+	code, ok := err.(windows.Errno)
+	if !ok {
+		code = windows.RPC_S_SERVER_UNAVAILABLE
+	}
+	fmt.Fprintf(s.out, "System error %d has occurred.\n\n%s\n\n", uint32(code), code.Error())
+	return exitFailure
+}
+
+func (s *session) helpmsg(text string, n int) int {
+	fmt.Fprintf(s.out, "%s\n\nMore help is available by typing NET HELPMSG %d.\n\n", text, n)
+	return exitFailure
+}
+
+// open finds a service by its name or its display name, as net.exe does.
+func (s *session) open(name string, access uint32) (uint64, string, int) {
+	scm, err := client.Call(s.conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT | windows.SC_MANAGER_ENUMERATE_SERVICE})
+	if err != nil {
+		return 0, "", s.systemError(err)
+	}
+	s.scm = scm.Handle
+	h, err := client.Call(s.conn.OpenService, &pb.OpenServiceRequest{Scm: s.scm, ServiceName: name, DesiredAccess: access})
+	if err == windows.ERROR_SERVICE_DOES_NOT_EXIST || err == windows.ERROR_INVALID_NAME {
+		if k, kerr := client.Call(s.conn.GetServiceKeyName, &pb.GetNameRequest{Scm: s.scm, Name: name, BufChars: 4096}); kerr == nil && k.Win32Error == 0 {
+			name = k.Name
+			h, err = client.Call(s.conn.OpenService, &pb.OpenServiceRequest{Scm: s.scm, ServiceName: name, DesiredAccess: access})
+		}
+	}
+	if err == windows.ERROR_SERVICE_DOES_NOT_EXIST || err == windows.ERROR_INVALID_NAME {
+		return 0, "", s.helpmsg("The service name is invalid.", 2185)
+	}
+	if err != nil {
+		return 0, "", s.systemError(err)
+	}
+	display := name
+	if d, err := client.Call(s.conn.GetServiceDisplayName, &pb.GetNameRequest{Scm: s.scm, Name: name, BufChars: 4096}); err == nil && d.Win32Error == 0 {
+		display = d.Name
+	}
+	return h.Handle, display, 0
+}
+
+// watch subscribes to a service's status; the first notification, its
+// status now, has been read when it returns.
+func (s *session) watch(ctx context.Context, h uint64) (*connect.ServerStreamForClient[pb.ServiceNotification], *pb.ServiceNotification, error) {
+	stream, err := s.conn.NotifyServiceStatusChange(ctx, connect.NewRequest(&pb.NotifyRequest{Handle: h}))
+	if err != nil {
+		return nil, nil, client.Errno(err)
+	}
+	if !stream.Receive() {
+		return nil, nil, client.Errno(stream.Err())
+	}
+	return stream, stream.Msg(), nil
+}
+
+// waitWhile prints a dot each time the checkpoint advances, until the
+// service leaves the pending state; it returns the last notification.
+func (s *session) waitWhile(stream *connect.ServerStreamForClient[pb.ServiceNotification], pending uint32, last *pb.ServiceNotification) *pb.ServiceNotification {
+	check := last.Status.CheckPoint
+	for last.Status.CurrentState == pending && !last.Hung {
+		if !stream.Receive() {
+			return last
+		}
+		last = stream.Msg()
+		if last.Status.CheckPoint > check {
+			check = last.Status.CheckPoint
+			fmt.Fprint(s.out, ".")
+		}
+	}
+	return last
+}
+
+func (s *session) start(name string, args []string) int {
+	h, display, code := s.open(name, windows.SERVICE_START|windows.SERVICE_QUERY_STATUS)
+	if code != 0 {
+		return code
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, _, err := s.watch(ctx, h)
+	if err != nil {
+		return s.systemError(err)
+	}
+	if _, err := client.Call(s.conn.StartService, &pb.StartServiceRequest{Handle: h, Args: args}); err != nil {
+		if err == windows.ERROR_SERVICE_ALREADY_RUNNING {
+			return s.helpmsg("The requested service has already been started.", 2182)
+		}
+		return s.systemError(err)
+	}
+	fmt.Fprintf(s.out, "The %s service is starting.", display)
+	last := &pb.ServiceNotification{Status: &pb.ServiceStatus{CurrentState: windows.SERVICE_START_PENDING}}
+	last = s.waitWhile(stream, windows.SERVICE_START_PENDING, last)
+	fmt.Fprintln(s.out)
+	st := last.Status
+	switch {
+	case last.Hung:
+		return s.helpmsg(fmt.Sprintf("The %s service is not responding to the control function.", display), 2186)
+	case st.CurrentState == windows.SERVICE_RUNNING || st.CurrentState == windows.SERVICE_PAUSED:
+		fmt.Fprintf(s.out, "The %s service was started successfully.\n\n", display)
+		return 0
+	}
+	fmt.Fprintf(s.out, "The %s service could not be started.\n\n", display)
+	return s.exitReport(st)
+}
+
+// exitReport explains why a service stopped, as net.exe does.
+func (s *session) exitReport(st *pb.ServiceStatus) int {
+	switch code := windows.Errno(st.Win32ExitCode); code {
+	case 0:
+		return s.helpmsg("The service did not report an error.", 3534)
+	case windows.ERROR_SERVICE_SPECIFIC_ERROR:
+		return s.helpmsg(fmt.Sprintf("A service specific error occurred: %d.", st.ServiceSpecificExitCode), 3547)
+	default:
+		fmt.Fprint(s.out, "A system error has occurred.\n\n")
+		return s.systemError(code)
+	}
+}
+
+type verb struct {
+	control            uint32
+	access             uint32
+	pending, done      uint32
+	doing, did, failed string
+}
+
+var (
+	stopVerb     = verb{windows.SERVICE_CONTROL_STOP, windows.SERVICE_STOP, windows.SERVICE_STOP_PENDING, windows.SERVICE_STOPPED, "stopping", "stopped", "stopped"}
+	pauseVerb    = verb{windows.SERVICE_CONTROL_PAUSE, windows.SERVICE_PAUSE_CONTINUE, windows.SERVICE_PAUSE_PENDING, windows.SERVICE_PAUSED, "pausing", "paused", "paused"}
+	continueVerb = verb{windows.SERVICE_CONTROL_CONTINUE, windows.SERVICE_PAUSE_CONTINUE, windows.SERVICE_CONTINUE_PENDING, windows.SERVICE_RUNNING, "continuing", "continued", "continued"}
+)
+
+// change sends a stop, pause or continue and waits for its outcome.
+func (s *session) change(args []string, v verb) int {
+	if len(args) != 1 {
+		fmt.Fprint(s.out, "The syntax of this command is:\n\nNET\n    [ CONTINUE | PAUSE | START | STOP ]\n\n")
+		return 1
+	}
+	h, display, code := s.open(args[0], v.access|windows.SERVICE_QUERY_STATUS)
+	if code != 0 {
+		return code
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, first, err := s.watch(ctx, h)
+	if err != nil {
+		return s.systemError(err)
+	}
+	r, err := client.Call(s.conn.ControlService, &pb.ControlServiceRequest{Handle: h, Control: v.control})
+	if err != nil {
+		return s.systemError(err)
+	}
+	switch windows.Errno(r.Win32Error) {
+	case 0:
+	case windows.ERROR_SERVICE_NOT_ACTIVE:
+		return s.helpmsg(fmt.Sprintf("The %s service is not started.", display), 3521)
+	case windows.ERROR_INVALID_SERVICE_CONTROL:
+		return s.helpmsg("The requested pause, continue, or stop is not valid for this service.", 2191)
+	case windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL:
+		return s.helpmsg("The service cannot accept control messages at this time.", 2189)
+	default:
+		return s.systemError(windows.Errno(r.Win32Error))
+	}
+	fmt.Fprintf(s.out, "The %s service is %s.", display, v.doing)
+	last, check := first, first.Status.CheckPoint
+	for last.Status.CurrentState != v.done && !last.Hung && stream.Receive() {
+		last = stream.Msg()
+		if last.Status.CurrentState == v.pending && last.Status.CheckPoint > check {
+			check = last.Status.CheckPoint
+			fmt.Fprint(s.out, ".")
+		}
+		if last.Status.CurrentState == windows.SERVICE_STOPPED {
+			break // stopped: done for a stop, failed for anything else
+		}
+	}
+	fmt.Fprintln(s.out)
+	if last.Status.CurrentState != v.done {
+		fmt.Fprintf(s.out, "The %s service could not be %s.\n\n", display, v.failed)
+		return exitFailure
+	}
+	fmt.Fprintf(s.out, "The %s service was %s successfully.\n\n", display, v.did)
+	return 0
+}
+
+// list prints the services that are started, by display name.
+func (s *session) list() int {
+	scm, err := client.Call(s.conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ENUMERATE_SERVICE})
+	if err != nil {
+		return s.systemError(err)
+	}
+	r, err := client.Call(s.conn.EnumServicesStatus, &pb.EnumServicesStatusRequest{Scm: scm.Handle,
+		ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_ACTIVE, BufSize: 1 << 30})
+	if err != nil {
+		return s.systemError(err)
+	}
+	var names []string
+	for _, e := range r.Services {
+		names = append(names, e.DisplayName)
+	}
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	fmt.Fprint(s.out, "These Windows services are started:\n\n")
+	for _, n := range names {
+		fmt.Fprintf(s.out, "   %s\n", n)
+	}
+	fmt.Fprint(s.out, "\nThe command completed successfully.\n\n")
+	return 0
+}
