@@ -46,6 +46,20 @@ func main() {
 		os.Exit(3)
 	case "never-register":
 		select {}
+	case "handshake":
+		// The floor of a start: exec, then one byte back over the socket.
+		syscall.Write(3, []byte{1})
+		return
+	case "echo":
+		// The floor of a control round trip: each packet comes back.
+		buf := make([]byte, 256)
+		for {
+			n, err := syscall.Read(3, buf)
+			if err != nil || n <= 0 {
+				return
+			}
+			syscall.Write(3, buf[:n])
+		}
 	case "hostile":
 		syscall.Write(3, []byte("\x07\x07 this is not the protocol"))
 		select {}

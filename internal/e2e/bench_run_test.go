@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/scmtest"
+	"github.com/openscm/scm/windows"
+	"golang.org/x/sys/unix"
+)
+
+// benchService is a test service installed in an in-process SCM, with a
+// connection that can start it and watch it.
+type benchService struct {
+	conn *client.Conn
+	h    uint64
+}
+
+func newBenchService(b *testing.B, conn *client.Conn, scm uint64, name string, args string) *benchService {
+	r, err := client.Call(conn.CreateService, &pb.CreateServiceRequest{
+		Scm: scm, ServiceName: name, DesiredAccess: windows.SERVICE_ALL_ACCESS,
+		ServiceType: windows.SERVICE_WIN32_OWN_PROCESS, StartType: windows.SERVICE_DEMAND_START,
+		BinaryPathName: filepath.Join(binDir, "testsvc") + " " + args,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchService{conn: conn, h: r.Handle}
+}
+
+// until waits on the service's notifications for a state.
+func (s *benchService) until(b *testing.B, start func(), state uint32) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := s.conn.NotifyServiceStatusChange(ctx, connect.NewRequest(&pb.NotifyRequest{Handle: s.h}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !stream.Receive() {
+		b.Fatal(stream.Err())
+	}
+	start()
+	for stream.Msg().Status.CurrentState != state {
+		if !stream.Receive() {
+			b.Fatal("stream ended", stream.Err())
+		}
+	}
+}
+
+func (s *benchService) start(b *testing.B) {
+	s.until(b, func() {
+		if _, err := client.Call(s.conn.StartService, &pb.StartServiceRequest{Handle: s.h}); err != nil {
+			b.Fatal(err)
+		}
+	}, windows.SERVICE_RUNNING)
+}
+
+func (s *benchService) stop(b *testing.B) {
+	s.until(b, func() {
+		if _, err := client.Call(s.conn.ControlService, &pb.ControlServiceRequest{Handle: s.h, Control: windows.SERVICE_CONTROL_STOP}); err != nil {
+			b.Fatal(err)
+		}
+	}, windows.SERVICE_STOPPED)
+}
+
+func percentiles(b *testing.B, name string, d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(float64(d[len(d)/2].Microseconds()), name+"-p50-µs")
+	b.ReportMetric(float64(d[len(d)*9/10].Microseconds()), name+"-p90-µs")
+}
+
+func dialBench(b *testing.B) (*client.Conn, uint64) {
+	scmtest.Start(b)
+	conn := client.Dial(client.SocketPath())
+	b.Cleanup(func() { conn.Close() })
+	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return conn, scm.Handle
+}
+
+// BenchmarkStartToRunning measures StartService until the service reports
+// RUNNING, for a Go service built on windows/svc, against the floor: fork
+// and exec of the same binary and one byte back over a socketpair.
+func BenchmarkStartToRunning(b *testing.B) {
+	conn, scm := dialBench(b)
+	s := newBenchService(b, conn, scm, "bench", "")
+	var starts, floors []time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		s.start(b)
+		starts = append(starts, time.Since(t0))
+		s.stop(b)
+
+		t0 = time.Now()
+		handshake(b)
+		floors = append(floors, time.Since(t0))
+	}
+	percentiles(b, "start", starts)
+	percentiles(b, "floor", floors)
+}
+
+// handshake is the floor: fork+exec testsvc, which writes one byte to the
+// socket it inherits and exits.
+func handshake(b *testing.B) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	theirs := os.NewFile(uintptr(fds[1]), "theirs")
+	defer theirs.Close()
+	defer unix.Close(fds[0])
+	devnull, _ := os.Open(os.DevNull)
+	defer devnull.Close()
+	pid, err := syscall.ForkExec(filepath.Join(binDir, "testsvc"), []string{"testsvc", "-mode", "handshake"}, &syscall.ProcAttr{
+		Env:   []string{"SCM_CONTROL_FD=3"},
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), theirs.Fd()},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 1)
+	if n, err := unix.Read(fds[0], buf); n != 1 || err != nil {
+		b.Fatal("no handshake byte", err)
+	}
+	var ws syscall.WaitStatus
+	syscall.Wait4(pid, &ws, 0, nil)
+}
+
+// BenchmarkControlRoundTrip measures ControlService(INTERROGATE) until the
+// handler's answer is back, against a bare round trip of one packet over a
+// socketpair to another process.
+func BenchmarkControlRoundTrip(b *testing.B) {
+	conn, scm := dialBench(b)
+	s := newBenchService(b, conn, scm, "bench", "")
+	s.start(b)
+	defer s.stop(b)
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	theirs := os.NewFile(uintptr(fds[1]), "theirs")
+	devnull, _ := os.Open(os.DevNull)
+	pid, err := syscall.ForkExec(filepath.Join(binDir, "testsvc"), []string{"testsvc", "-mode", "echo"}, &syscall.ProcAttr{
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), theirs.Fd()},
+	})
+	theirs.Close()
+	devnull.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		unix.Close(fds[0])
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, 0, nil)
+	}()
+
+	var controls, bare []time.Duration
+	buf := make([]byte, 64)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		r, err := client.Call(conn.ControlService, &pb.ControlServiceRequest{Handle: s.h, Control: windows.SERVICE_CONTROL_INTERROGATE})
+		if err != nil || r.Win32Error != 0 {
+			b.Fatal(err, r)
+		}
+		controls = append(controls, time.Since(t0))
+
+		t0 = time.Now()
+		unix.Write(fds[0], []byte("ping"))
+		if n, err := unix.Read(fds[0], buf); n != 4 || err != nil {
+			b.Fatal("echo", n, err)
+		}
+		bare = append(bare, time.Since(t0))
+	}
+	percentiles(b, "control", controls)
+	percentiles(b, "socketpair", bare)
+}
+
+// BenchmarkStartStop100 starts 100 services at once, waits until all run,
+// then stops them all; one op is the whole cycle.
+func BenchmarkStartStop100(b *testing.B) {
+	conn, scm := dialBench(b)
+	var svcs []*benchService
+	for i := 0; i < 100; i++ {
+		svcs = append(svcs, newBenchService(b, conn, scm, fmt.Sprintf("many%d", i), ""))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, phase := range []func(*benchService, *testing.B){(*benchService).start, (*benchService).stop} {
+			var wg sync.WaitGroup
+			for _, s := range svcs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					phase(s, b)
+				}()
+			}
+			wg.Wait()
+		}
+	}
+}
