@@ -445,7 +445,7 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 		if s.ctl == nil || s.ctl.seq != seq {
 			continue
 		}
-		if s.proc != p {
+		if s.proc != nil && s.proc != p {
 			return c.violation(p, "answer to another host's control")
 		}
 		req := s.ctl.req

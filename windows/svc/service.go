@@ -158,9 +158,10 @@ func (d *dispatcher) start(m *protocol.Start) {
 	}()
 }
 
-// control hands a control to the service's loop and answers NO_ERROR once
-// the loop has it, as upstream's handler returns once its channel takes the
-// request. A control for a service that is not running is refused.
+// control hands a control to the service's loop, which answers NO_ERROR as
+// it takes the request, as upstream's handler returns once its channel takes
+// it: the answer always goes out before any status the request causes. A
+// control for a service that is not running is refused.
 func (d *dispatcher) control(m *protocol.Control) {
 	d.mu.Lock()
 	s := d.running[strings.ToLower(m.Service)]
@@ -175,17 +176,16 @@ func (d *dispatcher) control(m *protocol.Control) {
 		return
 	}
 	go func() {
-		result := uint32(0)
 		select {
-		case s.c <- ctlEvent{cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}:
+		case s.c <- ctlEvent{seq: m.Seq, cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}:
 		case <-s.done():
-			result = uint32(windows.ERROR_SERVICE_NOT_ACTIVE)
+			d.send(&protocol.ControlReply{Seq: m.Seq, Result: uint32(windows.ERROR_SERVICE_NOT_ACTIVE)})
 		}
-		d.send(&protocol.ControlReply{Seq: m.Seq, Result: result})
 	}()
 }
 
 type ctlEvent struct {
+	seq       uint32
 	cmd       Cmd
 	eventType uint32
 	eventData []byte
@@ -253,6 +253,7 @@ loop:
 	for {
 		select {
 		case r := <-inch:
+			s.d.send(&protocol.ControlReply{Seq: r.seq})
 			inch = nil
 			outch = cmdsToHandler
 			outcr.Cmd = r.cmd
