@@ -86,6 +86,8 @@ const (
 	ERROR_INVALID_SECURITY_DESCR             Errno = 1338
 	ERROR_INVALID_COMMAND_LINE               Errno = 1639
 	RPC_S_SERVER_UNAVAILABLE                 Errno = 1722
+	ERROR_LOG_FILE_FULL                      Errno = 1502
+	ERROR_EVT_CHANNEL_NOT_FOUND              Errno = 15007
 	ERROR_SERVICE_NOT_IN_EXE                 Errno = 1083
 	ERROR_NOT_ALL_ASSIGNED                   Errno = 1300
 	ERROR_INVALID_OWNER                      Errno = 1307
@@ -161,5 +163,7 @@ var errorText = map[Errno]string{
 	ERROR_NO_SECURITY_ON_OBJECT:              "Unable to perform a security operation on an object that has no associated security.",
 	ERROR_INVALID_COMMAND_LINE:               "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
 	RPC_S_SERVER_UNAVAILABLE:                 "The RPC server is unavailable.",
+	ERROR_LOG_FILE_FULL:                      "The event log file is full.",
+	ERROR_EVT_CHANNEL_NOT_FOUND:              "The specified channel could not be found.",
 	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT: "The security descriptor format is invalid.",
 }

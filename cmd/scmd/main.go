@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/registry"
@@ -65,6 +66,12 @@ func run(stateDir, socket string) error {
 	if err != nil {
 		return fmt.Errorf("opening the services database: %w", err)
 	}
+	events, err := eventlog.Open(filepath.Join(stateDir, "eventlog.db"))
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	m.SetEventLog(events)
 	// Loading the database leaves garbage behind; give it back before
 	// settling in for a long life.
 	debug.FreeOSMemory()

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type service struct {
 	hung       bool
 	stopAsked  time.Time // when a STOP was sent; zero if none
 	lastExit   int       // exit status of the last process that ran it
+	crashes    int       // times its process ended without it reporting STOPPED
 }
 
 type pendingControl struct {
@@ -263,9 +265,14 @@ func (c *Core) LaunchFailed(now time.Time, id ProcID, err windows.Errno) []Actio
 	p.killed = true
 	var acts []Action
 	for _, s := range append([]*service(nil), p.services...) {
+		acts = append(acts, startFailedEvent(s, err))
 		acts = append(acts, c.failStart(p, s, err)...)
 	}
 	return acts
+}
+
+func startFailedEvent(s *service, err windows.Errno) Action {
+	return Event{ID: 7000, Type: EventError, Service: s.name, Inserts: []string{DisplayName, err.Error()}}
 }
 
 // Registered reports that a host connected and registered the services it
@@ -339,6 +346,14 @@ func (c *Core) StatusReported(now time.Time, id ProcID, name string, st Status) 
 		}
 		s.status = st
 		acts := []Action{s.changed(false)}
+		switch code := windows.Errno(st.Win32ExitCode); code {
+		case 0:
+		case windows.ERROR_SERVICE_SPECIFIC_ERROR:
+			acts = append(acts, Event{ID: 7024, Type: EventError, Service: s.name,
+				Inserts: []string{DisplayName, strconv.FormatUint(uint64(st.ServiceSpecificExitCode), 10)}})
+		default:
+			acts = append(acts, Event{ID: 7023, Type: EventError, Service: s.name, Inserts: []string{DisplayName, code.Error()}})
+		}
 		acts = append(acts, c.detach(p, s)...)
 		if len(p.services) == 0 && p.idleSince.IsZero() {
 			p.idleSince = now
@@ -484,7 +499,9 @@ func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 		}
 		s.proc = nil
 		s.stopAsked = time.Time{}
-		acts = append(acts, s.changed(false))
+		s.crashes++
+		acts = append(acts, s.changed(false),
+			Event{ID: 7034, Type: EventError, Service: s.name, Inserts: []string{DisplayName, strconv.Itoa(s.crashes)}})
 	}
 	return append(acts, Kill{Proc: id, Reason: ReasonHostExited})
 }
@@ -499,6 +516,9 @@ func (c *Core) Tick(now time.Time) []Action {
 			p.killed = true
 			acts = append(acts, Kill{Proc: p.id, Reason: "did not register within ServicesPipeTimeout"})
 			for _, s := range append([]*service(nil), p.services...) {
+				acts = append(acts,
+					Event{ID: 7009, Type: EventError, Service: s.name, Inserts: []string{strconv.FormatInt(c.timeouts.Pipe.Milliseconds(), 10), DisplayName}},
+					startFailedEvent(s, windows.ERROR_SERVICE_REQUEST_TIMEOUT))
 				acts = append(acts, c.failStart(p, s, windows.ERROR_SERVICE_REQUEST_TIMEOUT)...)
 			}
 		case !p.idleSince.IsZero() && len(p.services) == 0 && !now.Before(p.idleSince.Add(c.timeouts.WaitKill)):
@@ -508,12 +528,16 @@ func (c *Core) Tick(now time.Time) []Action {
 	}
 	for _, s := range c.services {
 		if s.ctl != nil && !now.Before(s.ctl.deadline) {
-			acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status))
+			acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status),
+				Event{ID: 7011, Type: EventError, Service: s.name, Inserts: []string{strconv.FormatInt(c.timeouts.Control.Milliseconds(), 10), DisplayName}})
 			s.ctl = nil
 		}
 		if d, ok := s.hangDeadline(c.timeouts); ok && !now.Before(d) {
 			s.hung = true
 			acts = append(acts, s.changed(true))
+			if s.status.CurrentState == windows.SERVICE_START_PENDING {
+				acts = append(acts, Event{ID: 7022, Type: EventError, Service: s.name, Inserts: []string{DisplayName}})
+			}
 		}
 		if d, ok := s.killDeadline(c.timeouts); ok && !now.Before(d) && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
 			s.proc.killed = true

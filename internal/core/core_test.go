@@ -185,6 +185,9 @@ func (h *harness) format(acts []Action) string {
 			} else {
 				lines = append(lines, fmt.Sprintf("reply req%d error %d", a.Req, uint32(a.Err)))
 			}
+		case Event:
+			inserts := strings.ReplaceAll(fmt.Sprintf("%q", a.Inserts), fmt.Sprintf("%q", DisplayName), "<display>")
+			lines = append(lines, fmt.Sprintf("event %d %s %s", a.ID, a.Service, inserts))
 		case StatusChanged:
 			hung := ""
 			if a.Hung {

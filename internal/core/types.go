@@ -101,6 +101,27 @@ type StatusChanged struct {
 	Hung    bool
 }
 
+// Event asks for an event in the System log under the SCM's name, with
+// Windows' event ID; an insert equal to DisplayName stands for the
+// service's display name.
+type Event struct {
+	ID      uint32
+	Type    uint16 // EVENTLOG_*_TYPE
+	Service string
+	Inserts []string
+}
+
+// DisplayName marks the insert that is the service's display name.
+const DisplayName = "\x00display-name"
+
+// Event types.
+const (
+	EventError       = 1
+	EventWarning     = 2
+	EventInformation = 4
+)
+
+func (Event) action()         {}
 func (Launch) action()        {}
 func (SendStart) action()     {}
 func (SendControl) action()   {}

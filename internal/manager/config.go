@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
@@ -73,6 +74,11 @@ func (m *Manager) CreateService(c Caller, r *pb.CreateServiceRequest) (*pb.Creat
 	s := newService(cfg)
 	m.add(s)
 	m.notify(s, windows.SERVICE_NOTIFY_CREATED, m.statusOf(s), false)
+	kind := "user mode service"
+	if services.IsDriver(cfg.Type) {
+		kind = "kernel mode driver"
+	}
+	m.scmEvent(core.EventInformation, 7045, cfg.Name, core.DisplayName, cfg.ImagePath, kind, startTypeName(cfg.Start), cfg.ObjectName)
 	granted, err := security.AccessCheck(s.sd, c.Token, r.DesiredAccess, security.ServiceMapping)
 	if err != nil {
 		// The service exists now, as on Windows; only the handle is refused.
@@ -292,8 +298,12 @@ func (m *Manager) ChangeServiceConfig(c Caller, r *pb.ChangeServiceConfigRequest
 			cfg.Tag = m.nextTag(cfg.Group)
 		}
 	}
+	oldStart := s.cfg.Start
 	if err := m.save(s, &cfg); err != nil {
 		return nil, err
+	}
+	if cfg.Start != oldStart {
+		m.scmEvent(core.EventInformation, 7040, cfg.Name, core.DisplayName, startTypeName(oldStart), startTypeName(cfg.Start))
 	}
 	return &pb.ChangeServiceConfigReply{TagId: cfg.Tag}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
@@ -49,6 +50,8 @@ type Manager struct {
 	nextReq  core.ReqID
 	timer    *time.Timer
 	watchers map[*watcher]bool
+	events   *eventlog.Store
+	logged   map[string]uint32 // the state 7036 last reported, by service
 
 	// Logf, if set, receives what the SCM does on its own (kills, say).
 	Logf func(format string, args ...any)
@@ -69,6 +72,7 @@ const (
 	scmHandle handleKind = iota
 	serviceHandle
 	lockHandle
+	eventSourceHandle
 )
 
 type handle struct {
@@ -76,6 +80,8 @@ type handle struct {
 	kind   handleKind
 	access uint32
 	svc    *service
+	source string // an event source handle's source and log
+	log    string
 }
 
 type dbLock struct {
@@ -99,6 +105,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		core:     core.New(core.DefaultTimeouts),
 		waiters:  map[core.ReqID]chan core.Reply{},
 		watchers: map[*watcher]bool{},
+		logged:   map[string]uint32{},
 	}
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {

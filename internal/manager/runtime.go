@@ -113,6 +113,8 @@ func (m *Manager) apply(acts []core.Action) {
 			}
 		case core.StatusChanged:
 			m.statusChanged(a)
+		case core.Event:
+			m.scmEvent(a.Type, a.ID, a.Service, a.Inserts...)
 		}
 	}
 	m.schedule()
@@ -152,6 +154,13 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 		return
 	}
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
+	key := strings.ToLower(s.cfg.Name)
+	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
+		if _, seen := m.logged[key]; seen || a.Status.CurrentState != windows.SERVICE_STOPPED {
+			m.scmEvent(core.EventInformation, 7036, s.cfg.Name, core.DisplayName, word)
+		}
+		m.logged[key] = a.Status.CurrentState
+	}
 	if a.Status.CurrentState == windows.SERVICE_STOPPED && s.deleted && s.handles == 0 {
 		m.remove(s)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/registry"
@@ -44,6 +45,11 @@ func StartIn(tb testing.TB, dir string) *SCM {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	events, err := eventlog.Open(filepath.Join(dir, "eventlog.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.SetEventLog(events)
 	sock := filepath.Join(dir, "scm.sock")
 	l, err := launch.New(m, launch.Options{Owner: uint32(os.Geteuid()), SocketPath: sock})
 	if err != nil {
@@ -62,6 +68,7 @@ func StartIn(tb testing.TB, dir string) *SCM {
 		srv.Close()
 		<-done
 		l.KillAll()
+		events.Close()
 		store.Close()
 	})
 	return &SCM{Dir: dir, Socket: sock, Manager: m}

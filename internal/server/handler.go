@@ -187,3 +187,35 @@ func (h *handler) NotifyServiceStatusChange(ctx context.Context, r *connect.Requ
 		}
 	}
 }
+
+func (h *handler) RegisterEventSource(ctx context.Context, r *connect.Request[pb.RegisterEventSourceRequest]) (*connect.Response[pb.HandleReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.RegisterEventSourceRequest) (*pb.HandleReply, error) {
+		return handleReply(h.m.RegisterEventSource(c, q.Machine, q.Source))
+	})
+}
+
+func (h *handler) ReportEvent(ctx context.Context, r *connect.Request[pb.ReportEventRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, h.m.ReportEvent)
+}
+
+func (h *handler) ReadEventLog(ctx context.Context, r *connect.Request[pb.ReadEventLogRequest]) (*connect.Response[pb.EventRecords], error) {
+	return call(ctx, r, h.m.ReadEventLog)
+}
+
+func (h *handler) ClearEventLog(ctx context.Context, r *connect.Request[pb.LogRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.LogRequest) (*pb.Empty, error) {
+		return empty(h.m.ClearEventLog(c, q.Log))
+	})
+}
+
+func (h *handler) GetEventLogInfo(ctx context.Context, r *connect.Request[pb.LogRequest]) (*connect.Response[pb.EventLogInfo], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.LogRequest) (*pb.EventLogInfo, error) {
+		return h.m.GetEventLogInfo(c, q.Log)
+	})
+}
+
+func (h *handler) EnumEventLogs(ctx context.Context, r *connect.Request[pb.Empty]) (*connect.Response[pb.EventLogNames], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.Empty) (*pb.EventLogNames, error) {
+		return h.m.EnumEventLogs(c), nil
+	})
+}

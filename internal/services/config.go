@@ -15,6 +15,7 @@ import (
 const (
 	ServicesKey = `HKLM\SYSTEM\CurrentControlSet\Services`
 	ControlKey  = `HKLM\SYSTEM\CurrentControlSet\Control`
+	EventLogKey = ServicesKey + `\EventLog`
 )
 
 // Windows' defaults for values a service key may lack.

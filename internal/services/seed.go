@@ -49,6 +49,16 @@ func Seed(tx *registry.Tx) error {
 	if _, err := control.CreateSubKey("GroupOrderList"); err != nil {
 		return err
 	}
+	for _, log := range []string{"Application", "System"} {
+		k, err := tx.CreateKey(EventLogKey + `\` + log)
+		if err != nil {
+			return err
+		}
+		// 20 MB, overwrite as needed: Windows' defaults.
+		if err := k.SetDefaults(registry.DWordValue("MaxSize", 20<<20), registry.DWordValue("Retention", 0)); err != nil {
+			return err
+		}
+	}
 	win, err := control.CreateSubKey("Windows")
 	if err != nil {
 		return err

@@ -2459,6 +2459,559 @@ func (x *ServiceNotification) GetHung() bool {
 	return false
 }
 
+type RegisterEventSourceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Machine       string                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
+	Source        string                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterEventSourceRequest) Reset() {
+	*x = RegisterEventSourceRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterEventSourceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterEventSourceRequest) ProtoMessage() {}
+
+func (x *RegisterEventSourceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterEventSourceRequest.ProtoReflect.Descriptor instead.
+func (*RegisterEventSourceRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *RegisterEventSourceRequest) GetMachine() string {
+	if x != nil {
+		return x.Machine
+	}
+	return ""
+}
+
+func (x *RegisterEventSourceRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+type ReportEventRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	Type          uint32                 `protobuf:"varint,2,opt,name=type,proto3" json:"type,omitempty"`
+	Category      uint32                 `protobuf:"varint,3,opt,name=category,proto3" json:"category,omitempty"`
+	EventId       uint32                 `protobuf:"varint,4,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Strings       []string               `protobuf:"bytes,5,rep,name=strings,proto3" json:"strings,omitempty"`
+	Data          []byte                 `protobuf:"bytes,6,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportEventRequest) Reset() {
+	*x = ReportEventRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportEventRequest) ProtoMessage() {}
+
+func (x *ReportEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportEventRequest.ProtoReflect.Descriptor instead.
+func (*ReportEventRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReportEventRequest) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *ReportEventRequest) GetType() uint32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *ReportEventRequest) GetCategory() uint32 {
+	if x != nil {
+		return x.Category
+	}
+	return 0
+}
+
+func (x *ReportEventRequest) GetEventId() uint32 {
+	if x != nil {
+		return x.EventId
+	}
+	return 0
+}
+
+func (x *ReportEventRequest) GetStrings() []string {
+	if x != nil {
+		return x.Strings
+	}
+	return nil
+}
+
+func (x *ReportEventRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type ReadEventLogRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Log           string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
+	NewestFirst   bool                   `protobuf:"varint,2,opt,name=newest_first,json=newestFirst,proto3" json:"newest_first,omitempty"`
+	Count         uint32                 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"` // 0: all
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadEventLogRequest) Reset() {
+	*x = ReadEventLogRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadEventLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadEventLogRequest) ProtoMessage() {}
+
+func (x *ReadEventLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadEventLogRequest.ProtoReflect.Descriptor instead.
+func (*ReadEventLogRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReadEventLogRequest) GetLog() string {
+	if x != nil {
+		return x.Log
+	}
+	return ""
+}
+
+func (x *ReadEventLogRequest) GetNewestFirst() bool {
+	if x != nil {
+		return x.NewestFirst
+	}
+	return false
+}
+
+func (x *ReadEventLogRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type EventRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RecordNumber  uint64                 `protobuf:"varint,1,opt,name=record_number,json=recordNumber,proto3" json:"record_number,omitempty"`
+	TimeGenerated int64                  `protobuf:"varint,2,opt,name=time_generated,json=timeGenerated,proto3" json:"time_generated,omitempty"` // unix nanoseconds
+	TimeWritten   int64                  `protobuf:"varint,3,opt,name=time_written,json=timeWritten,proto3" json:"time_written,omitempty"`
+	EventId       uint32                 `protobuf:"varint,4,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Type          uint32                 `protobuf:"varint,5,opt,name=type,proto3" json:"type,omitempty"`
+	Category      uint32                 `protobuf:"varint,6,opt,name=category,proto3" json:"category,omitempty"`
+	Source        string                 `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	Computer      string                 `protobuf:"bytes,8,opt,name=computer,proto3" json:"computer,omitempty"`
+	UserSid       string                 `protobuf:"bytes,9,opt,name=user_sid,json=userSid,proto3" json:"user_sid,omitempty"`
+	Strings       []string               `protobuf:"bytes,10,rep,name=strings,proto3" json:"strings,omitempty"`
+	Data          []byte                 `protobuf:"bytes,11,opt,name=data,proto3" json:"data,omitempty"`
+	// The event's text, rendered from its source's messages.
+	Message       string `protobuf:"bytes,12,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventRecord) Reset() {
+	*x = EventRecord{}
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventRecord) ProtoMessage() {}
+
+func (x *EventRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventRecord.ProtoReflect.Descriptor instead.
+func (*EventRecord) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *EventRecord) GetRecordNumber() uint64 {
+	if x != nil {
+		return x.RecordNumber
+	}
+	return 0
+}
+
+func (x *EventRecord) GetTimeGenerated() int64 {
+	if x != nil {
+		return x.TimeGenerated
+	}
+	return 0
+}
+
+func (x *EventRecord) GetTimeWritten() int64 {
+	if x != nil {
+		return x.TimeWritten
+	}
+	return 0
+}
+
+func (x *EventRecord) GetEventId() uint32 {
+	if x != nil {
+		return x.EventId
+	}
+	return 0
+}
+
+func (x *EventRecord) GetType() uint32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *EventRecord) GetCategory() uint32 {
+	if x != nil {
+		return x.Category
+	}
+	return 0
+}
+
+func (x *EventRecord) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *EventRecord) GetComputer() string {
+	if x != nil {
+		return x.Computer
+	}
+	return ""
+}
+
+func (x *EventRecord) GetUserSid() string {
+	if x != nil {
+		return x.UserSid
+	}
+	return ""
+}
+
+func (x *EventRecord) GetStrings() []string {
+	if x != nil {
+		return x.Strings
+	}
+	return nil
+}
+
+func (x *EventRecord) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *EventRecord) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type EventRecords struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*EventRecord         `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventRecords) Reset() {
+	*x = EventRecords{}
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventRecords) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventRecords) ProtoMessage() {}
+
+func (x *EventRecords) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventRecords.ProtoReflect.Descriptor instead.
+func (*EventRecords) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *EventRecords) GetRecords() []*EventRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+type LogRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Log           string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogRequest) Reset() {
+	*x = LogRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogRequest) ProtoMessage() {}
+
+func (x *LogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
+func (*LogRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *LogRequest) GetLog() string {
+	if x != nil {
+		return x.Log
+	}
+	return ""
+}
+
+type EventLogInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       uint64                 `protobuf:"varint,1,opt,name=records,proto3" json:"records,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	Oldest        uint64                 `protobuf:"varint,3,opt,name=oldest,proto3" json:"oldest,omitempty"`
+	Newest        uint64                 `protobuf:"varint,4,opt,name=newest,proto3" json:"newest,omitempty"`
+	MaxSize       uint64                 `protobuf:"varint,5,opt,name=max_size,json=maxSize,proto3" json:"max_size,omitempty"`
+	Retention     uint32                 `protobuf:"varint,6,opt,name=retention,proto3" json:"retention,omitempty"`
+	Modified      int64                  `protobuf:"varint,7,opt,name=modified,proto3" json:"modified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventLogInfo) Reset() {
+	*x = EventLogInfo{}
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventLogInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventLogInfo) ProtoMessage() {}
+
+func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventLogInfo.ProtoReflect.Descriptor instead.
+func (*EventLogInfo) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *EventLogInfo) GetRecords() uint64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetOldest() uint64 {
+	if x != nil {
+		return x.Oldest
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetNewest() uint64 {
+	if x != nil {
+		return x.Newest
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetMaxSize() uint64 {
+	if x != nil {
+		return x.MaxSize
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetRetention() uint32 {
+	if x != nil {
+		return x.Retention
+	}
+	return 0
+}
+
+func (x *EventLogInfo) GetModified() int64 {
+	if x != nil {
+		return x.Modified
+	}
+	return 0
+}
+
+type EventLogNames struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Names         []string               `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventLogNames) Reset() {
+	*x = EventLogNames{}
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventLogNames) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventLogNames) ProtoMessage() {}
+
+func (x *EventLogNames) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventLogNames.ProtoReflect.Descriptor instead.
+func (*EventLogNames) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *EventLogNames) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -2668,7 +3221,50 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\fnotification\x18\x01 \x01(\rR\fnotification\x12!\n" +
 	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12-\n" +
 	"\x06status\x18\x03 \x01(\v2\x15.scm.v1.ServiceStatusR\x06status\x12\x12\n" +
-	"\x04hung\x18\x04 \x01(\bR\x04hung2\xfb\x0e\n" +
+	"\x04hung\x18\x04 \x01(\bR\x04hung\"N\n" +
+	"\x1aRegisterEventSourceRequest\x12\x18\n" +
+	"\amachine\x18\x01 \x01(\tR\amachine\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\xa5\x01\n" +
+	"\x12ReportEventRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\rR\x04type\x12\x1a\n" +
+	"\bcategory\x18\x03 \x01(\rR\bcategory\x12\x19\n" +
+	"\bevent_id\x18\x04 \x01(\rR\aeventId\x12\x18\n" +
+	"\astrings\x18\x05 \x03(\tR\astrings\x12\x12\n" +
+	"\x04data\x18\x06 \x01(\fR\x04data\"`\n" +
+	"\x13ReadEventLogRequest\x12\x10\n" +
+	"\x03log\x18\x01 \x01(\tR\x03log\x12!\n" +
+	"\fnewest_first\x18\x02 \x01(\bR\vnewestFirst\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\"\xde\x02\n" +
+	"\vEventRecord\x12#\n" +
+	"\rrecord_number\x18\x01 \x01(\x04R\frecordNumber\x12%\n" +
+	"\x0etime_generated\x18\x02 \x01(\x03R\rtimeGenerated\x12!\n" +
+	"\ftime_written\x18\x03 \x01(\x03R\vtimeWritten\x12\x19\n" +
+	"\bevent_id\x18\x04 \x01(\rR\aeventId\x12\x12\n" +
+	"\x04type\x18\x05 \x01(\rR\x04type\x12\x1a\n" +
+	"\bcategory\x18\x06 \x01(\rR\bcategory\x12\x16\n" +
+	"\x06source\x18\a \x01(\tR\x06source\x12\x1a\n" +
+	"\bcomputer\x18\b \x01(\tR\bcomputer\x12\x19\n" +
+	"\buser_sid\x18\t \x01(\tR\auserSid\x12\x18\n" +
+	"\astrings\x18\n" +
+	" \x03(\tR\astrings\x12\x12\n" +
+	"\x04data\x18\v \x01(\fR\x04data\x12\x18\n" +
+	"\amessage\x18\f \x01(\tR\amessage\"=\n" +
+	"\fEventRecords\x12-\n" +
+	"\arecords\x18\x01 \x03(\v2\x13.scm.v1.EventRecordR\arecords\"\x1e\n" +
+	"\n" +
+	"LogRequest\x12\x10\n" +
+	"\x03log\x18\x01 \x01(\tR\x03log\"\xc1\x01\n" +
+	"\fEventLogInfo\x12\x18\n" +
+	"\arecords\x18\x01 \x01(\x04R\arecords\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
+	"\x06oldest\x18\x03 \x01(\x04R\x06oldest\x12\x16\n" +
+	"\x06newest\x18\x04 \x01(\x04R\x06newest\x12\x19\n" +
+	"\bmax_size\x18\x05 \x01(\x04R\amaxSize\x12\x1c\n" +
+	"\tretention\x18\x06 \x01(\rR\tretention\x12\x1a\n" +
+	"\bmodified\x18\a \x01(\x03R\bmodified\"%\n" +
+	"\rEventLogNames\x12\x14\n" +
+	"\x05names\x18\x01 \x03(\tR\x05names2\xf0\x11\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -2691,7 +3287,13 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x18SetServiceObjectSecurity\x12\x1a.scm.v1.SetSecurityRequest\x1a\r.scm.v1.Empty\x12:\n" +
 	"\fStartService\x12\x1b.scm.v1.StartServiceRequest\x1a\r.scm.v1.Empty\x12L\n" +
 	"\x0eControlService\x12\x1d.scm.v1.ControlServiceRequest\x1a\x1b.scm.v1.ControlServiceReply\x12Q\n" +
-	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x124\n" +
+	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x12N\n" +
+	"\x13RegisterEventSource\x12\".scm.v1.RegisterEventSourceRequest\x1a\x13.scm.v1.HandleReply\x128\n" +
+	"\vReportEvent\x12\x1a.scm.v1.ReportEventRequest\x1a\r.scm.v1.Empty\x12A\n" +
+	"\fReadEventLog\x12\x1b.scm.v1.ReadEventLogRequest\x1a\x14.scm.v1.EventRecords\x122\n" +
+	"\rClearEventLog\x12\x12.scm.v1.LogRequest\x1a\r.scm.v1.Empty\x12;\n" +
+	"\x0fGetEventLogInfo\x12\x12.scm.v1.LogRequest\x1a\x14.scm.v1.EventLogInfo\x125\n" +
+	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x124\n" +
 	"\vRegQueryKey\x12\x15.scm.v1.RegKeyRequest\x1a\x0e.scm.v1.RegKey\x124\n" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
@@ -2710,7 +3312,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -2749,6 +3351,14 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*ControlServiceReply)(nil),          // 34: scm.v1.ControlServiceReply
 	(*NotifyRequest)(nil),                // 35: scm.v1.NotifyRequest
 	(*ServiceNotification)(nil),          // 36: scm.v1.ServiceNotification
+	(*RegisterEventSourceRequest)(nil),   // 37: scm.v1.RegisterEventSourceRequest
+	(*ReportEventRequest)(nil),           // 38: scm.v1.ReportEventRequest
+	(*ReadEventLogRequest)(nil),          // 39: scm.v1.ReadEventLogRequest
+	(*EventRecord)(nil),                  // 40: scm.v1.EventRecord
+	(*EventRecords)(nil),                 // 41: scm.v1.EventRecords
+	(*LogRequest)(nil),                   // 42: scm.v1.LogRequest
+	(*EventLogInfo)(nil),                 // 43: scm.v1.EventLogInfo
+	(*EventLogNames)(nil),                // 44: scm.v1.EventLogNames
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -2761,65 +3371,78 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	28, // 7: scm.v1.RegSetValueRequest.value:type_name -> scm.v1.RegValue
 	16, // 8: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
 	16, // 9: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
-	4,  // 10: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
-	2,  // 11: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
-	5,  // 12: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
-	7,  // 13: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
-	2,  // 14: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
-	2,  // 15: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
-	9,  // 16: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
-	11, // 17: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
-	15, // 18: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
-	2,  // 19: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
-	17, // 20: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
-	20, // 21: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
-	21, // 22: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
-	21, // 23: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
-	2,  // 24: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 25: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 26: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
-	24, // 27: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
-	26, // 28: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
-	32, // 29: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
-	33, // 30: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
-	35, // 31: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
-	27, // 32: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	27, // 33: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	27, // 34: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	30, // 35: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	31, // 36: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 37: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 38: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 39: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 40: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 41: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 42: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 43: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 44: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 45: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	16, // 46: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	19, // 47: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	19, // 48: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	22, // 49: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	22, // 50: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 51: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 52: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	23, // 53: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	25, // 54: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 55: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 56: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	34, // 57: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	36, // 58: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	29, // 59: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 60: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 61: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 62: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 63: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	37, // [37:64] is the sub-list for method output_type
-	10, // [10:37] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	40, // 10: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
+	4,  // 11: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
+	2,  // 12: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
+	5,  // 13: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
+	7,  // 14: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
+	2,  // 15: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
+	2,  // 16: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
+	9,  // 17: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
+	11, // 18: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
+	15, // 19: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
+	2,  // 20: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
+	17, // 21: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
+	20, // 22: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
+	21, // 23: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
+	21, // 24: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
+	2,  // 25: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 26: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 27: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
+	24, // 28: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
+	26, // 29: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
+	32, // 30: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
+	33, // 31: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
+	35, // 32: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
+	37, // 33: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
+	38, // 34: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
+	39, // 35: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
+	42, // 36: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
+	42, // 37: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
+	1,  // 38: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
+	27, // 39: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	27, // 40: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	27, // 41: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	30, // 42: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	31, // 43: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 44: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 45: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 46: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 47: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 48: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 49: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 50: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 51: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 52: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	16, // 53: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	19, // 54: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	19, // 55: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	22, // 56: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	22, // 57: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 58: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 59: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	23, // 60: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	25, // 61: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 62: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 63: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	34, // 64: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	36, // 65: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	3,  // 66: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 67: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	41, // 68: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	1,  // 69: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
+	43, // 70: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	44, // 71: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	29, // 72: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 73: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 74: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 75: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 76: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	44, // [44:77] is the sub-list for method output_type
+	11, // [11:44] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_scm_v1_scm_proto_init() }
@@ -2837,7 +3460,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   37,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -103,6 +103,24 @@ const (
 	// ServiceControlManagerNotifyServiceStatusChangeProcedure is the fully-qualified name of the
 	// ServiceControlManager's NotifyServiceStatusChange RPC.
 	ServiceControlManagerNotifyServiceStatusChangeProcedure = "/scm.v1.ServiceControlManager/NotifyServiceStatusChange"
+	// ServiceControlManagerRegisterEventSourceProcedure is the fully-qualified name of the
+	// ServiceControlManager's RegisterEventSource RPC.
+	ServiceControlManagerRegisterEventSourceProcedure = "/scm.v1.ServiceControlManager/RegisterEventSource"
+	// ServiceControlManagerReportEventProcedure is the fully-qualified name of the
+	// ServiceControlManager's ReportEvent RPC.
+	ServiceControlManagerReportEventProcedure = "/scm.v1.ServiceControlManager/ReportEvent"
+	// ServiceControlManagerReadEventLogProcedure is the fully-qualified name of the
+	// ServiceControlManager's ReadEventLog RPC.
+	ServiceControlManagerReadEventLogProcedure = "/scm.v1.ServiceControlManager/ReadEventLog"
+	// ServiceControlManagerClearEventLogProcedure is the fully-qualified name of the
+	// ServiceControlManager's ClearEventLog RPC.
+	ServiceControlManagerClearEventLogProcedure = "/scm.v1.ServiceControlManager/ClearEventLog"
+	// ServiceControlManagerGetEventLogInfoProcedure is the fully-qualified name of the
+	// ServiceControlManager's GetEventLogInfo RPC.
+	ServiceControlManagerGetEventLogInfoProcedure = "/scm.v1.ServiceControlManager/GetEventLogInfo"
+	// ServiceControlManagerEnumEventLogsProcedure is the fully-qualified name of the
+	// ServiceControlManager's EnumEventLogs RPC.
+	ServiceControlManagerEnumEventLogsProcedure = "/scm.v1.ServiceControlManager/EnumEventLogs"
 	// ServiceControlManagerRegQueryKeyProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegQueryKey RPC.
 	ServiceControlManagerRegQueryKeyProcedure = "/scm.v1.ServiceControlManager/RegQueryKey"
@@ -147,6 +165,14 @@ type ServiceControlManagerClient interface {
 	// handle, its status now and each change; for an SCM handle, services
 	// created and deleted.
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest]) (*connect.ServerStreamForClient[scmv1.ServiceNotification], error)
+	// The event log: a source handle (closed with CloseServiceHandle) to
+	// write with, and reading and managing the logs for wevtutil.
+	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
+	ReportEvent(context.Context, *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error)
+	ReadEventLog(context.Context, *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
+	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
+	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
+	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -297,6 +323,42 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
 			connect.WithClientOptions(opts...),
 		),
+		registerEventSource: connect.NewClient[scmv1.RegisterEventSourceRequest, scmv1.HandleReply](
+			httpClient,
+			baseURL+ServiceControlManagerRegisterEventSourceProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("RegisterEventSource")),
+			connect.WithClientOptions(opts...),
+		),
+		reportEvent: connect.NewClient[scmv1.ReportEventRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerReportEventProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("ReportEvent")),
+			connect.WithClientOptions(opts...),
+		),
+		readEventLog: connect.NewClient[scmv1.ReadEventLogRequest, scmv1.EventRecords](
+			httpClient,
+			baseURL+ServiceControlManagerReadEventLogProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("ReadEventLog")),
+			connect.WithClientOptions(opts...),
+		),
+		clearEventLog: connect.NewClient[scmv1.LogRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerClearEventLogProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("ClearEventLog")),
+			connect.WithClientOptions(opts...),
+		),
+		getEventLogInfo: connect.NewClient[scmv1.LogRequest, scmv1.EventLogInfo](
+			httpClient,
+			baseURL+ServiceControlManagerGetEventLogInfoProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("GetEventLogInfo")),
+			connect.WithClientOptions(opts...),
+		),
+		enumEventLogs: connect.NewClient[scmv1.Empty, scmv1.EventLogNames](
+			httpClient,
+			baseURL+ServiceControlManagerEnumEventLogsProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("EnumEventLogs")),
+			connect.WithClientOptions(opts...),
+		),
 		regQueryKey: connect.NewClient[scmv1.RegKeyRequest, scmv1.RegKey](
 			httpClient,
 			baseURL+ServiceControlManagerRegQueryKeyProcedure,
@@ -354,6 +416,12 @@ type serviceControlManagerClient struct {
 	startService               *connect.Client[scmv1.StartServiceRequest, scmv1.Empty]
 	controlService             *connect.Client[scmv1.ControlServiceRequest, scmv1.ControlServiceReply]
 	notifyServiceStatusChange  *connect.Client[scmv1.NotifyRequest, scmv1.ServiceNotification]
+	registerEventSource        *connect.Client[scmv1.RegisterEventSourceRequest, scmv1.HandleReply]
+	reportEvent                *connect.Client[scmv1.ReportEventRequest, scmv1.Empty]
+	readEventLog               *connect.Client[scmv1.ReadEventLogRequest, scmv1.EventRecords]
+	clearEventLog              *connect.Client[scmv1.LogRequest, scmv1.Empty]
+	getEventLogInfo            *connect.Client[scmv1.LogRequest, scmv1.EventLogInfo]
+	enumEventLogs              *connect.Client[scmv1.Empty, scmv1.EventLogNames]
 	regQueryKey                *connect.Client[scmv1.RegKeyRequest, scmv1.RegKey]
 	regCreateKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
@@ -471,6 +539,36 @@ func (c *serviceControlManagerClient) NotifyServiceStatusChange(ctx context.Cont
 	return c.notifyServiceStatusChange.CallServerStream(ctx, req)
 }
 
+// RegisterEventSource calls scm.v1.ServiceControlManager.RegisterEventSource.
+func (c *serviceControlManagerClient) RegisterEventSource(ctx context.Context, req *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error) {
+	return c.registerEventSource.CallUnary(ctx, req)
+}
+
+// ReportEvent calls scm.v1.ServiceControlManager.ReportEvent.
+func (c *serviceControlManagerClient) ReportEvent(ctx context.Context, req *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.reportEvent.CallUnary(ctx, req)
+}
+
+// ReadEventLog calls scm.v1.ServiceControlManager.ReadEventLog.
+func (c *serviceControlManagerClient) ReadEventLog(ctx context.Context, req *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error) {
+	return c.readEventLog.CallUnary(ctx, req)
+}
+
+// ClearEventLog calls scm.v1.ServiceControlManager.ClearEventLog.
+func (c *serviceControlManagerClient) ClearEventLog(ctx context.Context, req *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.clearEventLog.CallUnary(ctx, req)
+}
+
+// GetEventLogInfo calls scm.v1.ServiceControlManager.GetEventLogInfo.
+func (c *serviceControlManagerClient) GetEventLogInfo(ctx context.Context, req *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error) {
+	return c.getEventLogInfo.CallUnary(ctx, req)
+}
+
+// EnumEventLogs calls scm.v1.ServiceControlManager.EnumEventLogs.
+func (c *serviceControlManagerClient) EnumEventLogs(ctx context.Context, req *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error) {
+	return c.enumEventLogs.CallUnary(ctx, req)
+}
+
 // RegQueryKey calls scm.v1.ServiceControlManager.RegQueryKey.
 func (c *serviceControlManagerClient) RegQueryKey(ctx context.Context, req *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {
 	return c.regQueryKey.CallUnary(ctx, req)
@@ -523,6 +621,14 @@ type ServiceControlManagerHandler interface {
 	// handle, its status now and each change; for an SCM handle, services
 	// created and deleted.
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error
+	// The event log: a source handle (closed with CloseServiceHandle) to
+	// write with, and reading and managing the logs for wevtutil.
+	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
+	ReportEvent(context.Context, *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error)
+	ReadEventLog(context.Context, *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
+	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
+	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
+	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -669,6 +775,42 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerRegisterEventSourceHandler := connect.NewUnaryHandler(
+		ServiceControlManagerRegisterEventSourceProcedure,
+		svc.RegisterEventSource,
+		connect.WithSchema(serviceControlManagerMethods.ByName("RegisterEventSource")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerReportEventHandler := connect.NewUnaryHandler(
+		ServiceControlManagerReportEventProcedure,
+		svc.ReportEvent,
+		connect.WithSchema(serviceControlManagerMethods.ByName("ReportEvent")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerReadEventLogHandler := connect.NewUnaryHandler(
+		ServiceControlManagerReadEventLogProcedure,
+		svc.ReadEventLog,
+		connect.WithSchema(serviceControlManagerMethods.ByName("ReadEventLog")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerClearEventLogHandler := connect.NewUnaryHandler(
+		ServiceControlManagerClearEventLogProcedure,
+		svc.ClearEventLog,
+		connect.WithSchema(serviceControlManagerMethods.ByName("ClearEventLog")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerGetEventLogInfoHandler := connect.NewUnaryHandler(
+		ServiceControlManagerGetEventLogInfoProcedure,
+		svc.GetEventLogInfo,
+		connect.WithSchema(serviceControlManagerMethods.ByName("GetEventLogInfo")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerEnumEventLogsHandler := connect.NewUnaryHandler(
+		ServiceControlManagerEnumEventLogsProcedure,
+		svc.EnumEventLogs,
+		connect.WithSchema(serviceControlManagerMethods.ByName("EnumEventLogs")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegQueryKeyHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegQueryKeyProcedure,
 		svc.RegQueryKey,
@@ -745,6 +887,18 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerControlServiceHandler.ServeHTTP(w, r)
 		case ServiceControlManagerNotifyServiceStatusChangeProcedure:
 			serviceControlManagerNotifyServiceStatusChangeHandler.ServeHTTP(w, r)
+		case ServiceControlManagerRegisterEventSourceProcedure:
+			serviceControlManagerRegisterEventSourceHandler.ServeHTTP(w, r)
+		case ServiceControlManagerReportEventProcedure:
+			serviceControlManagerReportEventHandler.ServeHTTP(w, r)
+		case ServiceControlManagerReadEventLogProcedure:
+			serviceControlManagerReadEventLogHandler.ServeHTTP(w, r)
+		case ServiceControlManagerClearEventLogProcedure:
+			serviceControlManagerClearEventLogHandler.ServeHTTP(w, r)
+		case ServiceControlManagerGetEventLogInfoProcedure:
+			serviceControlManagerGetEventLogInfoHandler.ServeHTTP(w, r)
+		case ServiceControlManagerEnumEventLogsProcedure:
+			serviceControlManagerEnumEventLogsHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegQueryKeyProcedure:
 			serviceControlManagerRegQueryKeyHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegCreateKeyProcedure:
@@ -850,6 +1004,30 @@ func (UnimplementedServiceControlManagerHandler) ControlService(context.Context,
 
 func (UnimplementedServiceControlManagerHandler) NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.NotifyServiceStatusChange is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.RegisterEventSource is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) ReportEvent(context.Context, *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ReportEvent is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) ReadEventLog(context.Context, *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ReadEventLog is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ClearEventLog is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.GetEventLogInfo is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.EnumEventLogs is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {

@@ -1,0 +1,170 @@
+// Command wevtutil reads and manages the SCM's event logs with
+// wevtutil.exe's syntax: el (enum-logs), gl (get-log), qe (query-events)
+// and cl (clear-log). Errors exit with their Win32 code.
+package main
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, out, errOut io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(out, usage)
+		return 0
+	}
+	conn := client.Dial(client.SocketPath())
+	defer conn.Close()
+	verb, rest := strings.ToLower(args[0]), args[1:]
+	opts, pos := options(rest)
+	fail := func(what string, err error) int {
+		code, ok := err.(windows.Errno)
+		if !ok {
+			code = windows.RPC_S_SERVER_UNAVAILABLE
+		}
+		fmt.Fprintf(errOut, "%s %s\n", what, code.Error())
+		return int(code)
+	}
+	switch verb {
+	case "el", "enum-logs":
+		r, err := client.Call(conn.EnumEventLogs, &pb.Empty{})
+		if err != nil {
+			return fail("Failed to enumerate logs.", err)
+		}
+		for _, n := range r.Names {
+			fmt.Fprintln(out, n)
+		}
+	case "gl", "get-log":
+		if len(pos) != 1 {
+			return invalid(errOut)
+		}
+		r, err := client.Call(conn.GetEventLogInfo, &pb.LogRequest{Log: pos[0]})
+		if err != nil {
+			return fail("Failed to read configuration for log "+pos[0]+".", err)
+		}
+		fmt.Fprintf(out, "name: %s\nenabled: true\ntype: Admin\nisolation: Application\nlogging:\n  logFileName: %%SystemRoot%%\\System32\\Winevt\\Logs\\%s.evtx\n  retention: %v\n  autoBackup: false\n  maxSize: %d\npublishing:\n  fileMax: 1\n",
+			pos[0], pos[0], r.Retention == 0xFFFFFFFF, r.MaxSize)
+	case "cl", "clear-log":
+		if len(pos) != 1 {
+			return invalid(errOut)
+		}
+		if _, err := client.Call(conn.ClearEventLog, &pb.LogRequest{Log: pos[0]}); err != nil {
+			return fail("Failed to clear log "+pos[0]+".", err)
+		}
+	case "qe", "query-events":
+		if len(pos) != 1 {
+			return invalid(errOut)
+		}
+		req := &pb.ReadEventLogRequest{Log: pos[0], NewestFirst: strings.EqualFold(opts["rd"], "true")}
+		if c, ok := opts["c"]; ok {
+			n, err := strconv.ParseUint(c, 10, 32)
+			if err != nil {
+				return invalid(errOut)
+			}
+			req.Count = uint32(n)
+		}
+		r, err := client.Call(conn.ReadEventLog, req)
+		if err != nil {
+			return fail("Failed to read events.", err)
+		}
+		switch strings.ToLower(opts["f"]) {
+		case "text":
+			for i, e := range r.Records {
+				printText(out, i, pos[0], e)
+			}
+		case "", "xml":
+			for _, e := range r.Records {
+				printXML(out, pos[0], e)
+			}
+		default:
+			return invalid(errOut)
+		}
+	default:
+		return invalid(errOut)
+	}
+	return 0
+}
+
+func invalid(errOut io.Writer) int {
+	fmt.Fprint(errOut, "The parameter is incorrect.\n")
+	return int(windows.ERROR_INVALID_PARAMETER)
+}
+
+// options splits wevtutil's /name:value switches from the rest.
+func options(args []string) (map[string]string, []string) {
+	opts := map[string]string{}
+	var pos []string
+	for _, a := range args {
+		if (strings.HasPrefix(a, "/") || strings.HasPrefix(a, "-")) && strings.Contains(a, ":") {
+			i := strings.IndexByte(a, ':')
+			opts[strings.ToLower(a[1:i])] = a[i+1:]
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return opts, pos
+}
+
+var levels = map[uint32]string{1: "Error", 2: "Warning", 4: "Information", 8: "Audit Success", 16: "Audit Failure", 0: "Information"}
+
+// xmlLevel is the Level the XML rendering gives an event type.
+var xmlLevel = map[uint32]int{1: 2, 2: 3, 4: 4, 0: 4, 8: 0, 16: 0}
+
+func printText(out io.Writer, i int, log string, e *pb.EventRecord) {
+	t := time.Unix(0, e.TimeGenerated).UTC().Format("2006-01-02T15:04:05.000")
+	fmt.Fprintf(out, "Event[%d]:\n  Log Name: %s\n  Source: %s\n  Date: %s\n  Event ID: %d\n  Task: N/A\n  Level: %s\n  Opcode: N/A\n  Keyword: Classic\n  User: %s\n  User Name: N/A\n  Computer: %s\n  Description: \n%s\n\n",
+		i, log, e.Source, t, e.EventId, levels[e.Type], userOrNA(e.UserSid), e.Computer, e.Message)
+}
+
+func userOrNA(sid string) string {
+	if sid == "" {
+		return "N/A"
+	}
+	return sid
+}
+
+func printXML(out io.Writer, log string, e *pb.EventRecord) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='%s'/><EventID Qualifiers='0'>%d</EventID><Version>0</Version><Level>%d</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='%s'/><EventRecordID>%d</EventRecordID><Correlation/><Execution ProcessID='0' ThreadID='0'/><Channel>%s</Channel><Computer>%s</Computer><Security UserID='%s'/></System><EventData>",
+		html.EscapeString(e.Source), e.EventId, xmlLevel[e.Type], time.Unix(0, e.TimeGenerated).UTC().Format("2006-01-02T15:04:05.0000000Z"),
+		e.RecordNumber, html.EscapeString(log), html.EscapeString(e.Computer), html.EscapeString(e.UserSid))
+	for _, s := range e.Strings {
+		fmt.Fprintf(&b, "<Data>%s</Data>", html.EscapeString(s))
+	}
+	if len(e.Data) > 0 {
+		fmt.Fprintf(&b, "<Binary>%X</Binary>", e.Data)
+	}
+	b.WriteString("</EventData></Event>\n")
+	io.WriteString(out, b.String())
+}
+
+const usage = `Windows Events Command Line Utility.
+
+Enables you to retrieve information about event logs and publishers, query
+events, and clear logs.
+
+Usage:
+
+wevtutil COMMAND [ARGUMENT [ARGUMENT] ...] [/OPTION:VALUE [/OPTION:VALUE] ...]
+
+Common commands:
+
+el | enum-logs          List log names.
+gl | get-log            Get log configuration information.
+qe | query-events       Query events from a log (/c:N count, /rd:true newest
+                        first, /f:text|xml format).
+cl | clear-log          Clear a log.
+`

@@ -1,0 +1,316 @@
+// Package eventlog is the SCM's event log: durable, bounded logs
+// (Application, System, and any other a source registers under
+// HKLM\SYSTEM\CurrentControlSet\Services\EventLog) of records as Windows
+// keeps them, in one bbolt file.
+package eventlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Event types, as EVENTLOG_*_TYPE.
+const (
+	Success      = 0
+	Error        = 1
+	Warning      = 2
+	Information  = 4
+	AuditSuccess = 8
+	AuditFailure = 16
+)
+
+// Record is one event.
+type Record struct {
+	RecordNumber  uint64
+	TimeGenerated time.Time
+	TimeWritten   time.Time
+	EventID       uint32
+	Type          uint16
+	Category      uint16
+	Source        string
+	Computer      string
+	UserSID       string
+	Strings       []string
+	Data          []byte
+}
+
+// Limits are a log's settings: its maximum size in bytes, and whether old
+// events may be overwritten when it is full (Retention 0, Windows' default:
+// "overwrite events as needed") or not (Retention 0xFFFFFFFF).
+type Limits struct {
+	MaxSize   uint64
+	Retention uint32
+}
+
+// DefaultLimits are Windows' defaults for a log.
+var DefaultLimits = Limits{MaxSize: 20 << 20, Retention: 0}
+
+// NeverOverwrite is the Retention that keeps events until the log is
+// cleared.
+const NeverOverwrite = 0xFFFFFFFF
+
+// ErrLogFull is ERROR_LOG_FILE_FULL's condition: the log may not overwrite
+// and has no room.
+var ErrLogFull = errors.New("eventlog: the event log file is full")
+
+// Store is the event log file.
+type Store struct {
+	db *bolt.DB
+}
+
+var sizeKey = []byte("\x00size") // per log: the bytes its records take
+
+// Open opens or creates the event log file.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, log := range []string{"Application", "System"} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(log)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Append writes a record to a log, making room by dropping the oldest when
+// the log may overwrite; the record is on disk when Append returns.
+func (s *Store) Append(log string, r *Record, lim Limits) (uint64, error) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(log))
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.RecordNumber = seq
+		enc := encode(r)
+		size := logSize(b) + uint64(len(enc))
+		if lim.MaxSize > 0 && size > lim.MaxSize {
+			if lim.Retention == NeverOverwrite {
+				return ErrLogFull
+			}
+			c := b.Cursor()
+			for k, v := c.First(); k != nil && size > lim.MaxSize; k, v = c.First() {
+				if len(k) != 8 {
+					break
+				}
+				size -= uint64(len(v))
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := b.Put(recordKey(seq), enc); err != nil {
+			return err
+		}
+		return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
+	})
+	return r.RecordNumber, err
+}
+
+func logSize(b *bolt.Bucket) uint64 {
+	if v := b.Get(sizeKey); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func recordKey(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// Read returns up to count records of a log (count <= 0: all), oldest first
+// or newest first.
+func (s *Store) Read(log string, newestFirst bool, count int) ([]Record, error) {
+	var out []Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(log))
+		if b == nil {
+			return ErrNoLog
+		}
+		c := b.Cursor()
+		first, next := c.First, c.Next
+		if newestFirst {
+			first, next = c.Last, c.Prev
+		}
+		for k, v := first(); k != nil && (count <= 0 || len(out) < count); k, v = next() {
+			if len(k) != 8 {
+				continue
+			}
+			r, err := decode(v)
+			if err != nil {
+				return err
+			}
+			r.RecordNumber = binary.BigEndian.Uint64(k)
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ErrNoLog means the log does not exist.
+var ErrNoLog = errors.New("eventlog: no such log")
+
+// Info describes a log.
+type Info struct {
+	Records  uint64
+	Size     uint64
+	Oldest   uint64
+	Newest   uint64
+	Modified time.Time
+}
+
+// Info returns a log's record count, size and range.
+func (s *Store) Info(log string) (Info, error) {
+	var info Info
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(log))
+		if b == nil {
+			return ErrNoLog
+		}
+		info.Size = logSize(b)
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				continue
+			}
+			n := binary.BigEndian.Uint64(k)
+			if info.Records == 0 {
+				info.Oldest = n
+			}
+			info.Newest = n
+			info.Records++
+			if r, err := decode(v); err == nil {
+				info.Modified = r.TimeWritten
+			}
+		}
+		return nil
+	})
+	return info, err
+}
+
+// Clear empties a log; record numbers go on from where they were.
+func (s *Store) Clear(log string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(log))
+		if b == nil {
+			return ErrNoLog
+		}
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Logs lists the logs that have a place in the file.
+func (s *Store) Logs() []string {
+	var logs []string
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			logs = append(logs, string(name))
+			return nil
+		})
+	})
+	return logs
+}
+
+// A record is: time generated and written (unix nanoseconds, 8 bytes each),
+// event ID (4), type (2), category (2), then source, computer and user SID
+// as strings, the inserted strings, and the data.
+func encode(r *Record) []byte {
+	b := make([]byte, 0, 64)
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.TimeGenerated.UnixNano()))
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.TimeWritten.UnixNano()))
+	b = binary.LittleEndian.AppendUint32(b, r.EventID)
+	b = binary.LittleEndian.AppendUint16(b, r.Type)
+	b = binary.LittleEndian.AppendUint16(b, r.Category)
+	for _, s := range []string{r.Source, r.Computer, r.UserSID} {
+		b = appendString(b, s)
+	}
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(r.Strings)))
+	for _, s := range r.Strings {
+		b = appendString(b, s)
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Data)))
+	return append(b, r.Data...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+var errCorrupt = errors.New("eventlog: corrupt record")
+
+func decode(b []byte) (Record, error) {
+	var r Record
+	if len(b) < 24 {
+		return r, errCorrupt
+	}
+	r.TimeGenerated = time.Unix(0, int64(binary.LittleEndian.Uint64(b)))
+	r.TimeWritten = time.Unix(0, int64(binary.LittleEndian.Uint64(b[8:])))
+	r.EventID = binary.LittleEndian.Uint32(b[16:])
+	r.Type = binary.LittleEndian.Uint16(b[20:])
+	r.Category = binary.LittleEndian.Uint16(b[22:])
+	b = b[24:]
+	str := func() (string, bool) {
+		if len(b) < 4 {
+			return "", false
+		}
+		n := binary.LittleEndian.Uint32(b)
+		if uint64(n) > uint64(len(b)-4) {
+			return "", false
+		}
+		s := string(b[4 : 4+n])
+		b = b[4+n:]
+		return s, utf8.ValidString(s)
+	}
+	var ok bool
+	for _, p := range []*string{&r.Source, &r.Computer, &r.UserSID} {
+		if *p, ok = str(); !ok {
+			return r, errCorrupt
+		}
+	}
+	if len(b) < 2 {
+		return r, errCorrupt
+	}
+	n := int(binary.LittleEndian.Uint16(b))
+	b = b[2:]
+	for i := 0; i < n; i++ {
+		s, ok := str()
+		if !ok {
+			return r, errCorrupt
+		}
+		r.Strings = append(r.Strings, s)
+	}
+	if len(b) < 4 || uint64(binary.LittleEndian.Uint32(b)) != uint64(len(b)-4) {
+		return r, errCorrupt
+	}
+	if len(b) > 4 {
+		r.Data = append([]byte(nil), b[4:]...)
+	}
+	return r, nil
+}

@@ -1,0 +1,270 @@
+package manager
+
+import (
+	"os"
+	"strings"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/internal/eventlog"
+	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
+)
+
+// SetEventLog gives the manager its event log. Without one, events are
+// not recorded and the event log calls fail.
+func (m *Manager) SetEventLog(s *eventlog.Store) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = s
+}
+
+// limits reads a log's MaxSize and Retention from the registry.
+func (m *Manager) limits(log string) eventlog.Limits {
+	lim := eventlog.DefaultLimits
+	m.store.View(func(tx *registry.Tx) error {
+		k, err := tx.OpenKey(services.EventLogKey + `\` + log)
+		if err != nil {
+			return nil
+		}
+		if v, err := k.Value("MaxSize"); err == nil && v.Type == registry.DWORD {
+			lim.MaxSize = uint64(v.Uint32())
+		}
+		if v, err := k.Value("Retention"); err == nil && v.Type == registry.DWORD {
+			lim.Retention = v.Uint32()
+		}
+		return nil
+	})
+	return lim
+}
+
+// logOf finds the log a source is registered under; a source that is
+// registered nowhere writes to Application, as on Windows.
+func (m *Manager) logOf(source string) string {
+	log := "Application"
+	m.store.View(func(tx *registry.Tx) error {
+		root, err := tx.OpenKey(services.EventLogKey)
+		if err != nil {
+			return nil
+		}
+		for _, name := range root.SubKeyNames() {
+			if k, err := root.SubKey(name); err == nil {
+				if _, err := k.SubKey(source); err == nil {
+					log = name
+					return nil
+				}
+			}
+		}
+		return nil
+	})
+	return log
+}
+
+// logs lists the logs: those the registry describes and those with events.
+func (m *Manager) logs() []string {
+	seen := map[string]bool{}
+	var names []string
+	add := func(n string) {
+		if !seen[strings.ToLower(n)] {
+			seen[strings.ToLower(n)] = true
+			names = append(names, n)
+		}
+	}
+	m.store.View(func(tx *registry.Tx) error {
+		if root, err := tx.OpenKey(services.EventLogKey); err == nil {
+			for _, n := range root.SubKeyNames() {
+				add(n)
+			}
+		}
+		return nil
+	})
+	if m.events != nil {
+		for _, n := range m.events.Logs() {
+			add(n)
+		}
+	}
+	return names
+}
+
+// canonicalLog returns a log's name as stored, or false if there is none.
+func (m *Manager) canonicalLog(name string) (string, bool) {
+	for _, n := range m.logs() {
+		if strings.EqualFold(n, name) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// RegisterEventSource opens a handle to write events as source.
+func (m *Manager) RegisterEventSource(c Caller, machine, source string) (uint64, error) {
+	if machine != "" && !isLocalMachine(machine) {
+		return 0, windows.RPC_S_SERVER_UNAVAILABLE
+	}
+	if source == "" {
+		return 0, windows.ERROR_INVALID_PARAMETER
+	}
+	log := m.logOf(source)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.events == nil {
+		return 0, windows.ERROR_NOT_SUPPORTED
+	}
+	return m.newHandle(c, &handle{kind: eventSourceHandle, source: source, log: log}), nil
+}
+
+// ReportEvent writes an event through a source handle. Anyone may write to
+// Application; the System log and the others take an administrator.
+func (m *Manager) ReportEvent(c Caller, r *pb.ReportEventRequest) (*pb.Empty, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, err := m.lookup(c, r.Handle, eventSourceHandle)
+	if err != nil {
+		return nil, err
+	}
+	switch r.Type {
+	case eventlog.Success, eventlog.Error, eventlog.Warning, eventlog.Information, eventlog.AuditSuccess, eventlog.AuditFailure:
+	default:
+		return nil, windows.ERROR_INVALID_PARAMETER
+	}
+	if len(r.Strings) > 256 || r.Category > 0xffff || len(r.Data) > 61440 {
+		return nil, windows.ERROR_INVALID_PARAMETER
+	}
+	if h.log != "Application" && !c.Token.IsAdmin() {
+		return nil, windows.ERROR_ACCESS_DENIED
+	}
+	return &pb.Empty{}, m.writeEvent(h.log, &eventlog.Record{
+		EventID: r.EventId, Type: uint16(r.Type), Category: uint16(r.Category), Source: h.source,
+		UserSID: c.Token.User, Strings: r.Strings, Data: r.Data,
+	})
+}
+
+func (m *Manager) writeEvent(log string, rec *eventlog.Record) error {
+	if m.events == nil {
+		return windows.ERROR_NOT_SUPPORTED
+	}
+	now := m.now()
+	rec.TimeGenerated, rec.TimeWritten = now, now
+	rec.Computer, _ = os.Hostname()
+	if _, err := m.events.Append(log, rec, m.limits(log)); err != nil {
+		if err == eventlog.ErrLogFull {
+			return windows.ERROR_LOG_FILE_FULL
+		}
+		return err
+	}
+	return nil
+}
+
+// scmEvent records one of the SCM's own events in the System log. It is
+// called with m.mu held; a log that cannot take it loses it.
+func (m *Manager) scmEvent(typ uint16, id uint32, service string, inserts ...string) {
+	if m.events == nil {
+		return
+	}
+	display := service
+	if s := m.find(service); s != nil {
+		display = s.cfg.EffectiveDisplayName()
+	}
+	inserts = append([]string(nil), inserts...)
+	for i, in := range inserts {
+		if in == core.DisplayName {
+			inserts[i] = display
+		}
+	}
+	if err := m.writeEvent("System", &eventlog.Record{EventID: id, Type: typ, Source: eventlog.SCMSource,
+		UserSID: security.LocalSystem, Strings: inserts}); err != nil {
+		m.logf("event %d for %s not recorded: %v", id, service, err)
+	}
+}
+
+// ReadEventLog returns a log's records with their text.
+func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRecords, error) {
+	if c.Token.User == security.Anonymous {
+		return nil, windows.ERROR_ACCESS_DENIED
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	log, ok := m.canonicalLog(r.Log)
+	if !ok || m.events == nil {
+		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
+	}
+	recs, err := m.events.Read(log, r.NewestFirst, int(r.Count))
+	if err == eventlog.ErrNoLog {
+		return &pb.EventRecords{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.EventRecords{}
+	for i := range recs {
+		rec := &recs[i]
+		out.Records = append(out.Records, &pb.EventRecord{
+			RecordNumber: rec.RecordNumber, TimeGenerated: rec.TimeGenerated.UnixNano(), TimeWritten: rec.TimeWritten.UnixNano(),
+			EventId: rec.EventID, Type: uint32(rec.Type), Category: uint32(rec.Category), Source: rec.Source,
+			Computer: rec.Computer, UserSid: rec.UserSID, Strings: rec.Strings, Data: rec.Data, Message: eventlog.Message(rec),
+		})
+	}
+	return out, nil
+}
+
+// ClearEventLog empties a log; it takes an administrator.
+func (m *Manager) ClearEventLog(c Caller, name string) error {
+	if !c.Token.IsAdmin() {
+		return windows.ERROR_ACCESS_DENIED
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	log, ok := m.canonicalLog(name)
+	if !ok || m.events == nil {
+		return windows.ERROR_EVT_CHANNEL_NOT_FOUND
+	}
+	if err := m.events.Clear(log); err != nil && err != eventlog.ErrNoLog {
+		return err
+	}
+	return nil
+}
+
+// GetEventLogInfo describes a log and its limits.
+func (m *Manager) GetEventLogInfo(c Caller, name string) (*pb.EventLogInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	log, ok := m.canonicalLog(name)
+	if !ok || m.events == nil {
+		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
+	}
+	info, err := m.events.Info(log)
+	if err != nil && err != eventlog.ErrNoLog {
+		return nil, err
+	}
+	lim := m.limits(log)
+	out := &pb.EventLogInfo{Records: info.Records, Size: info.Size, Oldest: info.Oldest, Newest: info.Newest,
+		MaxSize: lim.MaxSize, Retention: lim.Retention}
+	if !info.Modified.IsZero() {
+		out.Modified = info.Modified.UnixNano()
+	}
+	return out, nil
+}
+
+// EnumEventLogs lists the logs.
+func (m *Manager) EnumEventLogs(c Caller) *pb.EventLogNames {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return &pb.EventLogNames{Names: m.logs()}
+}
+
+// stateNames are 7036's words for the states a service settles in.
+var stateNames = map[uint32]string{
+	windows.SERVICE_STOPPED: "stopped", windows.SERVICE_RUNNING: "running", windows.SERVICE_PAUSED: "paused",
+}
+
+// startTypeNames are 7040's and 7045's words for start types.
+var startTypeNames = []string{"boot start", "system start", "auto start", "demand start", "disabled"}
+
+func startTypeName(t uint32) string {
+	if int(t) < len(startTypeNames) {
+		return startTypeNames[t]
+	}
+	return ""
+}

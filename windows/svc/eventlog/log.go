@@ -1,0 +1,67 @@
+package eventlog
+
+import (
+	"errors"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+)
+
+// Log provides access to the system log.
+type Log struct {
+	Handle windows.Handle
+	conn   *client.Conn
+}
+
+// Open retrieves a handle to the specified event log. A source that was
+// never installed writes to the Application log, as on Windows.
+func Open(source string) (*Log, error) {
+	return OpenRemote("", source)
+}
+
+// OpenRemote does the same as Open, but on different computer host.
+func OpenRemote(host, source string) (*Log, error) {
+	if source == "" {
+		return nil, errors.New("Specify event log source")
+	}
+	conn := client.Dial(client.SocketPath())
+	r, err := client.Call(conn.RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: host, Source: source})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Log{Handle: windows.Handle(r.Handle), conn: conn}, nil
+}
+
+// Close closes event log l.
+func (l *Log) Close() error {
+	_, err := client.Call(l.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(l.Handle)})
+	l.conn.Close()
+	return err
+}
+
+func (l *Log) report(etype uint16, eid uint32, msg string) error {
+	_, err := client.Call(l.conn.ReportEvent, &pb.ReportEventRequest{Handle: uint64(l.Handle), Type: uint32(etype), EventId: eid, Strings: []string{msg}})
+	return err
+}
+
+// Info writes an information event msg with event id eid to the end of
+// event log l. When EventCreate.exe is used, eid must be between 1 and
+// 1000.
+func (l *Log) Info(eid uint32, msg string) error {
+	return l.report(windows.EVENTLOG_INFORMATION_TYPE, eid, msg)
+}
+
+// Warning writes an warning event msg with event id eid to the end of
+// event log l. When EventCreate.exe is used, eid must be between 1 and
+// 1000.
+func (l *Log) Warning(eid uint32, msg string) error {
+	return l.report(windows.EVENTLOG_WARNING_TYPE, eid, msg)
+}
+
+// Error writes an error event msg with event id eid to the end of event log
+// l. When EventCreate.exe is used, eid must be between 1 and 1000.
+func (l *Log) Error(eid uint32, msg string) error {
+	return l.report(windows.EVENTLOG_ERROR_TYPE, eid, msg)
+}
