@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/windows/svc"
+	"github.com/openscm/scm/windows/svc/mgr"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -57,8 +59,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"scmd":   cmdSCMD,
-			"nobody": cmdNobody,
+			"scmd":      cmdSCMD,
+			"nobody":    cmdNobody,
+			"waitstate": cmdWaitState,
 		},
 	})
 }
@@ -151,5 +154,41 @@ func cmdNobody(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err == nil && neg {
 		ts.Fatalf("%s: unexpected success", strings.Join(args, " "))
+	}
+}
+
+// waitstate NAME STATE: wait until the service is in a state (stopped,
+// running, paused, ...), as a script cannot wait on a process it did not
+// start.
+func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitstate NAME STATE")
+	}
+	want := map[string]svc.State{"stopped": svc.Stopped, "running": svc.Running, "paused": svc.Paused,
+		"start_pending": svc.StartPending, "stop_pending": svc.StopPending}[strings.ToLower(args[1])]
+	os.Setenv("SCM_SOCKET", ts.Getenv("SCM_SOCKET"))
+	m, err := mgr.Connect()
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(args[0])
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	defer s.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := s.Query()
+		if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		if st.State == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s is in state %d, not %s", args[0], st.State, args[1])
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
