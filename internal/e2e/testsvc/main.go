@@ -40,7 +40,8 @@ func main() {
 	flag.Parse()
 	isSvc, _ := svc.IsWindowsService()
 	interactive, _ := svc.IsAnInteractiveSession()
-	logf("process pid=%d service=%v interactive=%v", os.Getpid(), isSvc, interactive)
+	wd, _ := os.Getwd()
+	logf("process pid=%d service=%v interactive=%v uid=%d cwd=%s env=%q", os.Getpid(), isSvc, interactive, os.Getuid(), wd, os.Getenv("SCMTEST"))
 	switch *mode {
 	case "crash-before-register":
 		os.Exit(3)
