@@ -72,6 +72,7 @@ func run(stateDir, socket string) error {
 	}
 	defer events.Close()
 	m.SetEventLog(events)
+	m.SetStateDir(stateDir)
 	// Loading the database leaves garbage behind; give it back before
 	// settling in for a long life.
 	debug.FreeOSMemory()

@@ -40,7 +40,18 @@ type service struct {
 	hung       bool
 	stopAsked  time.Time // when a STOP was sent; zero if none
 	lastExit   int       // exit status of the last process that ran it
-	crashes    int       // times its process ended without it reporting STOPPED
+
+	cfg         Config    // as of its last start, for a restart on failure
+	failures    int       // the failure count of failure actions
+	lastFailure time.Time // when the last failure was
+	recovery    *pendingRecovery
+}
+
+// pendingRecovery is a failure action waiting for its delay.
+type pendingRecovery struct {
+	action RecoveryAction
+	due    time.Time
+	count  int
 }
 
 type pendingControl struct {
@@ -103,8 +114,15 @@ func (c *Core) LastExit(name string) int {
 	return 0
 }
 
-// Forget drops what the core knows of a service that was deleted; it must
-// be stopped.
+// SetRecovery changes a service's failure actions, effective from its next
+// failure.
+func (c *Core) SetRecovery(name string, r Recovery) {
+	s := c.svc(name)
+	s.cfg.Recovery = r
+}
+
+// Forget drops what the core knows of a service that was deleted, and any
+// failure action waiting for it; it must be stopped.
 func (c *Core) Forget(name string) {
 	key := strings.ToLower(name)
 	if s, ok := c.services[key]; ok && s.status.CurrentState == windows.SERVICE_STOPPED {
@@ -144,6 +162,10 @@ func (c *Core) StartService(now time.Time, req ReqID, cfg Config, args []string,
 		startReason: reason,
 		progressAt:  now,
 		lastExit:    s.lastExit,
+		cfg:         cfg,
+		failures:    s.failures,
+		lastFailure: s.lastFailure,
+		// A start, by anyone, cancels a failure action still waiting.
 	}
 	shared := cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
 	if shared {
@@ -354,6 +376,9 @@ func (c *Core) StatusReported(now time.Time, id ProcID, name string, st Status) 
 		default:
 			acts = append(acts, Event{ID: 7023, Type: EventError, Service: s.name, Inserts: []string{DisplayName, code.Error()}})
 		}
+		if st.Win32ExitCode != 0 && s.cfg.Recovery.NonCrash {
+			acts = append(acts, c.failed(now, s, false)...)
+		}
 		acts = append(acts, c.detach(p, s)...)
 		if len(p.services) == 0 && p.idleSince.IsZero() {
 			p.idleSince = now
@@ -499,9 +524,8 @@ func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 		}
 		s.proc = nil
 		s.stopAsked = time.Time{}
-		s.crashes++
-		acts = append(acts, s.changed(false),
-			Event{ID: 7034, Type: EventError, Service: s.name, Inserts: []string{DisplayName, strconv.Itoa(s.crashes)}})
+		acts = append(acts, s.changed(false))
+		acts = append(acts, c.failed(now, s, true)...)
 	}
 	return append(acts, Kill{Proc: id, Reason: ReasonHostExited})
 }
@@ -527,6 +551,9 @@ func (c *Core) Tick(now time.Time) []Action {
 		}
 	}
 	for _, s := range c.services {
+		if s.recovery != nil && !now.Before(s.recovery.due) {
+			acts = append(acts, c.recover(now, s)...)
+		}
 		if s.ctl != nil && !now.Before(s.ctl.deadline) {
 			acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status),
 				Event{ID: 7011, Type: EventError, Service: s.name, Inserts: []string{strconv.FormatInt(c.timeouts.Control.Milliseconds(), 10), DisplayName}})
@@ -620,6 +647,9 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		}
 	}
 	for _, s := range c.services {
+		if s.recovery != nil {
+			consider(s.recovery.due)
+		}
 		if s.ctl != nil {
 			consider(s.ctl.deadline)
 		}
@@ -631,4 +661,64 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		}
 	}
 	return next, !next.IsZero()
+}
+
+// failed counts a failure of s and schedules the failure action for it: the
+// Nth failure takes the Nth action, and past the end the last one again.
+// The count starts over after ResetPeriod seconds without a failure. A crash
+// is reported as 7031 when an action follows and 7034 when none does.
+func (c *Core) failed(now time.Time, s *service, crash bool) []Action {
+	r := s.cfg.Recovery
+	if !s.lastFailure.IsZero() && r.ResetPeriod != windows.INFINITE &&
+		now.Sub(s.lastFailure) > time.Duration(r.ResetPeriod)*time.Second {
+		s.failures = 0
+	}
+	s.failures++
+	s.lastFailure = now
+	var acts []Action
+	var act RecoveryAction
+	if len(r.Actions) > 0 {
+		act = r.Actions[min(s.failures, len(r.Actions))-1]
+	}
+	if crash {
+		if act.Type == windows.SC_ACTION_NONE {
+			acts = append(acts, Event{ID: 7034, Type: EventError, Service: s.name, Inserts: []string{DisplayName, strconv.Itoa(s.failures)}})
+		} else {
+			acts = append(acts, Event{ID: 7031, Type: EventError, Service: s.name, Inserts: []string{DisplayName,
+				strconv.Itoa(s.failures), strconv.FormatUint(uint64(act.Delay), 10), strconv.FormatUint(uint64(act.Type), 10), actionText[act.Type]}})
+		}
+	}
+	if act.Type != windows.SC_ACTION_NONE {
+		s.recovery = &pendingRecovery{action: act, due: now.Add(time.Duration(act.Delay) * time.Millisecond), count: s.failures}
+	}
+	return acts
+}
+
+// actionText is how 7031 names each action.
+var actionText = map[uint32]string{
+	windows.SC_ACTION_RESTART:     "Restart the service",
+	windows.SC_ACTION_REBOOT:      "Restart the machine",
+	windows.SC_ACTION_RUN_COMMAND: "Run the configured recovery program",
+}
+
+// recover carries out a failure action whose delay has passed.
+func (c *Core) recover(now time.Time, s *service) []Action {
+	p := s.recovery
+	s.recovery = nil
+	switch p.action.Type {
+	case windows.SC_ACTION_RESTART:
+		if s.running() {
+			return nil
+		}
+		return c.StartService(now, 0, s.cfg, nil, windows.SERVICE_START_REASON_RESTART_ON_FAILURE)
+	case windows.SC_ACTION_RUN_COMMAND:
+		cmd := strings.ReplaceAll(s.cfg.Recovery.Command, "%1%", strconv.Itoa(p.count))
+		if cmd == "" {
+			return nil
+		}
+		return []Action{RunCommand{Service: s.name, Command: cmd}}
+	case windows.SC_ACTION_REBOOT:
+		return []Action{Reboot{Service: s.name, Message: s.cfg.Recovery.RebootMessage}}
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ import (
 //	reply a [code]            the host answers the control in flight
 //	exited a code             the host of a exits
 //	tick 30s                  time passes
+//	config a actions=(restart/1000,run/0) reset=60 command=x rebootmsg=m noncrash
 //	query a                   a's status
 //
 // Each command prints the actions that came out, one per line.
@@ -78,9 +79,24 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 				}
 			case "deleted":
 				cfg.Deleted = true
+			case "actions": // actions=(restart/1000,run/0,reboot/5,none/0)
+				for _, v := range a.Vals {
+					typ, delay, _ := strings.Cut(v, "/")
+					cfg.Recovery.Actions = append(cfg.Recovery.Actions, RecoveryAction{
+						Type: map[string]uint32{"none": 0, "restart": 1, "reboot": 2, "run": 3}[typ], Delay: atoi(delay)})
+				}
+			case "reset":
+				cfg.Recovery.ResetPeriod = atoi(a.Vals[0])
+			case "command":
+				cfg.Recovery.Command = strings.Join(a.Vals, ",")
+			case "rebootmsg":
+				cfg.Recovery.RebootMessage = a.Vals[0]
+			case "noncrash":
+				cfg.Recovery.NonCrash = true
 			}
 		}
 		h.configs[name] = cfg
+		h.c.SetRecovery(name, cfg.Recovery)
 		return ""
 	case "start":
 		h.req++
@@ -185,6 +201,10 @@ func (h *harness) format(acts []Action) string {
 			} else {
 				lines = append(lines, fmt.Sprintf("reply req%d error %d", a.Req, uint32(a.Err)))
 			}
+		case RunCommand:
+			lines = append(lines, fmt.Sprintf("run-command %s %q", a.Service, a.Command))
+		case Reboot:
+			lines = append(lines, fmt.Sprintf("reboot %s %q", a.Service, a.Message))
 		case Event:
 			inserts := strings.ReplaceAll(fmt.Sprintf("%q", a.Inserts), fmt.Sprintf("%q", DisplayName), "<display>")
 			lines = append(lines, fmt.Sprintf("event %d %s %s", a.ID, a.Service, inserts))

@@ -29,6 +29,23 @@ type Config struct {
 	ImagePath string
 	Account   string
 	Deleted   bool
+	Recovery  Recovery
+}
+
+// Recovery is what the SCM does when a service fails (SERVICE_FAILURE_ACTIONS
+// and SERVICE_FAILURE_ACTIONS_FLAG).
+type Recovery struct {
+	ResetPeriod   uint32 // seconds without failure that reset the count; INFINITE: never
+	Actions       []RecoveryAction
+	Command       string // run by SC_ACTION_RUN_COMMAND; %1% becomes the failure count
+	RebootMessage string // broadcast before SC_ACTION_REBOOT
+	NonCrash      bool   // a STOPPED with a non-zero exit code is a failure too
+}
+
+// RecoveryAction is one SC_ACTION.
+type RecoveryAction struct {
+	Type  uint32
+	Delay uint32 // milliseconds
 }
 
 // Timeouts are the SCM's settings from HKLM\SYSTEM\CurrentControlSet\Control.
@@ -121,6 +138,21 @@ const (
 	EventInformation = 4
 )
 
+// RunCommand runs a service's failure command as LocalSystem.
+type RunCommand struct {
+	Service string
+	Command string
+}
+
+// Reboot restarts the machine after a service's failure, broadcasting the
+// message first; the caller decides whether this machine really reboots.
+type Reboot struct {
+	Service string
+	Message string
+}
+
+func (RunCommand) action()    {}
+func (Reboot) action()        {}
 func (Event) action()         {}
 func (Launch) action()        {}
 func (SendStart) action()     {}

@@ -62,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"scmd":      cmdSCMD,
 			"nobody":    cmdNobody,
 			"waitstate": cmdWaitState,
+			"waitfile":  cmdWaitFile,
 		},
 	})
 }
@@ -188,6 +189,24 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%s is in state %d, not %s", args[0], st.State, args[1])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitfile PATH TEXT: wait until a file exists and holds the text.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitfile PATH TEXT")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if strings.Contains(string(b), args[1]) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s never held %q; it has %q", args[0], args[1], b)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

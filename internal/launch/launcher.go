@@ -54,12 +54,13 @@ type Launcher struct {
 	opts Options
 	cg   *cgroups
 
-	mu     sync.Mutex
-	procs  map[core.ProcID]*proc
-	byPID  map[int]*proc
-	stale  []string // cgroups to remove once empty
-	sigs   chan os.Signal
-	closed bool
+	mu      sync.Mutex
+	procs   map[core.ProcID]*proc
+	byPID   map[int]*proc
+	helpers map[int]func(status int) // helper programs by pid
+	stale   []string                 // cgroups to remove once empty
+	sigs    chan os.Signal
+	closed  bool
 }
 
 type proc struct {
@@ -83,7 +84,7 @@ func New(ev Events, opts Options) (*Launcher, error) {
 			return nil, fmt.Errorf("becoming a child subreaper: %w", err)
 		}
 	}
-	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, sigs: make(chan os.Signal, 16)}
+	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, helpers: map[int]func(int){}, sigs: make(chan os.Signal, 16)}
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
 	}
@@ -313,6 +314,15 @@ func (l *Launcher) reap() []exit {
 	defer l.mu.Unlock()
 	var exits []exit
 	collect := func(pid int, ws syscall.WaitStatus) {
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = -int(ws.Signal())
+		}
+		if done := l.helpers[pid]; done != nil {
+			delete(l.helpers, pid)
+			go done(status)
+			return
+		}
 		p := l.byPID[pid]
 		if p == nil {
 			return // an orphan a service left behind: reaped, nothing more
@@ -322,10 +332,6 @@ func (l *Launcher) reap() []exit {
 		close(p.out)
 		if p.conn != nil {
 			p.conn.Close()
-		}
-		status := ws.ExitStatus()
-		if ws.Signaled() {
-			status = -int(ws.Signal())
 		}
 		exits = append(exits, exit{p.id, status})
 		l.forget(p)
@@ -344,6 +350,12 @@ func (l *Launcher) reap() []exit {
 		}
 	} else {
 		for pid := range l.byPID {
+			var ws syscall.WaitStatus
+			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
+				collect(pid, ws)
+			}
+		}
+		for pid := range l.helpers {
 			var ws syscall.WaitStatus
 			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
 				collect(pid, ws)
@@ -383,4 +395,39 @@ func (l *Launcher) Close() {
 	if l.cg != nil && len(l.stale) == 0 {
 		os.Remove(l.cg.base)
 	}
+}
+
+// Run runs a helper program for the SCM (a failure command, wall): as the
+// SCM's own user, in a session of its own, stdin from /dev/null and output
+// appended to the named file (or discarded). done is called with its exit
+// status; the reaper collects it like any service process.
+func (l *Launcher) Run(argv []string, output string, done func(status int)) error {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	out := devnull
+	if output != "" {
+		f, err := os.OpenFile(output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   "/",
+		Env:   []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "SCM_SOCKET=" + l.opts.SocketPath},
+		Files: []uintptr{devnull.Fd(), out.Fd(), out.Fd()},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	pid, err := syscall.ForkExec(argv[0], argv, attr)
+	if err != nil {
+		return err
+	}
+	l.helpers[pid] = done
+	return nil
 }

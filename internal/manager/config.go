@@ -321,6 +321,7 @@ func (m *Manager) save(s *service, cfg *services.Config) error {
 		return err
 	}
 	s.cfg = cfg
+	m.core.SetRecovery(cfg.Name, recoveryOf(cfg))
 	return nil
 }
 

@@ -115,6 +115,10 @@ func (m *Manager) apply(acts []core.Action) {
 			m.statusChanged(a)
 		case core.Event:
 			m.scmEvent(a.Type, a.ID, a.Service, a.Inserts...)
+		case core.RunCommand:
+			m.runFailureCommand(a)
+		case core.Reboot:
+			m.reboot(a)
 		}
 	}
 	m.schedule()
@@ -211,7 +215,7 @@ func (m *Manager) StartService(c Caller, id uint64, args []string) error {
 func (m *Manager) startLocked(s *service, args []string, reason uint32) error {
 	cfg := core.Config{
 		Name: s.cfg.Name, Type: s.cfg.Type, Start: s.cfg.Start, ImagePath: s.cfg.ImagePath,
-		Account: s.cfg.ObjectName, Deleted: s.deleted,
+		Account: s.cfg.ObjectName, Deleted: s.deleted, Recovery: recoveryOf(s.cfg),
 	}
 	if services.IsDriver(cfg.Type) {
 		m.mu.Unlock()
@@ -352,4 +356,14 @@ func (m *Manager) watchAll() (<-chan *pb.ServiceNotification, func()) {
 		delete(m.watchers, w)
 		m.mu.Unlock()
 	}
+}
+
+// recoveryOf is a service's failure actions as the core takes them.
+func recoveryOf(cfg *services.Config) core.Recovery {
+	r := core.Recovery{ResetPeriod: cfg.ResetPeriod, Command: cfg.FailureCommand,
+		RebootMessage: cfg.RebootMessage, NonCrash: cfg.FailureActionsOnNonCrashFailures}
+	for _, a := range cfg.Actions {
+		r.Actions = append(r.Actions, core.RecoveryAction{Type: a.Type, Delay: a.Delay})
+	}
+	return r
 }

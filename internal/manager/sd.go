@@ -132,6 +132,7 @@ func (m *Manager) ReloadService(name string) error {
 		}
 		return err
 	}
+	m.core.SetRecovery(loaded.cfg.Name, recoveryOf(loaded.cfg))
 	if old != nil {
 		old.cfg, old.sd, old.deleted = loaded.cfg, loaded.sd, loaded.cfg.DeleteFlag
 		return nil

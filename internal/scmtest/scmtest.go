@@ -50,6 +50,7 @@ func StartIn(tb testing.TB, dir string) *SCM {
 		tb.Fatal(err)
 	}
 	m.SetEventLog(events)
+	m.SetStateDir(dir)
 	sock := filepath.Join(dir, "scm.sock")
 	l, err := launch.New(m, launch.Options{Owner: uint32(os.Geteuid()), SocketPath: sock})
 	if err != nil {

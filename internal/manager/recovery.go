@@ -1,0 +1,106 @@
+package manager
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/internal/launch"
+	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/services"
+)
+
+// CommandRunner runs the programs failure actions call for; the launcher
+// is one, so that its reaper collects them.
+type CommandRunner interface {
+	Run(argv []string, output string, done func(status int)) error
+}
+
+// SetStateDir names where failure commands' output goes:
+// <dir>/failure-commands/<service>.log.
+func (m *Manager) SetStateDir(dir string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stateDir = dir
+}
+
+// runFailureCommand runs a service's FailureCommand as LocalSystem (the
+// SCM's own identity), its output appended to a log of its own.
+func (m *Manager) runFailureCommand(a core.RunCommand) {
+	runner, ok := m.launcher.(CommandRunner)
+	if !ok || m.stateDir == "" {
+		m.logf("failure command of %s not run: no place to run it", a.Service)
+		return
+	}
+	argv, err := launch.ResolveImage(a.Command)
+	if err != nil {
+		m.logf("failure command of %s: %v", a.Service, err)
+		return
+	}
+	dir := filepath.Join(m.stateDir, "failure-commands")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		m.logf("failure command of %s: %v", a.Service, err)
+		return
+	}
+	out := filepath.Join(dir, a.Service+".log")
+	service := a.Service
+	err = runner.Run(argv, out, func(status int) {
+		m.logf("failure command of %s exited with %d", service, status)
+	})
+	if err != nil {
+		m.logf("failure command of %s: %v", a.Service, err)
+	}
+}
+
+// RebootEnabledValue, a DWORD under the Control key, lets the reboot
+// failure action really restart the machine. It is off unless set to 1, so
+// that a laptop or a test machine is never rebooted by a service's crash.
+const RebootEnabledValue = "RebootOnServiceFailure"
+
+// reboot carries out SC_ACTION_REBOOT: the message goes to the users logged
+// on (wall), and the machine restarts only if the registry allows it.
+func (m *Manager) reboot(a core.Reboot) {
+	enabled := false
+	m.store.View(func(tx *registry.Tx) error {
+		if k, err := tx.OpenKey(services.ControlKey); err == nil {
+			if v, err := k.Value(RebootEnabledValue); err == nil && v.Type == registry.DWORD {
+				enabled = v.Uint32() == 1
+			}
+		}
+		return nil
+	})
+	runner, _ := m.launcher.(CommandRunner)
+	msg := a.Message
+	if msg == "" {
+		msg = fmt.Sprintf("The %s service failed; the machine is restarting.", a.Service)
+	}
+	if runner != nil {
+		if wall, err := lookPath("wall"); err == nil {
+			runner.Run([]string{wall, msg}, "", func(int) {})
+		}
+	}
+	if !enabled {
+		m.logf("failure action of %s: reboot (not done: %s\\%s is not 1): %s", a.Service, services.ControlKey, RebootEnabledValue, strings.TrimSpace(msg))
+		return
+	}
+	m.logf("failure action of %s: rebooting the machine", a.Service)
+	if runner != nil {
+		if p, err := lookPath("systemctl"); err == nil {
+			runner.Run([]string{p, "reboot"}, "", func(int) {})
+		} else if p, err := lookPath("reboot"); err == nil {
+			runner.Run([]string{p}, "", func(int) {})
+		}
+	}
+}
+
+func lookPath(name string) (string, error) {
+	for _, dir := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", os.ErrNotExist
+}
