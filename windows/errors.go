@@ -88,6 +88,7 @@ const (
 	RPC_S_SERVER_UNAVAILABLE                 Errno = 1722
 	ERROR_LOG_FILE_FULL                      Errno = 1502
 	ERROR_EVT_CHANNEL_NOT_FOUND              Errno = 15007
+	ERROR_EVT_INVALID_QUERY                  Errno = 15001
 	ERROR_SERVICE_NOT_IN_EXE                 Errno = 1083
 	ERROR_NOT_ALL_ASSIGNED                   Errno = 1300
 	ERROR_INVALID_OWNER                      Errno = 1307
@@ -165,5 +166,6 @@ var errorText = map[Errno]string{
 	RPC_S_SERVER_UNAVAILABLE:                 "The RPC server is unavailable.",
 	ERROR_LOG_FILE_FULL:                      "The event log file is full.",
 	ERROR_EVT_CHANNEL_NOT_FOUND:              "The specified channel could not be found.",
+	ERROR_EVT_INVALID_QUERY:                  "The specified query is invalid.",
 	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT: "The security descriptor format is invalid.",
 }

@@ -71,7 +71,7 @@ func run(stateDir, socket string) error {
 		return err
 	}
 	defer events.Close()
-	m.SetEventLog(events)
+	m.SetEventLog(events, eventlog.NewForwarder(eventlog.JournalSocket, eventlog.SyslogSocket))
 	m.SetStateDir(stateDir)
 	// Loading the database leaves garbage behind; give it back before
 	// settling in for a long life.

@@ -57,9 +57,64 @@ func run(args []string, out, errOut io.Writer) int {
 		}
 		fmt.Fprintf(out, "name: %s\nenabled: true\ntype: Admin\nisolation: Application\nlogging:\n  logFileName: %%SystemRoot%%\\System32\\Winevt\\Logs\\%s.evtx\n  retention: %v\n  autoBackup: false\n  maxSize: %d\npublishing:\n  fileMax: 1\n",
 			pos[0], pos[0], r.Retention == 0xFFFFFFFF, r.MaxSize)
+	case "sl", "set-log":
+		if len(pos) != 1 {
+			return invalid(errOut)
+		}
+		if _, err := client.Call(conn.GetEventLogInfo, &pb.LogRequest{Log: pos[0]}); err != nil {
+			return fail("Failed to read configuration for log "+pos[0]+".", err)
+		}
+		key := `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\` + pos[0]
+		set := func(name string, v uint32) error {
+			data := []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+			_, err := client.Call(conn.RegSetValue, &pb.RegSetValueRequest{Path: key, Value: &pb.RegValue{Name: name, Type: 4, Data: data}})
+			return err
+		}
+		for k, v := range opts {
+			var err error
+			switch k {
+			case "ms", "maxsize":
+				n, perr := strconv.ParseUint(v, 10, 32)
+				if perr != nil || n < 1<<20 {
+					return invalid(errOut) // Windows' floor is 1 MB
+				}
+				err = set("MaxSize", uint32(n))
+			case "rt", "retention":
+				r := uint32(0)
+				if strings.EqualFold(v, "true") {
+					r = 0xFFFFFFFF
+				}
+				err = set("Retention", r)
+			default:
+				return invalid(errOut)
+			}
+			if err != nil {
+				return fail("Failed to save configuration or activate log "+pos[0]+".", err)
+			}
+		}
 	case "cl", "clear-log":
 		if len(pos) != 1 {
 			return invalid(errOut)
+		}
+		if bu, ok := opts["bu"]; ok {
+			r, err := client.Call(conn.ReadEventLog, &pb.ReadEventLogRequest{Log: pos[0]})
+			if err != nil {
+				return fail("Failed to clear log "+pos[0]+".", err)
+			}
+			f, err := os.Create(bu)
+			if err != nil {
+				fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
+				return 1
+			}
+			fmt.Fprint(f, "<Events>\n")
+			for _, e := range r.Records {
+				printXML(f, pos[0], e, true)
+			}
+			fmt.Fprint(f, "</Events>\n")
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
+				return 1
+			}
 		}
 		if _, err := client.Call(conn.ClearEventLog, &pb.LogRequest{Log: pos[0]}); err != nil {
 			return fail("Failed to clear log "+pos[0]+".", err)
@@ -68,7 +123,7 @@ func run(args []string, out, errOut io.Writer) int {
 		if len(pos) != 1 {
 			return invalid(errOut)
 		}
-		req := &pb.ReadEventLogRequest{Log: pos[0], NewestFirst: strings.EqualFold(opts["rd"], "true")}
+		req := &pb.ReadEventLogRequest{Log: pos[0], NewestFirst: strings.EqualFold(opts["rd"], "true"), Query: opts["q"]}
 		if c, ok := opts["c"]; ok {
 			n, err := strconv.ParseUint(c, 10, 32)
 			if err != nil {
@@ -80,17 +135,23 @@ func run(args []string, out, errOut io.Writer) int {
 		if err != nil {
 			return fail("Failed to read events.", err)
 		}
-		switch strings.ToLower(opts["f"]) {
-		case "text":
-			for i, e := range r.Records {
-				printText(out, i, pos[0], e)
-			}
-		case "", "xml":
-			for _, e := range r.Records {
-				printXML(out, pos[0], e)
-			}
-		default:
+		format := strings.ToLower(opts["f"])
+		if format != "" && format != "xml" && format != "text" && format != "renderedxml" {
 			return invalid(errOut)
+		}
+		root, wrap := opts["e"]
+		if wrap && format != "text" {
+			fmt.Fprintf(out, "<%s>\n", root)
+		}
+		for i, e := range r.Records {
+			if format == "text" {
+				printText(out, i, pos[0], e)
+			} else {
+				printXML(out, pos[0], e, format == "renderedxml")
+			}
+		}
+		if wrap && format != "text" {
+			fmt.Fprintf(out, "</%s>\n", root)
 		}
 	default:
 		return invalid(errOut)
@@ -103,7 +164,8 @@ func invalid(errOut io.Writer) int {
 	return int(windows.ERROR_INVALID_PARAMETER)
 }
 
-// options splits wevtutil's /name:value switches from the rest.
+// options splits wevtutil's /name:value switches from the rest; a value may
+// hold colons (/q:*[System[...]] or /bu:C:\x).
 func options(args []string) (map[string]string, []string) {
 	opts := map[string]string{}
 	var pos []string
@@ -121,7 +183,7 @@ func options(args []string) (map[string]string, []string) {
 var levels = map[uint32]string{1: "Error", 2: "Warning", 4: "Information", 8: "Audit Success", 16: "Audit Failure", 0: "Information"}
 
 // xmlLevel is the Level the XML rendering gives an event type.
-var xmlLevel = map[uint32]int{1: 2, 2: 3, 4: 4, 0: 4, 8: 0, 16: 0}
+var xmlLevel = map[uint32]int{1: 2, 2: 3, 4: 4, 0: 4, 8: 0, 16: 0} // as eventlog.Level
 
 func printText(out io.Writer, i int, log string, e *pb.EventRecord) {
 	t := time.Unix(0, e.TimeGenerated).UTC().Format("2006-01-02T15:04:05.000")
@@ -136,7 +198,7 @@ func userOrNA(sid string) string {
 	return sid
 }
 
-func printXML(out io.Writer, log string, e *pb.EventRecord) {
+func printXML(out io.Writer, log string, e *pb.EventRecord, rendered bool) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='%s'/><EventID Qualifiers='0'>%d</EventID><Version>0</Version><Level>%d</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='%s'/><EventRecordID>%d</EventRecordID><Correlation/><Execution ProcessID='0' ThreadID='0'/><Channel>%s</Channel><Computer>%s</Computer><Security UserID='%s'/></System><EventData>",
 		html.EscapeString(e.Source), e.EventId, xmlLevel[e.Type], time.Unix(0, e.TimeGenerated).UTC().Format("2006-01-02T15:04:05.0000000Z"),
@@ -147,7 +209,12 @@ func printXML(out io.Writer, log string, e *pb.EventRecord) {
 	if len(e.Data) > 0 {
 		fmt.Fprintf(&b, "<Binary>%X</Binary>", e.Data)
 	}
-	b.WriteString("</EventData></Event>\n")
+	b.WriteString("</EventData>")
+	if rendered {
+		fmt.Fprintf(&b, "<RenderingInfo Culture='en-US'><Message>%s</Message><Level>%s</Level><Task></Task><Opcode></Opcode><Channel>%s</Channel><Provider>%s</Provider><Keywords><Keyword>Classic</Keyword></Keywords></RenderingInfo>",
+			html.EscapeString(e.Message), levels[e.Type], html.EscapeString(log), html.EscapeString(e.Source))
+	}
+	b.WriteString("</Event>\n")
 	io.WriteString(out, b.String())
 }
 
@@ -164,7 +231,10 @@ Common commands:
 
 el | enum-logs          List log names.
 gl | get-log            Get log configuration information.
-qe | query-events       Query events from a log (/c:N count, /rd:true newest
-                        first, /f:text|xml format).
-cl | clear-log          Clear a log.
+sl | set-log            Modify configuration of a log (/ms:BYTES maximum size,
+                        /rt:true|false keep events rather than overwrite).
+qe | query-events       Query events from a log (/q:XPATH, /c:N count,
+                        /rd:true newest first, /f:xml|RenderedXml|text,
+                        /e:ROOT element around the events).
+cl | clear-log          Clear a log (/bu:FILE to back it up first).
 `

@@ -15,6 +15,7 @@ import (
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/windows"
+	"github.com/openscm/scm/windows/svc/eventlog"
 	"github.com/openscm/scm/windows/svc/mgr"
 )
 
@@ -173,4 +174,22 @@ func vmRSS(b *testing.B, pid int) float64 {
 	}
 	b.Fatal("no VmRSS")
 	return 0
+}
+
+// BenchmarkReportEvent measures events written durably, one call each,
+// through windows/svc/eventlog.
+func BenchmarkReportEvent(b *testing.B) {
+	scmtest.Start(b)
+	l, err := eventlog.Open("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := l.Info(1, "a benchmark event with a message of ordinary length"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -137,9 +137,9 @@ func logSize(b *bolt.Bucket) uint64 {
 
 func recordKey(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
-// Read returns up to count records of a log (count <= 0: all), oldest first
-// or newest first.
-func (s *Store) Read(log string, newestFirst bool, count int) ([]Record, error) {
+// Read returns up to count records of a log (count <= 0: all) that match
+// (nil: all), oldest first or newest first.
+func (s *Store) Read(log string, newestFirst bool, count int, match func(*Record) bool) ([]Record, error) {
 	var out []Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(log))
@@ -160,7 +160,9 @@ func (s *Store) Read(log string, newestFirst bool, count int) ([]Record, error) 
 				return err
 			}
 			r.RecordNumber = binary.BigEndian.Uint64(k)
-			out = append(out, r)
+			if match == nil || match(&r) {
+				out = append(out, r)
+			}
 		}
 		return nil
 	})

@@ -25,7 +25,7 @@ func TestAppendReadRoundTrip(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
-	got, err := s.Read("System", false, 0)
+	got, err := s.Read("System", false, 0, nil)
 	if err != nil || len(got) != 1 {
 		t.Fatal(got, err)
 	}
@@ -49,7 +49,7 @@ func TestOverwriteOldestWhenFull(t *testing.T) {
 	if info.Size > 1000 || info.Newest != 100 || info.Oldest <= 1 {
 		t.Errorf("info %+v", info)
 	}
-	newest, _ := s.Read("Application", true, 1)
+	newest, _ := s.Read("Application", true, 1, nil)
 	if newest[0].EventID != 99 {
 		t.Errorf("newest %+v", newest[0])
 	}

@@ -13,12 +13,14 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
-// SetEventLog gives the manager its event log. Without one, events are
-// not recorded and the event log calls fail.
-func (m *Manager) SetEventLog(s *eventlog.Store) {
+// SetEventLog gives the manager its event log, and where to forward each
+// event (the journal; nil for nowhere). Without a log, events are not
+// recorded and the event log calls fail.
+func (m *Manager) SetEventLog(s *eventlog.Store, f *eventlog.Forwarder) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.events = s
+	m.forward = f
 }
 
 // limits reads a log's MaxSize and Retention from the registry.
@@ -154,6 +156,7 @@ func (m *Manager) writeEvent(log string, rec *eventlog.Record) error {
 		}
 		return err
 	}
+	m.forward.Send(log, rec)
 	return nil
 }
 
@@ -190,7 +193,12 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 	if !ok || m.events == nil {
 		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}
-	recs, err := m.events.Read(log, r.NewestFirst, int(r.Count))
+	filter, err := eventlog.ParseQuery(r.Query)
+	if err != nil {
+		return nil, windows.ERROR_EVT_INVALID_QUERY
+	}
+	now := m.now()
+	recs, err := m.events.Read(log, r.NewestFirst, int(r.Count), func(rec *eventlog.Record) bool { return filter(rec, now) })
 	if err == eventlog.ErrNoLog {
 		return &pb.EventRecords{}, nil
 	}

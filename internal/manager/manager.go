@@ -51,6 +51,7 @@ type Manager struct {
 	timer    *time.Timer
 	watchers map[*watcher]bool
 	events   *eventlog.Store
+	forward  *eventlog.Forwarder
 	stateDir string
 	logged   map[string]uint32 // the state 7036 last reported, by service
 

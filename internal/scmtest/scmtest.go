@@ -49,7 +49,7 @@ func StartIn(tb testing.TB, dir string) *SCM {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m.SetEventLog(events)
+	m.SetEventLog(events, nil)
 	m.SetStateDir(dir)
 	sock := filepath.Join(dir, "scm.sock")
 	l, err := launch.New(m, launch.Options{Owner: uint32(os.Geteuid()), SocketPath: sock})

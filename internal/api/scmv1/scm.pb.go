@@ -2596,10 +2596,12 @@ func (x *ReportEventRequest) GetData() []byte {
 }
 
 type ReadEventLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Log           string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
-	NewestFirst   bool                   `protobuf:"varint,2,opt,name=newest_first,json=newestFirst,proto3" json:"newest_first,omitempty"`
-	Count         uint32                 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"` // 0: all
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Log         string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
+	NewestFirst bool                   `protobuf:"varint,2,opt,name=newest_first,json=newestFirst,proto3" json:"newest_first,omitempty"`
+	Count       uint32                 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"` // 0: all
+	// A wevtutil /q: query; empty matches every event.
+	Query         string `protobuf:"bytes,4,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2653,6 +2655,13 @@ func (x *ReadEventLogRequest) GetCount() uint32 {
 		return x.Count
 	}
 	return 0
+}
+
+func (x *ReadEventLogRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
 }
 
 type EventRecord struct {
@@ -3231,11 +3240,12 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\bcategory\x18\x03 \x01(\rR\bcategory\x12\x19\n" +
 	"\bevent_id\x18\x04 \x01(\rR\aeventId\x12\x18\n" +
 	"\astrings\x18\x05 \x03(\tR\astrings\x12\x12\n" +
-	"\x04data\x18\x06 \x01(\fR\x04data\"`\n" +
+	"\x04data\x18\x06 \x01(\fR\x04data\"v\n" +
 	"\x13ReadEventLogRequest\x12\x10\n" +
 	"\x03log\x18\x01 \x01(\tR\x03log\x12!\n" +
 	"\fnewest_first\x18\x02 \x01(\bR\vnewestFirst\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\rR\x05count\"\xde\x02\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\x12\x14\n" +
+	"\x05query\x18\x04 \x01(\tR\x05query\"\xde\x02\n" +
 	"\vEventRecord\x12#\n" +
 	"\rrecord_number\x18\x01 \x01(\x04R\frecordNumber\x12%\n" +
 	"\x0etime_generated\x18\x02 \x01(\x03R\rtimeGenerated\x12!\n" +
