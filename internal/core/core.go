@@ -19,6 +19,8 @@ type Core struct {
 	procs    map[ProcID]*process
 	nextProc ProcID
 	nextSeq  uint32
+	dir      Directory
+	waits    map[string]*waiting // starts held back for dependencies
 }
 
 type service struct {
@@ -45,7 +47,18 @@ type service struct {
 	failures    int       // the failure count of failure actions
 	lastFailure time.Time // when the last failure was
 	recovery    *pendingRecovery
+
+	outcome startOutcome // how its last start went, for those that depend on it
 }
+
+type startOutcome int
+
+const (
+	notStarted startOutcome = iota
+	starting
+	startedOK
+	startFailed
+)
 
 // pendingRecovery is a failure action waiting for its delay.
 type pendingRecovery struct {
@@ -76,7 +89,7 @@ type process struct {
 
 // New returns an empty core.
 func New(t Timeouts) *Core {
-	return &Core{timeouts: t, services: map[string]*service{}, procs: map[ProcID]*process{}}
+	return &Core{timeouts: t, services: map[string]*service{}, procs: map[ProcID]*process{}, waits: map[string]*waiting{}}
 }
 
 // SetTimeouts changes the timeouts for what happens from now on.
@@ -140,10 +153,10 @@ func reply(req ReqID, err windows.Errno, st Status) Action {
 	return Reply{Req: req, Err: err, Status: st}
 }
 
-// StartService starts a service with the given arguments; the caller's
+// startNow launches a service whose dependencies are met; the caller's
 // reply comes once the service's host has the start request, or with the
 // error that stopped it.
-func (c *Core) StartService(now time.Time, req ReqID, cfg Config, args []string, reason uint32) []Action {
+func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, reason uint32) []Action {
 	s := c.svc(cfg.Name)
 	s.name = cfg.Name
 	switch {
@@ -165,6 +178,7 @@ func (c *Core) StartService(now time.Time, req ReqID, cfg Config, args []string,
 		cfg:         cfg,
 		failures:    s.failures,
 		lastFailure: s.lastFailure,
+		outcome:     starting,
 		// A start, by anyone, cancels a failure action still waiting.
 	}
 	shared := cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
@@ -225,6 +239,7 @@ func inTable(table []string, name string) bool {
 // failStart ends a start that could not happen: the service is stopped
 // with the error as its exit code, and a host left with nothing to do goes.
 func (c *Core) failStart(p *process, s *service, err windows.Errno) []Action {
+	s.outcome = startFailed
 	req := s.startReq
 	s.startReq = 0
 	s.status = Status{ServiceType: s.status.ServiceType, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(err)}
@@ -279,6 +294,10 @@ func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
 // Windows reports (2 for a missing image, 193 for one that is not an
 // executable, 1069 for an account that cannot log on).
 func (c *Core) LaunchFailed(now time.Time, id ProcID, err windows.Errno) []Action {
+	return c.then(now, c.launchFailed(now, id, err))
+}
+
+func (c *Core) launchFailed(now time.Time, id ProcID, err windows.Errno) []Action {
 	p := c.procs[id]
 	if p == nil {
 		return nil
@@ -301,6 +320,10 @@ func startFailedEvent(s *service, err windows.Errno) Action {
 // serves (StartServiceCtrlDispatcher's table). An own-process host serves
 // whatever it was started for, whatever the name in its table.
 func (c *Core) Registered(now time.Time, id ProcID, table []string) []Action {
+	return c.then(now, c.registered(now, id, table))
+}
+
+func (c *Core) registered(now time.Time, id ProcID, table []string) []Action {
 	p := c.procs[id]
 	if p == nil || p.killed {
 		return nil
@@ -322,6 +345,10 @@ func (c *Core) Registered(now time.Time, id ProcID, table []string) []Action {
 // Violation drops a host whose message could not be read or who stopped
 // reading its own: what it ran fails as after a crash.
 func (c *Core) Violation(now time.Time, id ProcID, why string) []Action {
+	return c.then(now, c.dropHost(now, id, why))
+}
+
+func (c *Core) dropHost(now time.Time, id ProcID, why string) []Action {
 	p := c.procs[id]
 	if p == nil {
 		return nil
@@ -342,6 +369,10 @@ func (c *Core) violation(p *process, why string) []Action {
 // StatusReported takes a SERVICE_STATUS a host sent for one of its
 // services (name is ignored for an own-process host).
 func (c *Core) StatusReported(now time.Time, id ProcID, name string, st Status) []Action {
+	return c.then(now, c.statusReported(now, id, name, st))
+}
+
+func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) []Action {
 	p := c.procs[id]
 	if p == nil || p.killed {
 		return nil
@@ -361,7 +392,13 @@ func (c *Core) StatusReported(now time.Time, id ProcID, name string, st Status) 
 		s.hung = false
 	}
 	s.reported = true
+	if st.CurrentState == windows.SERVICE_RUNNING {
+		s.outcome = startedOK
+	}
 	if st.CurrentState == windows.SERVICE_STOPPED {
+		if s.outcome == starting {
+			s.outcome = startFailed
+		}
 		st.ProcessID, st.ControlsAccepted, st.CheckPoint, st.WaitHint = 0, 0, 0, 0
 		if st.Win32ExitCode != uint32(windows.ERROR_SERVICE_SPECIFIC_ERROR) {
 			st.ServiceSpecificExitCode = 0
@@ -504,6 +541,10 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 // ERROR_PROCESS_ABORTED, as after a crash; whatever it left behind is
 // killed.
 func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
+	return c.then(now, c.processExited(now, id, status))
+}
+
+func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 	p := c.procs[id]
 	if p == nil {
 		return nil
@@ -511,6 +552,9 @@ func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 	delete(c.procs, id)
 	var acts []Action
 	for _, s := range append([]*service(nil), p.services...) {
+		if s.outcome == starting {
+			s.outcome = startFailed
+		}
 		s.lastExit = status
 		req := s.startReq
 		s.startReq = 0
@@ -532,6 +576,10 @@ func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 
 // Tick applies every deadline that has passed by now.
 func (c *Core) Tick(now time.Time) []Action {
+	return c.then(now, c.tick(now))
+}
+
+func (c *Core) tick(now time.Time) []Action {
 	var acts []Action
 	for _, p := range c.procs {
 		switch {
@@ -710,7 +758,7 @@ func (c *Core) recover(now time.Time, s *service) []Action {
 		if s.running() {
 			return nil
 		}
-		return c.StartService(now, 0, s.cfg, nil, windows.SERVICE_START_REASON_RESTART_ON_FAILURE)
+		return c.StartService(now, 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_RESTART_ON_FAILURE)
 	case windows.SC_ACTION_RUN_COMMAND:
 		cmd := strings.ReplaceAll(s.cfg.Recovery.Command, "%1%", strconv.Itoa(p.count))
 		if cmd == "" {
@@ -721,4 +769,13 @@ func (c *Core) recover(now time.Time, s *service) []Action {
 		return []Action{Reboot{Service: s.name, Message: s.cfg.Recovery.RebootMessage}}
 	}
 	return nil
+}
+
+// then follows an event's actions with what it let move among the starts
+// that wait for their dependencies.
+func (c *Core) then(now time.Time, acts []Action) []Action {
+	if len(c.waits) == 0 {
+		return acts
+	}
+	return append(acts, c.settle(now)...)
 }

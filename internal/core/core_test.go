@@ -47,13 +47,36 @@ type harness struct {
 }
 
 func newHarness() *harness {
-	return &harness{
+	h := &harness{
 		c:       New(DefaultTimeouts),
 		now:     time.Unix(0, 0),
 		configs: map[string]Config{},
 		procs:   map[string]ProcID{},
 		seqs:    map[ProcID][]uint32{},
 	}
+	h.c.SetDirectory(h)
+	return h
+}
+
+// The harness is the core's directory of configurations.
+func (h *harness) Config(name string) (Config, bool) {
+	for n, c := range h.configs {
+		if strings.EqualFold(n, name) {
+			return c, true
+		}
+	}
+	return Config{}, false
+}
+
+func (h *harness) Members(group string) []string {
+	var out []string
+	for n, c := range h.configs {
+		if c.Group != "" && strings.EqualFold(c.Group, group) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
@@ -85,6 +108,16 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 					cfg.Recovery.Actions = append(cfg.Recovery.Actions, RecoveryAction{
 						Type: map[string]uint32{"none": 0, "restart": 1, "reboot": 2, "run": 3}[typ], Delay: atoi(delay)})
 				}
+			case "depend": // depend=(a,+group)
+				for _, v := range a.Vals {
+					if strings.HasPrefix(v, "+") {
+						cfg.DependOnGroup = append(cfg.DependOnGroup, v[1:])
+					} else {
+						cfg.DependOnService = append(cfg.DependOnService, v)
+					}
+				}
+			case "group":
+				cfg.Group = a.Vals[0]
 			case "reset":
 				cfg.Recovery.ResetPeriod = atoi(a.Vals[0])
 			case "command":
@@ -104,7 +137,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		for _, a := range d.CmdArgs[1:] {
 			args = append(args, a.Key)
 		}
-		acts = h.c.StartService(h.now, h.req, h.configs[name], args, windows.SERVICE_START_REASON_DEMAND)
+		acts = h.c.StartService(h.now, h.req, name, args, windows.SERVICE_START_REASON_DEMAND)
 	case "launched":
 		var pid int
 		d.ScanArgs(t, "pid", &pid)

@@ -30,6 +30,10 @@ type Config struct {
 	Account   string
 	Deleted   bool
 	Recovery  Recovery
+
+	Group           string
+	DependOnService []string
+	DependOnGroup   []string
 }
 
 // Recovery is what the SCM does when a service fails (SERVICE_FAILURE_ACTIONS

@@ -109,6 +109,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		watchers: map[*watcher]bool{},
 		logged:   map[string]uint32{},
 	}
+	m.core.SetDirectory(directory{m})
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {
 			return err

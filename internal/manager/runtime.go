@@ -213,17 +213,13 @@ func (m *Manager) StartService(c Caller, id uint64, args []string) error {
 // startLocked starts s; it is called with m.mu held and releases it while
 // it waits.
 func (m *Manager) startLocked(s *service, args []string, reason uint32) error {
-	cfg := core.Config{
-		Name: s.cfg.Name, Type: s.cfg.Type, Start: s.cfg.Start, ImagePath: s.cfg.ImagePath,
-		Account: s.cfg.ObjectName, Deleted: s.deleted, Recovery: recoveryOf(s.cfg),
-	}
-	if services.IsDriver(cfg.Type) {
+	if services.IsDriver(s.cfg.Type) {
 		m.mu.Unlock()
 		return windows.ERROR_NOT_SUPPORTED // drivers are the kernel's business here
 	}
 	m.core.SetTimeouts(m.timeouts())
 	req, ch := m.newReq()
-	m.apply(m.core.StartService(m.now(), req, cfg, args, reason))
+	m.apply(m.core.StartService(m.now(), req, s.cfg.Name, args, reason))
 	m.mu.Unlock()
 	r := <-ch
 	if r.Err != 0 {
@@ -245,6 +241,11 @@ func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.Con
 	if ok && h.access&right != right {
 		m.mu.Unlock()
 		return nil, windows.ERROR_ACCESS_DENIED
+	}
+	if r.Control == windows.SERVICE_CONTROL_STOP && len(m.core.Dependents(h.svc.cfg.Name)) > 0 {
+		st := m.statusOf(h.svc)
+		m.mu.Unlock()
+		return &pb.ControlServiceReply{Status: st, Win32Error: uint32(windows.ERROR_DEPENDENT_SERVICES_RUNNING)}, nil
 	}
 	req, ch := m.newReq()
 	m.apply(m.core.ControlService(m.now(), req, h.svc.cfg.Name, r.Control, r.EventType, r.EventData))
@@ -366,4 +367,35 @@ func recoveryOf(cfg *services.Config) core.Recovery {
 		r.Actions = append(r.Actions, core.RecoveryAction{Type: a.Type, Delay: a.Delay})
 	}
 	return r
+}
+
+// directory is the core's view of the services database; the core calls
+// it with m.mu held.
+type directory struct{ m *Manager }
+
+func (d directory) Config(name string) (core.Config, bool) {
+	s := d.m.find(name)
+	if s == nil {
+		return core.Config{}, false
+	}
+	return coreConfig(s), true
+}
+
+func (d directory) Members(group string) []string {
+	var names []string
+	for _, s := range d.m.sortedServices() {
+		if s.cfg.Group != "" && strings.EqualFold(s.cfg.Group, group) {
+			names = append(names, s.cfg.Name)
+		}
+	}
+	return names
+}
+
+// coreConfig is what the core needs of a service's configuration.
+func coreConfig(s *service) core.Config {
+	return core.Config{
+		Name: s.cfg.Name, Type: s.cfg.Type, Start: s.cfg.Start, ImagePath: s.cfg.ImagePath,
+		Account: s.cfg.ObjectName, Deleted: s.deleted, Recovery: recoveryOf(s.cfg),
+		Group: s.cfg.Group, DependOnService: s.cfg.DependOnService, DependOnGroup: s.cfg.DependOnGroup,
+	}
 }
