@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/protocol"
@@ -71,6 +72,8 @@ type proc struct {
 	cgroup string
 	exited bool
 	killed bool
+	status int           // exit status, once exited
+	reaped chan struct{} // closed when the reaper has the exit status
 }
 
 // New returns a launcher. With ReapOrphans it makes the process a child
@@ -163,7 +166,7 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	fc, err := net.FileConn(ours)
 	ours.Close()
 	conn, _ := fc.(*net.UnixConn)
-	p := &proc{id: id, pid: pid, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir}
+	p := &proc{id: id, pid: pid, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
 	l.procs[id] = p
 	l.byPID[pid] = p
 	l.mu.Unlock()
@@ -204,18 +207,30 @@ func (l *Launcher) environment(spec Spec, who *identity) []string {
 	return append(env, spec.Env...)
 }
 
-// read turns the host's packets into events until the socket closes.
+// read turns the host's packets into events until the socket closes, and
+// then reports the exit: what a host sent before it died is always heard
+// before its death is.
 func (l *Launcher) read(p *proc) {
+	defer func() {
+		<-p.reaped
+		p.conn.Close()
+		l.ev.Exited(p.id, p.status)
+	}()
 	buf := make([]byte, protocol.MaxMessage+1)
 	for {
 		n, err := p.conn.Read(buf)
 		if err != nil || n == 0 {
-			return // the process is going; the reaper reports its exit
+			return
 		}
 		msg, err := protocol.Decode(buf[:n])
 		if err != nil {
 			l.ev.BadMessage(p.id, err)
-			return
+			// Drain without reading: only the exit is left to report.
+			for {
+				if _, err := p.conn.Read(buf); err != nil {
+					return
+				}
+			}
 		}
 		l.ev.Message(p.id, msg)
 	}
@@ -329,11 +344,16 @@ func (l *Launcher) reap() []exit {
 		}
 		delete(l.byPID, pid)
 		p.exited = true
+		p.status = status
 		close(p.out)
 		if p.conn != nil {
-			p.conn.Close()
+			// The reader reports the exit once it has read what is left;
+			// a descendant still holding the socket must not delay that.
+			p.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		} else {
+			exits = append(exits, exit{p.id, status})
 		}
-		exits = append(exits, exit{p.id, status})
+		close(p.reaped)
 		l.forget(p)
 	}
 	if l.opts.ReapOrphans {
