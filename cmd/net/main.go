@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -186,16 +187,64 @@ var (
 	continueVerb = verb{windows.SERVICE_CONTROL_CONTINUE, windows.SERVICE_PAUSE_CONTINUE, windows.SERVICE_CONTINUE_PENDING, windows.SERVICE_RUNNING, "continuing", "continued", "continued"}
 )
 
-// change sends a stop, pause or continue and waits for its outcome.
+// change sends a stop, pause or continue and waits for its outcome. A stop
+// of a service others depend on lists them, asks (unless /y), and stops them
+// first, in the order Windows gives them.
 func (s *session) change(args []string, v verb) int {
-	if len(args) != 1 {
+	yes := false
+	var names []string
+	for _, a := range args {
+		if strings.EqualFold(a, "/y") || strings.EqualFold(a, "/yes") {
+			yes = true
+		} else {
+			names = append(names, a)
+		}
+	}
+	if len(names) != 1 {
 		fmt.Fprint(s.out, "The syntax of this command is:\n\nNET\n    [ CONTINUE | PAUSE | START | STOP ]\n\n")
 		return 1
 	}
-	h, display, code := s.open(args[0], v.access|windows.SERVICE_QUERY_STATUS)
+	h, display, code := s.open(names[0], v.access|windows.SERVICE_QUERY_STATUS|windows.SERVICE_ENUMERATE_DEPENDENTS)
 	if code != 0 {
 		return code
 	}
+	if v.control == windows.SERVICE_CONTROL_STOP {
+		deps, err := client.Call(s.conn.EnumDependentServices, &pb.EnumDependentServicesRequest{Handle: h, ServiceState: windows.SERVICE_ACTIVE, BufSize: 1 << 30})
+		if err != nil {
+			return s.systemError(err)
+		}
+		if len(deps.Services) > 0 {
+			fmt.Fprintf(s.out, "The following services are dependent on the %s service.\nStopping the %s service will also stop these services.\n\n", display, display)
+			for _, d := range deps.Services {
+				fmt.Fprintf(s.out, "   %s\n", d.DisplayName)
+			}
+			fmt.Fprintln(s.out)
+			if !yes && !s.confirm() {
+				return exitFailure
+			}
+			for _, d := range deps.Services {
+				dh, ddisplay, code := s.open(d.ServiceName, v.access|windows.SERVICE_QUERY_STATUS)
+				if code != 0 {
+					return code
+				}
+				if code := s.changeOne(dh, ddisplay, v); code != 0 {
+					return code
+				}
+			}
+		}
+	}
+	return s.changeOne(h, display, v)
+}
+
+// confirm asks net.exe's question; only an answer starting with y goes on.
+func (s *session) confirm() bool {
+	fmt.Fprint(s.out, "Do you want to continue this operation? (Y/N) [N]: ")
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
+}
+
+// changeOne sends one control and waits for the service to get there.
+func (s *session) changeOne(h uint64, display string, v verb) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stream, first, err := s.watch(ctx, h)
@@ -214,6 +263,8 @@ func (s *session) change(args []string, v verb) int {
 		return s.helpmsg("The requested pause, continue, or stop is not valid for this service.", 2191)
 	case windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL:
 		return s.helpmsg("The service cannot accept control messages at this time.", 2189)
+	case windows.ERROR_DEPENDENT_SERVICES_RUNNING:
+		return s.helpmsg("A stop control has been sent to a service that other running services are dependent on.", 2191)
 	default:
 		return s.systemError(windows.Errno(r.Win32Error))
 	}
