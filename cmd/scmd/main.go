@@ -101,6 +101,8 @@ func run(stateDir, socket string) error {
 	srv := server.New(m, uint32(os.Geteuid()))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
+	stopBoot := make(chan struct{})
+	go m.Boot(stopBoot)
 
 	log.Printf("serving on %s", abs)
 	log.Printf("export SCM_SOCKET=%s", abs)
@@ -110,6 +112,7 @@ func run(stateDir, socket string) error {
 	select {
 	case s := <-sig:
 		log.Printf("%v: stopping services", s)
+		close(stopBoot)
 		srv.Close()
 		<-done
 		shutdown(m, launcher)

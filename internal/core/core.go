@@ -195,7 +195,7 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 	p.services = []*service{s}
 	s.proc = p
 	return []Action{
-		Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared},
+		Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason},
 		s.changed(false),
 	}
 }

@@ -79,6 +79,7 @@ type Launch struct {
 	Image   string
 	Account string
 	Shared  bool
+	Reason  uint32 // the start reason of the start that launched it
 }
 
 // SendStart delivers a start request (ServiceMain's arguments) to a host.

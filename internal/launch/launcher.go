@@ -47,6 +47,7 @@ type Spec struct {
 	Image   string // ImagePath, as stored
 	Account string
 	Env     []string // extra NAME=value pairs
+	Nice    int      // scheduling priority, as nice(1); 0 leaves it
 }
 
 // Launcher starts and watches service processes.
@@ -162,6 +163,9 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 			removeGroup(cgroupDir)
 		}
 		return 0, execError(err)
+	}
+	if spec.Nice != 0 {
+		syscall.Setpriority(syscall.PRIO_PROCESS, pid, spec.Nice)
 	}
 	fc, err := net.FileConn(ours)
 	ours.Close()

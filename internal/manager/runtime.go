@@ -91,6 +91,9 @@ func (m *Manager) apply(acts []core.Action) {
 		switch a := a.(type) {
 		case core.Launch:
 			spec := launch.Spec{Service: a.Service, Image: a.Image, Account: a.Account, Env: m.environment(a.Service)}
+			if a.Reason == windows.SERVICE_START_REASON_DELAYEDAUTO {
+				spec.Nice = 10 // delayed automatic services start at a lower priority
+			}
 			pid, err := m.launcher.Start(a.Proc, spec)
 			if err != 0 {
 				acts = append(acts, m.core.LaunchFailed(m.now(), a.Proc, err)...)

@@ -344,3 +344,45 @@ func (k *Key) SetDefaults(vs ...Value) error {
 	}
 	return nil
 }
+
+// CopyTree replaces the key dst with a copy of src and everything below it.
+func (tx *Tx) CopyTree(src, dst string) error {
+	from, err := tx.OpenKey(src)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteKey(dst); err != nil && err != windows.ERROR_FILE_NOT_FOUND {
+		return err
+	}
+	to, err := tx.CreateKey(dst)
+	if err != nil {
+		return err
+	}
+	return copyKey(from, to)
+}
+
+func copyKey(from, to *Key) error {
+	vals, err := from.Values()
+	if err != nil {
+		return err
+	}
+	for _, v := range vals {
+		if err := to.SetValue(v); err != nil {
+			return err
+		}
+	}
+	for _, name := range from.SubKeyNames() {
+		sf, err := from.SubKey(name)
+		if err != nil {
+			return err
+		}
+		st, err := to.CreateSubKey(name)
+		if err != nil {
+			return err
+		}
+		if err := copyKey(sf, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}

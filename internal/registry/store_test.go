@@ -207,3 +207,32 @@ func TestSubKeysAndDeleteOnFlatLayout(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCopyTree(t *testing.T) {
+	s, _ := openTemp(t)
+	err := s.Update(func(tx *Tx) error {
+		a, _ := tx.CreateKey(`HKLM\Src\A`)
+		a.SetValue(DWordValue("x", 1))
+		b, _ := tx.CreateKey(`HKLM\Src\A\B`)
+		b.SetValue(StringValue("", "deep"))
+		old, _ := tx.CreateKey(`HKLM\Dst\Stale`)
+		old.SetValue(DWordValue("y", 2))
+		return tx.CopyTree(`HKLM\Src`, `HKLM\Dst`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		if _, err := tx.OpenKey(`HKLM\Dst\Stale`); err != windows.ERROR_FILE_NOT_FOUND {
+			t.Errorf("the old tree survived: %v", err)
+		}
+		k, err := tx.OpenKey(`HKLM\Dst\A\B`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := k.Value(""); v.String() != "deep" {
+			t.Errorf("copied value %q", v.String())
+		}
+		return nil
+	})
+}

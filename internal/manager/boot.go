@@ -1,0 +1,274 @@
+package manager
+
+import (
+	"encoding/binary"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
+)
+
+// Where the last-known-good copy of the services database lives, as
+// Windows' control sets: CurrentControlSet is the one in use,
+// ControlSet002 the last one that booted well, ControlSet003 the one a
+// failed boot left behind; Select says which is which.
+const (
+	lastKnownGoodServices = `HKLM\SYSTEM\ControlSet002\Services`
+	failedServices        = `HKLM\SYSTEM\ControlSet003\Services`
+	selectKey             = `HKLM\SYSTEM\Select`
+)
+
+// AutoStartDelayValue is the DWORD under the Control key that holds how
+// long after the automatic services delayed ones start, in milliseconds;
+// Windows' default is 120000.
+const AutoStartDelayValue = "AutoStartDelay"
+
+// Boot starts the automatic services, as the SCM does when the machine
+// starts: by load-order group (ServiceGroupOrder\List), then by tag
+// (GroupOrderList), then those in no listed group, each group once the one
+// before has settled, the services of a group in parallel, dependencies
+// first. A service whose ErrorControl is Severe or Critical that fails
+// sends the SCM back to the last-known-good database, once. Then, after
+// AutoStartDelay, the delayed automatic services start at a lower priority.
+func (m *Manager) Boot(stop <-chan struct{}) {
+	onLKG := false
+	for {
+		failed := false
+		for _, group := range m.bootOrder(false) {
+			for _, s := range m.startAll(group, windows.SERVICE_START_REASON_AUTO) {
+				switch s.cfg.ErrorControl {
+				case windows.SERVICE_ERROR_SEVERE, windows.SERVICE_ERROR_CRITICAL:
+					m.logf("boot: %s failed to start (error control %d)", s.cfg.Name, s.cfg.ErrorControl)
+					failed = true
+				}
+			}
+		}
+		if failed && !onLKG && m.fallBackToLastKnownGood() {
+			onLKG = true
+			m.StopAll(time.Now().Add(m.timeouts().WaitKill))
+			continue
+		}
+		if !failed {
+			m.saveLastKnownGood()
+		}
+		break
+	}
+	delayed := m.bootOrder(true)
+	if len(delayed) == 0 {
+		return
+	}
+	select {
+	case <-time.After(m.autoStartDelay()):
+	case <-stop:
+		return
+	}
+	for _, group := range delayed {
+		m.startAll(group, windows.SERVICE_START_REASON_DELAYEDAUTO)
+	}
+}
+
+// bootOrder returns the automatic services (or the delayed ones) in the
+// groups they start in.
+func (m *Manager) bootOrder(delayed bool) [][]*service {
+	groupOrder, tags := m.groupOrder()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	type entry struct {
+		s          *service
+		group, tag int
+	}
+	var list []entry
+	for _, s := range m.sortedServices() {
+		if s.cfg.Start != windows.SERVICE_AUTO_START || s.deleted || services.IsDriver(s.cfg.Type) || s.cfg.DelayedAutostart != delayed {
+			continue
+		}
+		g := len(groupOrder) + 1 // no group: last
+		if s.cfg.Group != "" {
+			g = len(groupOrder) // a group not in the list: after those that are
+			for i, name := range groupOrder {
+				if strings.EqualFold(name, s.cfg.Group) {
+					g = i
+				}
+			}
+		}
+		t := 1 << 30
+		if order, ok := tags[strings.ToLower(s.cfg.Group)]; ok && s.cfg.Tag != 0 {
+			for i, tag := range order {
+				if tag == s.cfg.Tag {
+					t = i
+				}
+			}
+		}
+		list = append(list, entry{s, g, t})
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].group != list[j].group {
+			return list[i].group < list[j].group
+		}
+		return list[i].tag < list[j].tag
+	})
+	var groups [][]*service
+	for i, e := range list {
+		if i == 0 || e.group != list[i-1].group || e.group == len(groupOrder) && !strings.EqualFold(e.s.cfg.Group, list[i-1].s.cfg.Group) {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], e.s)
+	}
+	return groups
+}
+
+// groupOrder reads ServiceGroupOrder\List and the tag orders of
+// GroupOrderList (a DWORD count, then the tags).
+func (m *Manager) groupOrder() ([]string, map[string][]uint32) {
+	var order []string
+	tags := map[string][]uint32{}
+	m.store.View(func(tx *registry.Tx) error {
+		if k, err := tx.OpenKey(services.ControlKey + `\ServiceGroupOrder`); err == nil {
+			if v, err := k.Value("List"); err == nil {
+				order = v.Strings()
+			}
+		}
+		if k, err := tx.OpenKey(services.ControlKey + `\GroupOrderList`); err == nil {
+			vals, _ := k.Values()
+			for _, v := range vals {
+				if len(v.Data) < 4 {
+					continue
+				}
+				n := int(binary.LittleEndian.Uint32(v.Data))
+				var list []uint32
+				for i := 0; i < n && 4+4*i+4 <= len(v.Data); i++ {
+					list = append(list, binary.LittleEndian.Uint32(v.Data[4+4*i:]))
+				}
+				tags[strings.ToLower(v.Name)] = list
+			}
+		}
+		return nil
+	})
+	return order, tags
+}
+
+// startAll starts services together and waits until each has settled
+// (running, stopped, or hung); it returns those that did not come up.
+func (m *Manager) startAll(list []*service, reason uint32) []*service {
+	m.mu.Lock()
+	m.core.SetTimeouts(m.timeouts())
+	ch, cancel := m.watchAll()
+	type started struct {
+		s     *service
+		reply chan error
+	}
+	var pending []started
+	for _, s := range list {
+		if m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
+			continue
+		}
+		req, rch := m.newReq()
+		m.apply(m.core.StartService(m.now(), req, s.cfg.Name, nil, reason))
+		errc := make(chan error, 1)
+		go func() {
+			r := <-rch
+			if r.Err != 0 {
+				errc <- r.Err
+			} else {
+				errc <- nil
+			}
+		}()
+		pending = append(pending, started{s, errc})
+	}
+	m.mu.Unlock()
+	defer cancel()
+
+	var failed []*service
+	hung := map[string]bool{}
+	for _, p := range pending {
+		if err := <-p.reply; err != nil {
+			failed = append(failed, p.s)
+			continue
+		}
+		for {
+			m.mu.Lock()
+			st := m.statusOf(p.s).CurrentState
+			m.mu.Unlock()
+			if st != windows.SERVICE_START_PENDING || hung[strings.ToLower(p.s.cfg.Name)] {
+				if st == windows.SERVICE_STOPPED {
+					failed = append(failed, p.s)
+				}
+				break
+			}
+			n := <-ch
+			if n.Hung {
+				hung[strings.ToLower(n.ServiceName)] = true
+			}
+		}
+	}
+	return failed
+}
+
+func (m *Manager) autoStartDelay() time.Duration {
+	d := 120 * time.Second
+	m.store.View(func(tx *registry.Tx) error {
+		if k, err := tx.OpenKey(services.ControlKey); err == nil {
+			if v, err := k.Value(AutoStartDelayValue); err == nil && v.Type == registry.DWORD {
+				d = time.Duration(v.Uint32()) * time.Millisecond
+			}
+		}
+		return nil
+	})
+	return d
+}
+
+// saveLastKnownGood keeps the services database that just booted well.
+func (m *Manager) saveLastKnownGood() {
+	err := m.store.Update(func(tx *registry.Tx) error {
+		if err := tx.CopyTree(services.ServicesKey, lastKnownGoodServices); err != nil {
+			return err
+		}
+		sel, err := tx.CreateKey(selectKey)
+		if err != nil {
+			return err
+		}
+		for name, v := range map[string]uint32{"Current": 1, "Default": 1, "LastKnownGood": 2} {
+			if err := sel.SetValue(registry.DWordValue(name, v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		m.logf("boot: saving the last-known-good database: %v", err)
+	}
+}
+
+// fallBackToLastKnownGood puts the last database that booted well in place
+// of the current one, keeping the failed one as ControlSet003; false if
+// there is none.
+func (m *Manager) fallBackToLastKnownGood() bool {
+	err := m.store.Update(func(tx *registry.Tx) error {
+		if _, err := tx.OpenKey(lastKnownGoodServices); err != nil {
+			return err
+		}
+		if err := tx.CopyTree(services.ServicesKey, failedServices); err != nil {
+			return err
+		}
+		if err := tx.CopyTree(lastKnownGoodServices, services.ServicesKey); err != nil {
+			return err
+		}
+		sel, err := tx.CreateKey(selectKey)
+		if err != nil {
+			return err
+		}
+		return sel.SetValue(registry.DWordValue("Failed", 3))
+	})
+	if err != nil {
+		m.logf("boot: no last-known-good database to fall back to")
+		return false
+	}
+	m.logf("boot: a Severe or Critical service failed; falling back to the last-known-good services database")
+	for _, name := range m.allServiceNames() {
+		m.ReloadService(name)
+	}
+	return true
+}
