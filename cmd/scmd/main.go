@@ -148,7 +148,7 @@ func listen(path string) (net.Listener, error) {
 // shutdown stops the services, kills what is left, and waits for the last
 // process to be reaped, so that nothing scmd started outlives it.
 func shutdown(m *manager.Manager, l *launch.Launcher) {
-	m.StopAll(time.Now().Add(20 * time.Second))
+	m.Shutdown()
 	l.KillAll()
 	deadline := time.Now().Add(10 * time.Second)
 	for l.Running() > 0 && time.Now().Before(deadline) {

@@ -471,6 +471,18 @@ func acceptFlag(code uint32) uint32 {
 	case windows.SERVICE_CONTROL_NETBINDADD, windows.SERVICE_CONTROL_NETBINDREMOVE,
 		windows.SERVICE_CONTROL_NETBINDENABLE, windows.SERVICE_CONTROL_NETBINDDISABLE:
 		return windows.SERVICE_ACCEPT_NETBINDCHANGE
+	case windows.SERVICE_CONTROL_SHUTDOWN:
+		return windows.SERVICE_ACCEPT_SHUTDOWN
+	case windows.SERVICE_CONTROL_PRESHUTDOWN:
+		return windows.SERVICE_ACCEPT_PRESHUTDOWN
+	case windows.SERVICE_CONTROL_POWEREVENT:
+		return windows.SERVICE_ACCEPT_POWEREVENT
+	case windows.SERVICE_CONTROL_SESSIONCHANGE:
+		return windows.SERVICE_ACCEPT_SESSIONCHANGE
+	case windows.SERVICE_CONTROL_TIMECHANGE:
+		return windows.SERVICE_ACCEPT_TIMECHANGE
+	case windows.SERVICE_CONTROL_HARDWAREPROFILECHANGE:
+		return windows.SERVICE_ACCEPT_HARDWAREPROFILECHANGE
 	}
 	return 0
 }
@@ -478,11 +490,21 @@ func acceptFlag(code uint32) uint32 {
 // ControlService sends a control to a running service. The caller's access
 // right has been checked already (see ControlRight).
 func (c *Core) ControlService(now time.Time, req ReqID, name string, code, eventType uint32, eventData []byte) []Action {
-	s := c.services[strings.ToLower(name)]
 	if _, ok := ControlRight(code); !ok {
-		st := c.Status(name, 0)
-		return []Action{reply(req, windows.ERROR_INVALID_PARAMETER, st)}
+		return []Action{reply(req, windows.ERROR_INVALID_PARAMETER, c.Status(name, 0))}
 	}
+	return c.control(now, req, name, code, eventType, eventData)
+}
+
+// SystemControl sends a control only the SCM itself sends
+// (SERVICE_CONTROL_PRESHUTDOWN, SERVICE_CONTROL_SHUTDOWN, device and power
+// events...), under the same rules of state and accepted controls.
+func (c *Core) SystemControl(now time.Time, req ReqID, name string, code, eventType uint32, eventData []byte) []Action {
+	return c.control(now, req, name, code, eventType, eventData)
+}
+
+func (c *Core) control(now time.Time, req ReqID, name string, code, eventType uint32, eventData []byte) []Action {
+	s := c.services[strings.ToLower(name)]
 	if s == nil || !s.running() {
 		return []Action{reply(req, windows.ERROR_SERVICE_NOT_ACTIVE, c.Status(name, 0))}
 	}

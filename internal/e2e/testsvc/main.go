@@ -22,6 +22,7 @@ var (
 	exitCode = flag.Uint("exit", 0, "exit code to report when stopping")
 	specific = flag.Bool("specific", false, "the exit code is service-specific")
 	share    = flag.String("share", "", "comma-separated services this host dispatches (share-process)")
+	pre      = flag.String("preshutdown", "", "accept PRESHUTDOWN: stop on it, or hang on it")
 )
 
 func logf(format string, args ...any) {
@@ -90,7 +91,13 @@ type handler struct{}
 func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.Status) (bool, uint32) {
 	reason, _ := svc.DynamicStartReason()
 	logf("execute args=%q reason=%d handle=%v", args, reason, svc.StatusHandle() != 0)
-	const accepts = svc.AcceptStop | svc.AcceptShutdown | svc.AcceptPauseAndContinue
+	accepts := svc.AcceptStop | svc.AcceptShutdown | svc.AcceptPauseAndContinue
+	if *pre != "" {
+		accepts |= svc.AcceptPreShutdown
+	}
+	if *mode == "shutdown-only" {
+		accepts = svc.AcceptShutdown
+	}
 	switch *mode {
 	case "never-report":
 		select {}
@@ -123,7 +130,7 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 		os.Exit(0) // gone without reporting STOPPED; its grandchildren must not survive
 	}
 	for c := range r {
-		logf("control cmd=%d context=%d", c.Cmd, c.Context)
+		logf("control cmd=%d context=%d service=%s", c.Cmd, c.Context, args[0])
 		switch c.Cmd {
 		case svc.Interrogate:
 			s <- c.CurrentStatus
@@ -137,6 +144,12 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 				os.Exit(6)
 			}
 			return *specific, uint32(*exitCode)
+		case svc.PreShutdown:
+			if *pre == "hang" {
+				continue
+			}
+			s <- svc.Status{State: svc.StopPending, CheckPoint: 1, WaitHint: 2000}
+			return false, 0
 		case svc.Pause:
 			s <- svc.Status{State: svc.Paused, Accepts: accepts}
 		case svc.Continue:
