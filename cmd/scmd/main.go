@@ -116,6 +116,7 @@ func run(stateDir, socket string) error {
 		srv.Close()
 		<-done
 		shutdown(m, launcher)
+		m.FlushEvents()
 		return nil
 	case err := <-done:
 		return err

@@ -93,7 +93,34 @@ func (s *Store) Close() error { return s.db.Close() }
 // Append writes a record to a log, making room by dropping the oldest when
 // the log may overwrite; the record is on disk when Append returns.
 func (s *Store) Append(log string, r *Record, lim Limits) (uint64, error) {
+	err := s.db.Update(func(tx *bolt.Tx) error { return appendTx(tx, log, r, lim) })
+	return r.RecordNumber, err
+}
+
+// AppendMany writes records to a log in one transaction: one fsync for
+// all of them. A record the log has no room for is dropped with the error.
+func (s *Store) AppendMany(log string, rs []*Record, lim Limits) error {
+	var first error
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, r := range rs {
+			if err := appendTx(tx, log, r, lim); err == ErrLogFull {
+				if first == nil {
+					first = err
+				}
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return first
+}
+
+func appendTx(tx *bolt.Tx, log string, r *Record, lim Limits) error {
+	{
 		b, err := tx.CreateBucketIfNotExists([]byte(log))
 		if err != nil {
 			return err
@@ -124,8 +151,7 @@ func (s *Store) Append(log string, r *Record, lim Limits) (uint64, error) {
 			return err
 		}
 		return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
-	})
-	return r.RecordNumber, err
+	}
 }
 
 func logSize(b *bolt.Bucket) uint64 {

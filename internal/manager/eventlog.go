@@ -3,6 +3,7 @@ package manager
 import (
 	"os"
 	"strings"
+	"sync"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/core"
@@ -21,7 +22,71 @@ func (m *Manager) SetEventLog(s *eventlog.Store, f *eventlog.Forwarder) {
 	defer m.mu.Unlock()
 	m.events = s
 	m.forward = f
+	m.queue = newEventQueue(m)
 }
+
+// eventQueue writes the SCM's own events from a goroutine of its own, many
+// to a transaction, so that a burst of state changes does not wait on one
+// fsync each while the manager is locked. Readers of the log flush it
+// first, so they always see what happened before they asked.
+type eventQueue struct {
+	m       *Manager
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []*eventlog.Record
+	busy    bool
+}
+
+func newEventQueue(m *Manager) *eventQueue {
+	q := &eventQueue{m: m}
+	q.cond = sync.NewCond(&q.mu)
+	go q.run()
+	return q
+}
+
+func (q *eventQueue) add(r *eventlog.Record) {
+	q.mu.Lock()
+	q.pending = append(q.pending, r)
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *eventQueue) run() {
+	for {
+		q.mu.Lock()
+		for len(q.pending) == 0 {
+			q.busy = false
+			q.cond.Broadcast()
+			q.cond.Wait()
+		}
+		batch := q.pending
+		q.pending = nil
+		q.busy = true
+		q.mu.Unlock()
+		lim := q.m.limits("System")
+		if err := q.m.events.AppendMany("System", batch, lim); err != nil {
+			q.m.logf("%d events not recorded: %v", len(batch), err)
+		}
+		for _, r := range batch {
+			q.m.forward.Send("System", r)
+		}
+	}
+}
+
+// flush waits until every queued event is in the log.
+func (q *eventQueue) flush() {
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.pending) > 0 || q.busy {
+		q.cond.Wait()
+	}
+}
+
+// FlushEvents waits until the SCM's queued events are in the log.
+func (m *Manager) FlushEvents() { m.queue.flush() }
 
 // limits reads a log's MaxSize and Retention from the registry.
 func (m *Manager) limits(log string) eventlog.Limits {
@@ -176,10 +241,10 @@ func (m *Manager) scmEvent(typ uint16, id uint32, service string, inserts ...str
 			inserts[i] = display
 		}
 	}
-	if err := m.writeEvent("System", &eventlog.Record{EventID: id, Type: typ, Source: eventlog.SCMSource,
-		UserSID: security.LocalSystem, Strings: inserts}); err != nil {
-		m.logf("event %d for %s not recorded: %v", id, service, err)
-	}
+	now := m.now()
+	host, _ := os.Hostname()
+	m.queue.add(&eventlog.Record{EventID: id, Type: typ, Source: eventlog.SCMSource, TimeGenerated: now, TimeWritten: now,
+		Computer: host, UserSID: security.LocalSystem, Strings: inserts})
 }
 
 // ReadEventLog returns a log's records with their text.
@@ -187,6 +252,7 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 	if c.Token.User == security.Anonymous {
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
+	m.FlushEvents()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	log, ok := m.canonicalLog(r.Log)
@@ -222,6 +288,7 @@ func (m *Manager) ClearEventLog(c Caller, name string) error {
 	if !c.Token.IsAdmin() {
 		return windows.ERROR_ACCESS_DENIED
 	}
+	m.FlushEvents()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	log, ok := m.canonicalLog(name)
@@ -236,6 +303,7 @@ func (m *Manager) ClearEventLog(c Caller, name string) error {
 
 // GetEventLogInfo describes a log and its limits.
 func (m *Manager) GetEventLogInfo(c Caller, name string) (*pb.EventLogInfo, error) {
+	m.FlushEvents()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	log, ok := m.canonicalLog(name)

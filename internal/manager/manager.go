@@ -52,6 +52,7 @@ type Manager struct {
 	watchers map[*watcher]bool
 	events   *eventlog.Store
 	forward  *eventlog.Forwarder
+	queue    *eventQueue
 	stateDir string
 	logged   map[string]uint32 // the state 7036 last reported, by service
 

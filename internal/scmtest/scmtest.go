@@ -69,6 +69,7 @@ func StartIn(tb testing.TB, dir string) *SCM {
 		srv.Close()
 		<-done
 		l.KillAll()
+		m.FlushEvents()
 		events.Close()
 		store.Close()
 	})
@@ -79,6 +80,12 @@ func StartIn(tb testing.TB, dir string) *SCM {
 // registry file in dir, in one transaction, for benchmarks that need a big
 // database without paying one fsync per service to build it.
 func Populate(tb testing.TB, dir string, n int) {
+	PopulateWith(tb, dir, n, nil)
+}
+
+// PopulateWith is Populate with a hook to change each service's
+// configuration before it is written.
+func PopulateWith(tb testing.TB, dir string, n int, edit func(i int, c *services.Config)) {
 	tb.Helper()
 	store, err := registry.Open(filepath.Join(dir, "registry.db"))
 	if err != nil {
@@ -93,6 +100,9 @@ func Populate(tb testing.TB, dir string, n int) {
 				ImagePath: "/usr/bin/true", DisplayName: fmt.Sprintf("Service number %d", i),
 				ObjectName: services.LocalSystemAccount, PreshutdownTimeout: services.DefaultPreshutdownTimeout,
 				Description: "A service for measuring the SCM",
+			}
+			if edit != nil {
+				edit(i, c)
 			}
 			k, err := tx.CreateKey(services.ServicesKey + `\` + c.Name)
 			if err != nil {
