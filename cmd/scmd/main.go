@@ -21,6 +21,7 @@ import (
 	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
 )
@@ -94,6 +95,9 @@ func run(stateDir, socket string) error {
 	}
 	m.Logf = log.Printf
 	m.SetLauncher(launcher)
+	if err := m.EnableAdoption(stateDir, launcher, abs+protocol.HostSocketSuffix, 5*time.Second); err != nil {
+		return err
+	}
 	l, err := listen(socket)
 	if err != nil {
 		return err

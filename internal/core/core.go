@@ -1,6 +1,7 @@
 package core
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -222,7 +223,7 @@ func (c *Core) deliverStart(p *process, s *service) []Action {
 	req := s.startReq
 	s.startReq = 0
 	return []Action{
-		SendStart{Proc: p.id, Service: s.name, Args: s.startArgs, Reason: s.startReason},
+		SendStart{Proc: p.id, PID: p.pid, Service: s.name, Args: s.startArgs, Reason: s.startReason},
 		reply(req, 0, s.status),
 	}
 }
@@ -603,7 +604,7 @@ func (c *Core) Tick(now time.Time) []Action {
 
 func (c *Core) tick(now time.Time) []Action {
 	var acts []Action
-	for _, p := range c.procs {
+	for _, p := range c.sortedProcs() {
 		switch {
 		case p.killed:
 		case !p.registered && !now.Before(p.connectBy):
@@ -620,7 +621,7 @@ func (c *Core) tick(now time.Time) []Action {
 			acts = append(acts, Kill{Proc: p.id, Reason: "did not exit after its services stopped"})
 		}
 	}
-	for _, s := range c.services {
+	for _, s := range c.sortedServices() {
 		if s.recovery != nil && !now.Before(s.recovery.due) {
 			acts = append(acts, c.recover(now, s)...)
 		}
@@ -800,4 +801,82 @@ func (c *Core) then(now time.Time, acts []Action) []Action {
 		return acts
 	}
 	return append(acts, c.settle(now)...)
+}
+
+// Adopted is a service a host still runs when a restarted SCM adopts it.
+type Adopted struct {
+	Name   string
+	Status Status
+}
+
+// Adopt takes over a host that was running services when the SCM went
+// away and has reconnected: its services are running again as far as the
+// core is concerned, in the state they report, and nothing is started
+// twice. Services the core already runs are not adopted.
+func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs []Adopted) (ProcID, []Action) {
+	c.nextProc++
+	p := &process{id: c.nextProc, image: image, shared: shared, pid: pid, registered: true}
+	var acts []Action
+	for _, a := range svcs {
+		s := c.svc(a.Name)
+		if s.running() || c.waits[strings.ToLower(a.Name)] != nil {
+			continue
+		}
+		cfg, _ := c.dir.Config(a.Name)
+		st := a.Status
+		st.ServiceType, st.ProcessID = cfg.Type, pid
+		*s = service{name: a.Name, status: st, proc: p, started: true, reported: true, progressAt: now,
+			cfg: cfg, failures: s.failures, lastFailure: s.lastFailure, outcome: startedOK}
+		p.table = append(p.table, a.Name)
+		p.services = append(p.services, s)
+		acts = append(acts, s.changed(false))
+	}
+	if len(p.services) == 0 {
+		c.nextProc--
+		return 0, nil
+	}
+	c.procs[p.id] = p
+	return p.id, c.then(now, acts)
+}
+
+// Crashed reports a service that was running when the SCM went away and
+// whose process did not come back: it stopped with ERROR_PROCESS_ABORTED,
+// and its failure actions apply.
+func (c *Core) Crashed(now time.Time, name string) []Action {
+	cfg, ok := c.dir.Config(name)
+	if !ok {
+		return nil
+	}
+	s := c.svc(cfg.Name)
+	if s.running() {
+		return nil
+	}
+	s.cfg = cfg
+	s.status = Status{ServiceType: cfg.Type, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_PROCESS_ABORTED)}
+	acts := []Action{s.changed(false)}
+	return c.then(now, append(acts, c.failed(now, s, true)...))
+}
+
+// sortedProcs and sortedServices give Tick a fixed order, so that what
+// falls due together happens in the same order every time.
+func (c *Core) sortedProcs() []*process {
+	list := make([]*process, 0, len(c.procs))
+	for _, p := range c.procs {
+		list = append(list, p)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	return list
+}
+
+func (c *Core) sortedServices() []*service {
+	keys := make([]string, 0, len(c.services))
+	for k := range c.services {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	list := make([]*service, len(keys))
+	for i, k := range keys {
+		list[i] = c.services[k]
+	}
+	return list
 }

@@ -85,6 +85,7 @@ type Launch struct {
 // SendStart delivers a start request (ServiceMain's arguments) to a host.
 type SendStart struct {
 	Proc    ProcID
+	PID     uint32 // the host's process, for the token that proves it runs the service
 	Service string
 	Args    []string // argv[0] is the service name
 	Reason  uint32   // SERVICE_START_REASON_*

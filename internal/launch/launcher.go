@@ -63,6 +63,8 @@ type Launcher struct {
 	stale   []string                 // cgroups to remove once empty
 	sigs    chan os.Signal
 	closed  bool
+
+	hostListener *net.UnixListener
 }
 
 type proc struct {
@@ -415,6 +417,9 @@ func (l *Launcher) KillAll() {
 func (l *Launcher) Close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.hostListener != nil {
+		l.hostListener.Close()
+	}
 	l.removeStale()
 	if l.cg != nil && len(l.stale) == 0 {
 		os.Remove(l.cg.base)

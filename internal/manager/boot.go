@@ -34,6 +34,7 @@ const AutoStartDelayValue = "AutoStartDelay"
 // sends the SCM back to the last-known-good database, once. Then, after
 // AutoStartDelay, the delayed automatic services start at a lower priority.
 func (m *Manager) Boot(stop <-chan struct{}) {
+	m.WaitAdoption() // what a previous scmd ran is adopted, not started twice
 	onLKG := false
 	for {
 		failed := false

@@ -53,6 +53,7 @@ type Manager struct {
 	events   *eventlog.Store
 	forward  *eventlog.Forwarder
 	queue    *eventQueue
+	adoption *Adoption
 	stateDir string
 	logged   map[string]uint32 // the state 7036 last reported, by service
 

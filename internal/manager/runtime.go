@@ -101,7 +101,7 @@ func (m *Manager) apply(acts []core.Action) {
 				acts = append(acts, m.core.Launched(m.now(), a.Proc, pid)...)
 			}
 		case core.SendStart:
-			m.launcher.Send(a.Proc, &protocol.Start{Service: a.Service, Reason: a.Reason, Args: a.Args})
+			m.launcher.Send(a.Proc, &protocol.Start{Service: a.Service, Reason: a.Reason, Args: a.Args, Token: m.token(a.PID, a.Service)})
 		case core.SendControl:
 			m.launcher.Send(a.Proc, &protocol.Control{Seq: a.Seq, Service: a.Service, Code: a.Code, EventType: a.EventType, EventData: a.EventData})
 		case core.Kill:
@@ -161,6 +161,9 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 		return
 	}
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
+	if a.Status.CurrentState == windows.SERVICE_RUNNING || a.Status.CurrentState == windows.SERVICE_STOPPED {
+		m.noteRunning()
+	}
 	key := strings.ToLower(s.cfg.Name)
 	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
 		if _, seen := m.logged[key]; seen || a.Status.CurrentState != windows.SERVICE_STOPPED {

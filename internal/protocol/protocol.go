@@ -21,6 +21,10 @@ const EnvFD = "SCM_CONTROL_FD"
 // FD is the descriptor scmd gives the socket in the service process.
 const FD = 3
 
+// HostSocketSuffix names the SOCK_SEQPACKET socket, beside the API socket
+// SCM_SOCKET names, where hosts reattach after the SCM restarted.
+const HostSocketSuffix = ".host"
+
 // MaxMessage is the largest message either side sends or accepts.
 const MaxMessage = 64 << 10
 
@@ -29,6 +33,7 @@ const (
 	TypeRegister     = 0x01
 	TypeStatus       = 0x02
 	TypeControlReply = 0x03
+	TypeReattach     = 0x04
 	TypeStart        = 0x81
 	TypeControl      = 0x82
 )
@@ -58,11 +63,26 @@ type ControlReply struct {
 }
 
 // Start asks the host to run a service's ServiceMain with these arguments;
-// Args[0] is the service's name.
+// Args[0] is the service's name. Token proves, should the SCM restart, that
+// this process runs this service.
 type Start struct {
 	Service string
 	Reason  uint32
 	Args    []string
+	Token   []byte
+}
+
+// Reattach is a host's first message on a new connection after the SCM
+// restarted: the services it still runs, each with the token its START
+// carried and its status now.
+type Reattach struct {
+	Services []Running
+}
+
+// Running is one service of a reattaching host.
+type Running struct {
+	Token  []byte
+	Status Status
 }
 
 // Control is a HandlerEx call.
@@ -83,11 +103,7 @@ func Encode(m any) ([]byte, error) {
 		e.strings(m.Services)
 	case *Status:
 		e.header(TypeStatus)
-		e.string(m.Service)
-		for _, v := range []uint32{m.ServiceType, m.CurrentState, m.ControlsAccepted, m.Win32ExitCode,
-			m.ServiceSpecificExitCode, m.CheckPoint, m.WaitHint} {
-			e.u32(v)
-		}
+		e.status(m)
 	case *ControlReply:
 		e.header(TypeControlReply)
 		e.u32(m.Seq)
@@ -97,6 +113,17 @@ func Encode(m any) ([]byte, error) {
 		e.string(m.Service)
 		e.u32(m.Reason)
 		e.strings(m.Args)
+		e.bytes(m.Token)
+	case *Reattach:
+		e.header(TypeReattach)
+		if len(m.Services) > 0xffff {
+			return nil, errors.New("protocol: too many services")
+		}
+		e.b = binary.LittleEndian.AppendUint16(e.b, uint16(len(m.Services)))
+		for _, r := range m.Services {
+			e.bytes(r.Token)
+			e.status(&r.Status)
+		}
 	case *Control:
 		e.header(TypeControl)
 		e.u32(m.Seq)
@@ -135,16 +162,22 @@ func Decode(b []byte) (any, error) {
 	case TypeRegister:
 		m = &Register{Services: d.strings()}
 	case TypeStatus:
-		s := &Status{Service: d.string()}
-		for _, p := range []*uint32{&s.ServiceType, &s.CurrentState, &s.ControlsAccepted, &s.Win32ExitCode,
-			&s.ServiceSpecificExitCode, &s.CheckPoint, &s.WaitHint} {
-			*p = d.u32()
-		}
-		m = s
+		m = d.status()
 	case TypeControlReply:
 		m = &ControlReply{Seq: d.u32(), Result: d.u32()}
 	case TypeStart:
-		m = &Start{Service: d.string(), Reason: d.u32(), Args: d.strings()}
+		m = &Start{Service: d.string(), Reason: d.u32(), Args: d.strings(), Token: d.bytes()}
+	case TypeReattach:
+		n := d.u16()
+		if d.err == nil && n*8 > len(d.b) {
+			d.err = errShort
+		}
+		r := &Reattach{}
+		for i := 0; i < n && d.err == nil; i++ {
+			tok := d.bytes()
+			r.Services = append(r.Services, Running{Token: tok, Status: *d.status()})
+		}
+		m = r
 	case TypeControl:
 		m = &Control{Seq: d.u32(), Service: d.string(), Code: d.u32(), EventType: d.u32(), EventData: d.bytes()}
 	default:
@@ -261,4 +294,21 @@ func (d *decoder) bytes() []byte {
 		return nil
 	}
 	return append([]byte(nil), d.take(int(n))...)
+}
+
+func (e *encoder) status(m *Status) {
+	e.string(m.Service)
+	for _, v := range []uint32{m.ServiceType, m.CurrentState, m.ControlsAccepted, m.Win32ExitCode,
+		m.ServiceSpecificExitCode, m.CheckPoint, m.WaitHint} {
+		e.u32(v)
+	}
+}
+
+func (d *decoder) status() *Status {
+	s := &Status{Service: d.string()}
+	for _, p := range []*uint32{&s.ServiceType, &s.CurrentState, &s.ControlsAccepted, &s.Win32ExitCode,
+		&s.ServiceSpecificExitCode, &s.CheckPoint, &s.WaitHint} {
+		*p = d.u32()
+	}
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/windows"
@@ -61,7 +62,9 @@ type dispatcher struct {
 	running map[string]*service // by lower-case name
 	started int
 	stopped chan struct{}
-	sendMu  sync.Mutex
+
+	sendMu   sync.Mutex
+	detached bool // the SCM went away; waiting to reattach
 }
 
 func (d *dispatcher) send(m any) error {
@@ -71,6 +74,9 @@ func (d *dispatcher) send(m any) error {
 	}
 	d.sendMu.Lock()
 	defer d.sendMu.Unlock()
+	if d.detached {
+		return nil // the SCM is restarting; REATTACH carries the news
+	}
 	_, err = d.conn.Write(b)
 	return err
 }
@@ -80,10 +86,10 @@ func (d *dispatcher) loop() error {
 	d.stopped = make(chan struct{}, len(d.handlers)+1)
 	msgs := make(chan any)
 	readErr := make(chan error, 1)
-	go func() {
+	read := func(conn *net.UnixConn) {
 		buf := make([]byte, protocol.MaxMessage+1)
 		for {
-			n, err := d.conn.Read(buf)
+			n, err := conn.Read(buf)
 			if err != nil || n == 0 {
 				readErr <- errors.New("svc: the SCM closed the control channel")
 				return
@@ -95,7 +101,8 @@ func (d *dispatcher) loop() error {
 			}
 			msgs <- m
 		}
-	}()
+	}
+	go read(d.conn)
 	for {
 		select {
 		case m := <-msgs:
@@ -113,9 +120,58 @@ func (d *dispatcher) loop() error {
 				return nil
 			}
 		case err := <-readErr:
-			return err
+			if !d.reattach() {
+				return err
+			}
+			go read(d.conn)
 		}
 	}
+}
+
+// reattachFor is how long a host keeps trying to reach a restarted SCM.
+const reattachFor = 60 * time.Second
+
+// reattach reconnects to an SCM that went away while services ran here:
+// the new SCM adopts them, knowing them by the tokens their starts
+// carried. It reports false if nothing runs here or the SCM does not come
+// back.
+func (d *dispatcher) reattach() bool {
+	d.mu.Lock()
+	var running []protocol.Running
+	for _, s := range d.running {
+		if len(s.token) > 0 {
+			running = append(running, protocol.Running{Token: s.token, Status: s.last()})
+		}
+	}
+	d.mu.Unlock()
+	if len(running) == 0 {
+		return false
+	}
+	d.sendMu.Lock()
+	d.detached = true
+	d.conn.Close()
+	d.sendMu.Unlock()
+	path := os.Getenv("SCM_SOCKET") + protocol.HostSocketSuffix
+	for deadline := time.Now().Add(reattachFor); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		conn, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+		if err != nil {
+			continue
+		}
+		b, err := protocol.Encode(&protocol.Reattach{Services: running})
+		if err == nil {
+			_, err = conn.Write(b)
+		}
+		if err != nil {
+			conn.Close()
+			continue
+		}
+		d.sendMu.Lock()
+		d.conn = conn
+		d.detached = false
+		d.sendMu.Unlock()
+		return true
+	}
+	return false
 }
 
 func (d *dispatcher) handlerFor(name string) Handler {
@@ -143,7 +199,7 @@ func (d *dispatcher) start(m *protocol.Start) {
 			CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NOT_IN_EXE)})
 		return
 	}
-	s := &service{d: d, name: m.Service, reason: StartReason(m.Reason), c: make(chan ctlEvent)}
+	s := &service{d: d, name: m.Service, reason: StartReason(m.Reason), c: make(chan ctlEvent), token: m.Token}
 	d.mu.Lock()
 	d.running[strings.ToLower(m.Service)] = s
 	d.started++
@@ -201,6 +257,16 @@ type service struct {
 
 	doneOnce sync.Once
 	doneCh   chan struct{}
+
+	token    []byte
+	statusMu sync.Mutex
+	status   protocol.Status // the last status sent
+}
+
+func (s *service) last() protocol.Status {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	return s.status
 }
 
 func (s *service) done() chan struct{} {
@@ -230,6 +296,9 @@ func (s *service) updateStatus(status *Status, ec *exitCode) error {
 	default:
 		t.Win32ExitCode = ec.errno
 	}
+	s.statusMu.Lock()
+	s.status = t
+	s.statusMu.Unlock()
 	return s.d.send(&t)
 }
 

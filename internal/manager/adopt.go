@@ -1,0 +1,225 @@
+package manager
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/internal/launch"
+	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/windows"
+)
+
+// Restart of scmd. Each start request carries a token, an HMAC of the
+// host's pid, its start time and the service's name under a key kept in
+// the state directory. When scmd dies, a host with running services keeps
+// them running and reconnects; the restarted scmd adopts what the tokens
+// prove. The services that were running (recorded in running.json) but do
+// not come back within the grace period are reported as crashed.
+
+// Adoption is what a Manager needs to take over after a restart.
+type Adoption struct {
+	key     []byte
+	dir     string
+	saveMu  sync.Mutex
+	saving  chan struct{}
+	waiting map[string]bool // recorded as running, not yet back
+	done    chan struct{}   // closed when the grace period is over
+}
+
+// EnableAdoption loads (or makes) the key, reads which services were
+// running, and starts listening for hosts on path. Within grace, hosts
+// that come back are adopted; then the rest are reported crashed.
+func (m *Manager) EnableAdoption(stateDir string, l interface {
+	ListenHosts(string, launch.Reattacher) error
+}, path string, grace time.Duration) error {
+	key, err := loadKey(filepath.Join(stateDir, "host.key"))
+	if err != nil {
+		return err
+	}
+	a := &Adoption{key: key, dir: stateDir, saving: make(chan struct{}, 1), waiting: map[string]bool{}, done: make(chan struct{})}
+	if b, err := os.ReadFile(filepath.Join(stateDir, "running.json")); err == nil {
+		var names []string
+		if json.Unmarshal(b, &names) == nil {
+			for _, n := range names {
+				a.waiting[strings.ToLower(n)] = true
+			}
+		}
+	}
+	m.mu.Lock()
+	m.adoption = a
+	m.mu.Unlock()
+	if err := l.ListenHosts(path, m); err != nil {
+		return err
+	}
+	go m.saveRunning()
+	go func() {
+		deadline := time.NewTimer(grace)
+		defer deadline.Stop()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			m.mu.Lock()
+			left := len(a.waiting)
+			m.mu.Unlock()
+			if left == 0 {
+				break
+			}
+			select {
+			case <-deadline.C:
+			case <-tick.C:
+				continue
+			}
+			break
+		}
+		m.mu.Lock()
+		for name := range a.waiting {
+			m.logf("%s was running when scmd stopped and has not come back", name)
+			m.apply(m.core.Crashed(m.now(), name))
+		}
+		a.waiting = map[string]bool{}
+		m.mu.Unlock()
+		close(a.done)
+	}()
+	return nil
+}
+
+// WaitAdoption returns once hosts have had their chance to come back.
+func (m *Manager) WaitAdoption() {
+	m.mu.Lock()
+	a := m.adoption
+	m.mu.Unlock()
+	if a != nil {
+		<-a.done
+	}
+}
+
+func loadKey(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(path, key); err != nil {
+		return nil, fmt.Errorf("saving the host key: %w", err)
+	}
+	return key, nil
+}
+
+// token is the proof a START gives a host that it runs the service.
+func (m *Manager) token(pid uint32, service string) []byte {
+	if m.adoption == nil || pid == 0 {
+		return nil
+	}
+	start, err := launch.StartTime(int(pid))
+	if err != nil {
+		return nil
+	}
+	mac := hmac.New(sha256.New, m.adoption.key)
+	fmt.Fprintf(mac, "%d:%d:%s", pid, start, strings.ToLower(service))
+	return mac.Sum(nil)
+}
+
+// Reattach adopts a host whose tokens prove what it runs.
+func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg *protocol.Reattach) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.adoption == nil {
+		return false
+	}
+	var adopted []core.Adopted
+	image, shared := "", false
+	for _, r := range msg.Services {
+		s := m.find(r.Status.Service)
+		if s == nil || !hmac.Equal(r.Token, m.token(pid, s.cfg.Name)) {
+			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
+			return false
+		}
+		st := r.Status
+		adopted = append(adopted, core.Adopted{Name: s.cfg.Name, Status: core.Status{
+			CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted, Win32ExitCode: st.Win32ExitCode,
+			ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}})
+		image, shared = s.cfg.ImagePath, s.cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
+	}
+	id, acts := m.core.Adopt(m.now(), pid, image, shared, adopted)
+	if id == 0 {
+		return false
+	}
+	if err := m.launcher.(interface {
+		Adopt(core.ProcID, uint32, *net.UnixConn) error
+	}).Adopt(id, pid, conn); err != nil {
+		m.apply(m.core.ProcessExited(m.now(), id, -1))
+		return false
+	}
+	for _, a := range adopted {
+		delete(m.adoption.waiting, strings.ToLower(a.Name))
+		m.logf("adopted %s (process %d)", a.Name, pid)
+	}
+	m.apply(acts)
+	return true
+}
+
+// noteRunning asks for running.json to be rewritten; a goroutine does it,
+// so bursts of changes cost one write.
+func (m *Manager) noteRunning() {
+	if m.adoption == nil {
+		return
+	}
+	select {
+	case m.adoption.saving <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Manager) saveRunning() {
+	for range m.adoption.saving {
+		names := m.Running()
+		sort.Strings(names)
+		b, _ := json.Marshal(names)
+		if err := writeFileSync(filepath.Join(m.adoption.dir, "running.json"), b); err != nil {
+			m.logf("recording the running services: %v", err)
+		}
+	}
+}
+
+// writeFileSync replaces a file with data, durably: a temporary file,
+// fsynced, renamed over it, and the directory fsynced.
+func writeFileSync(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
