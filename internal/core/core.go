@@ -22,6 +22,25 @@ type Core struct {
 	nextSeq  uint32
 	dir      Directory
 	waits    map[string]*waiting // starts held back for dependencies
+	stopping bool                // the system is shutting down
+}
+
+// ShutDown marks the system as going down: starts are refused with
+// ERROR_SHUTDOWN_IN_PROGRESS, and failure actions and starts waiting for
+// their dependencies are dropped.
+func (c *Core) ShutDown() []Action {
+	c.stopping = true
+	var acts []Action
+	for key, w := range c.waits {
+		delete(c.waits, key)
+		if w.req != 0 {
+			acts = append(acts, reply(w.req, windows.ERROR_SHUTDOWN_IN_PROGRESS, c.Status(w.cfg.Name, w.cfg.Type)))
+		}
+	}
+	for _, s := range c.services {
+		s.recovery = nil
+	}
+	return acts
 }
 
 type service struct {

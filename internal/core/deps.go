@@ -38,6 +38,8 @@ func (c *Core) StartService(now time.Time, req ReqID, name string, args []string
 	}
 	s := c.svc(cfg.Name)
 	switch {
+	case c.stopping:
+		return []Action{reply(req, windows.ERROR_SHUTDOWN_IN_PROGRESS, s.status)}
 	case cfg.Deleted:
 		return []Action{reply(req, windows.ERROR_SERVICE_MARKED_FOR_DELETE, s.status)}
 	case cfg.Start == windows.SERVICE_DISABLED:

@@ -89,7 +89,7 @@ func startSCMD(t *testing.T, state, sock string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { stopSCMD(cmd) })
 	waitForSocketT(t, sock)
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,8 +91,7 @@ func cmdSCMD(ts *testscript.TestScript, neg bool, args []string) {
 		d.cmd = cmd
 		ts.Defer(func() {
 			if d.cmd == cmd {
-				cmd.Process.Kill()
-				cmd.Wait()
+				stopSCMD(cmd)
 				d.cmd = nil
 			}
 		})
@@ -209,5 +209,23 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s never held %q; it has %q", args[0], args[1], b)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stopSCMD stops a test's scmd the way a machine does, so that the
+// services it runs stop too and nothing outlives the test; one that does
+// not exit in time is killed.
+func stopSCMD(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
 	}
 }

@@ -16,6 +16,9 @@ import (
 // WaitToKillServiceTimeout; then a STOP to the rest. What still runs after
 // that the caller kills.
 func (m *Manager) Shutdown() {
+	m.mu.Lock()
+	m.apply(m.core.ShutDown())
+	m.mu.Unlock()
 	t := m.timeouts()
 	m.preshutdown()
 	m.broadcast(windows.SERVICE_CONTROL_SHUTDOWN, windows.SERVICE_ACCEPT_SHUTDOWN, time.Now().Add(t.WaitKill))

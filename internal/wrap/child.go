@@ -1,0 +1,186 @@
+package wrap
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/openscm/scm/internal/launch"
+	"golang.org/x/sys/unix"
+)
+
+// Reaper collects every child of the wrapper: the program it runs, and,
+// since the wrapper is a child subreaper, whatever the program left behind
+// when its parents died.
+type Reaper struct {
+	mu    sync.Mutex
+	watch map[int]chan int // pid → where its exit status goes
+}
+
+// NewReaper makes the process a subreaper and starts reaping.
+func NewReaper() (*Reaper, error) {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, err
+	}
+	r := &Reaper{watch: map[int]chan int{}}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGCHLD)
+	go func() {
+		for range sigs {
+			r.reap()
+		}
+	}()
+	return r, nil
+}
+
+func (r *Reaper) reap() {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = 128 + int(ws.Signal())
+		}
+		r.mu.Lock()
+		ch := r.watch[pid]
+		delete(r.watch, pid)
+		r.mu.Unlock()
+		if ch != nil {
+			ch <- status
+		}
+	}
+}
+
+// Child is one run of the program.
+type Child struct {
+	PID     int
+	Exited  chan int // its exit status, once
+	Started time.Time
+	outputs sync.WaitGroup
+}
+
+// Start runs the program in a process group of its own, with its output
+// going to the logs (or nowhere) through pipes that are always drained.
+func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Child, error) {
+	argv := append([]string{c.Application}, launch.SplitCommandLine("x " + c.AppParameters)[1:]...)
+	if c.AppParameters == "" {
+		argv = []string{c.Application}
+	}
+	// Read and write: a program may write to the output it is not
+	// capturing, and must not fail for it.
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer devnull.Close()
+	ch := &Child{Exited: make(chan int, 1)}
+	files := []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
+	var closeAfter []*os.File
+	for i, w := range []io.Writer{stdout, stderr} {
+		if w == nil {
+			continue
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		files[i+1] = pw.Fd()
+		closeAfter = append(closeAfter, pw)
+		ch.outputs.Add(1)
+		go func(w io.Writer) {
+			defer ch.outputs.Done()
+			io.CopyBuffer(w, pr, make([]byte, 256<<10))
+			pr.Close()
+		}(w)
+	}
+	dir := c.AppDirectory
+	if dir == "" {
+		dir = filepath.Dir(c.Application)
+	}
+	r.mu.Lock()
+	pid, err := syscall.ForkExec(c.Application, argv, &syscall.ProcAttr{
+		Dir:   dir,
+		Env:   env,
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err == nil {
+		r.watch[pid] = ch.Exited
+	}
+	r.mu.Unlock()
+	for _, f := range closeAfter {
+		f.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", c.Application, err)
+	}
+	ch.PID, ch.Started = pid, time.Now()
+	if c.Priority != 0 {
+		syscall.Setpriority(syscall.PRIO_PROCESS, pid, c.Priority)
+	}
+	if len(c.Affinity) > 0 {
+		var set unix.CPUSet
+		for _, cpu := range c.Affinity {
+			set.Set(cpu)
+		}
+		unix.SchedSetaffinity(pid, &set)
+	}
+	return ch, nil
+}
+
+// Signal sends sig to the program's process group.
+func (ch *Child) Signal(sig syscall.Signal) { syscall.Kill(-ch.PID, sig) }
+
+// WaitOutput waits until the program's output has all been written.
+func (ch *Child) WaitOutput() { ch.outputs.Wait() }
+
+// KillStragglers kills what the program left behind outside its process
+// group: processes that made sessions of their own and were handed to the
+// wrapper, as subreaper, when their parents died.
+func KillStragglers() {
+	self := os.Getpid()
+	for i := 0; i < 50; i++ {
+		left := childrenOf(self)
+		if len(left) == 0 {
+			return
+		}
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func childrenOf(parent int) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 2 && f[0] != "Z" && f[1] == strconv.Itoa(parent) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
