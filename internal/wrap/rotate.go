@@ -1,6 +1,7 @@
 package wrap
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,22 +70,44 @@ func (l *Log) open(flags int) error {
 	return nil
 }
 
-// Write appends p, rotating first when the file is due.
+// Write appends p, rotating when the file is due. With a size limit, p is
+// cut at the last line break that still fits, so that no file grows past
+// the limit however the program's output arrives (a line longer than the
+// limit is cut where the limit falls).
 func (l *Log) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.online && l.size > 0 {
-		tooBig := l.bytes > 0 && l.size+uint64(len(p)) > l.bytes
-		tooOld := l.seconds > 0 && time.Since(l.opened) >= time.Duration(l.seconds)*time.Second
-		if tooBig || tooOld {
+	written := 0
+	for len(p) > 0 {
+		if l.online && l.size > 0 && l.seconds > 0 && time.Since(l.opened) >= time.Duration(l.seconds)*time.Second {
 			if err := l.rotateLocked(); err != nil {
-				return 0, err
+				return written, err
 			}
 		}
+		chunk := p
+		if l.online && l.bytes > 0 && uint64(len(p)) > l.bytes-l.size {
+			room := l.bytes - l.size
+			switch i := bytes.LastIndexByte(p[:room], '\n'); {
+			case i >= 0:
+				chunk = p[:i+1]
+			case l.size > 0:
+				if err := l.rotateLocked(); err != nil {
+					return written, err
+				}
+				continue
+			default:
+				chunk = p[:room] // one line longer than a whole file
+			}
+		}
+		n, err := l.f.Write(chunk)
+		l.size += uint64(n)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[len(chunk):]
 	}
-	n, err := l.f.Write(p)
-	l.size += uint64(n)
-	return n, err
+	return written, nil
 }
 
 // Rotate rotates now.

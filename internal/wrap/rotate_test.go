@@ -57,3 +57,32 @@ func TestRotateAtStart(t *testing.T) {
 		t.Errorf("current file %q", b)
 	}
 }
+
+func TestRotateCutsBigWritesAtLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	c := Defaults()
+	c.RotateOnline, c.RotateBytes = true, 100
+	l, err := OpenLog(path, &c, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for i := 0; i < 50; i++ {
+		all.WriteString(strings.Repeat("y", 29) + "\n")
+	}
+	if n, err := l.Write([]byte(all.String())); err != nil || n != all.Len() {
+		t.Fatal(n, err)
+	}
+	l.Close()
+	total := 0
+	for _, p := range append(Rotated(path), path) {
+		b, _ := os.ReadFile(p)
+		if len(b) > 100 || (len(b) > 0 && b[len(b)-1] != '\n') {
+			t.Errorf("%s: %d bytes, ends %q", p, len(b), b[len(b)-1:])
+		}
+		total += len(b)
+	}
+	if total != all.Len() {
+		t.Errorf("%d bytes kept of %d", total, all.Len())
+	}
+}
