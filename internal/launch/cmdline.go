@@ -135,3 +135,32 @@ func expandEnv(s string) string {
 		s = s[i+j+2:]
 	}
 }
+
+// QuoteArg quotes an argument so that SplitCommandLine (and Windows'
+// CommandLineToArgvW) reads it back as it was: upstream's EscapeArg rules.
+func QuoteArg(s string) string {
+	if s == "" {
+		return `""`
+	}
+	if !strings.ContainsAny(s, " \t\"") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	slashes := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+		default:
+			slashes = 0
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	b.WriteByte('"')
+	return b.String()
+}

@@ -58,3 +58,13 @@ func FuzzSplitCommandLine(f *testing.F) {
 		}
 	})
 }
+
+func FuzzQuoteArgRoundTrip(f *testing.F) {
+	f.Add(`a b\"c\\`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got := SplitCommandLine("prog " + QuoteArg(s))
+		if len(got) != 2 || got[1] != s {
+			t.Fatalf("%q quoted as %q reads back as %q", s, QuoteArg(s), got)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc/mgr"
@@ -164,7 +165,7 @@ func install(conn *client.Conn, name string, args []string) error {
 	defer s.Close()
 	quoted := make([]string, len(program)-1)
 	for i, a := range program[1:] {
-		quoted[i] = quote(a)
+		quoted[i] = launch.QuoteArg(a)
 	}
 	writes := [][]string{{"Application", prog}, {"AppDirectory", filepath.Dir(prog)}}
 	if len(quoted) > 0 {
@@ -177,31 +178,6 @@ func install(conn *client.Conn, name string, args []string) error {
 		}
 	}
 	return nil
-}
-
-// quote quotes an argument so that CommandLineToArgvW reads it back.
-func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			slashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, slashes+1))
-			slashes = 0
-		default:
-			slashes = 0
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteString(strings.Repeat(`\`, slashes))
-	b.WriteByte('"')
-	return b.String()
 }
 
 func remove(name string) error {

@@ -4,11 +4,11 @@
 package mgr
 
 import (
-	"strings"
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/windows"
 )
 
@@ -73,9 +73,9 @@ func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Se
 	if c.ServiceType == 0 {
 		c.ServiceType = windows.SERVICE_WIN32_OWN_PROCESS
 	}
-	s := escapeArg(exepath)
+	s := launch.QuoteArg(exepath)
 	for _, v := range args {
-		s += " " + escapeArg(v)
+		s += " " + launch.QuoteArg(v)
 	}
 	r, err := client.Call(m.conn.CreateService, &pb.CreateServiceRequest{
 		Scm: uint64(m.Handle), ServiceName: name, DisplayName: c.DisplayName,
@@ -143,33 +143,4 @@ func (m *Mgr) ListServices() ([]string, error) {
 		}
 		req.BufSize = r.BytesNeeded
 	}
-}
-
-// escapeArg quotes an argument the way Windows' command line parser reads
-// it back (CommandLineToArgvW), as upstream quotes exepath and args.
-func escapeArg(s string) string {
-	if s == "" {
-		return `""`
-	}
-	if !strings.ContainsAny(s, " \t\"") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			slashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, slashes+1))
-			slashes = 0
-		default:
-			slashes = 0
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteString(strings.Repeat(`\`, slashes))
-	b.WriteByte('"')
-	return b.String()
 }
