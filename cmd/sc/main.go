@@ -54,6 +54,9 @@ func init() {
 		"querylock":      {runQueryLock, "        Queries the LockStatus for the SCManager Database.\nUSAGE:\n        sc <server> querylock\n"},
 		"sdshow":         {runSdShow, "        Displays a service's security descriptor in SDDL format.\nUSAGE:\n        sc <server> sdshow [service name]\n"},
 		"sdset":          {runSdSet, "        Sets a service's security descriptor.\nUSAGE:\n        sc <server> sdset [service name] [SD in SDDL format]\n"},
+		"triggerinfo":    {runTriggerInfo, "        Configures the trigger parameters of a service.\nUSAGE:\n        sc <server> triggerinfo [service name] <option1> <option2>...\nOPTIONS:\n        start/device/UUID/HwId1/...\n        start/custom/UUID/data00/..\n        stop/custom/UUID/data00/..\n        start/strcustom/UUID/data00/..\n        start/networkon\n        stop/networkoff\n        start/domainjoin\n        stop/domainleave\n        start/portopen/parameter\n        stop/portclose/parameter\n        start/machinepolicy\n        start/userpolicy\n        start/rpcevent/UUID\n        start/namedpipeevent/pipename\n        delete\n"},
+		"qtriggerinfo":   {runQTriggerInfo, "        Queries the trigger parameters of a service.\nUSAGE:\n        sc <server> qtriggerinfo [service name] <bufferSize>\n"},
+		"firetrigger":    {runFireTrigger, "        Raises a custom trigger event.\nUSAGE:\n        sc <server> firetrigger [provider UUID] <data>...\n"},
 		"enumdepend":     {runEnumDepend, "        Enumerates Service Dependencies.\nUSAGE:\n        sc <server> enumdepend [service name] <bufsize>\n"},
 	}
 }

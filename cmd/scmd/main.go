@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
@@ -106,7 +107,11 @@ func run(stateDir, socket string) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	stopBoot := make(chan struct{})
-	go m.Boot(stopBoot)
+	go func() {
+		m.WaitAdoption()
+		watchDevices(m)
+		m.Boot(stopBoot)
+	}()
 
 	log.Printf("serving on %s", abs)
 	log.Printf("export SCM_SOCKET=%s", abs)
@@ -167,4 +172,39 @@ func shutdown(m *manager.Manager, l *launch.Launcher) {
 func cgroupName(socket string) string {
 	sum := sha256.Sum256([]byte(socket))
 	return "scm-" + hex.EncodeToString(sum[:6])
+}
+
+// watchDevices fires trigger-starts for the devices present now and the
+// IP availability now, as Windows does at boot, and then for each device
+// that arrives and each change of IP availability.
+func watchDevices(m *manager.Manager) {
+	u, err := devices.ListenUevents()
+	if err != nil {
+		log.Printf("no device events (%v): device triggers fire only at start-up", err)
+	}
+	for _, d := range devices.Present() {
+		m.DeviceArrived(d)
+	}
+	if devices.HasAddress() {
+		m.IPAvailability(true)
+	}
+	if u != nil {
+		go func() {
+			for {
+				ev, err := u.Next()
+				if err != nil {
+					log.Printf("device events: %v", err)
+					return
+				}
+				if d, ok := devices.FromEvent(ev); ok && ev.Action == "add" {
+					m.DeviceArrived(d)
+				}
+			}
+		}()
+	}
+	go func() {
+		if err := devices.WatchAddresses(m.IPAvailability); err != nil {
+			log.Printf("address changes: %v", err)
+		}
+	}()
 }

@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"strings"
+
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
@@ -54,6 +56,17 @@ func (m *Manager) QueryServiceConfig2(c Caller, id uint64, level uint32) (*pb.Se
 		r.BytesNeeded = sizeRequiredPrivileges + multiSz(cfg.RequiredPrivileges)
 	case windows.SERVICE_CONFIG_PRESHUTDOWN_INFO:
 		r.PreshutdownTimeout = cfg.PreshutdownTimeout
+	case windows.SERVICE_CONFIG_TRIGGER_INFO:
+		r.BytesNeeded = 24 // SERVICE_TRIGGER_INFO
+		for _, t := range cfg.Triggers {
+			pt := &pb.Trigger{Type: t.Type, Action: t.Action, Subtype: t.SubType}
+			r.BytesNeeded += 32 + 16 // SERVICE_TRIGGER and its GUID
+			for _, d := range t.Data {
+				pt.Data = append(pt.Data, &pb.TriggerData{Type: d.Type, Data: d.Data})
+				r.BytesNeeded += 16 + uint32(len(d.Data))*2 + 4
+			}
+			r.Triggers = append(r.Triggers, pt)
+		}
 	case windows.SERVICE_CONFIG_PREFERRED_NODE:
 		// This SCM keeps no NUMA node preference, as Windows on a machine
 		// with a single node.
@@ -112,6 +125,19 @@ func (m *Manager) ChangeServiceConfig2(c Caller, id uint64, in *pb.ServiceConfig
 		cfg.RequiredPrivileges = in.RequiredPrivileges
 	case windows.SERVICE_CONFIG_PRESHUTDOWN_INFO:
 		cfg.PreshutdownTimeout = in.PreshutdownTimeout
+	case windows.SERVICE_CONFIG_TRIGGER_INFO:
+		var ts []services.Trigger
+		for _, t := range in.Triggers {
+			st := services.Trigger{Type: t.Type, Action: t.Action, SubType: strings.ToLower(strings.Trim(t.Subtype, "{}"))}
+			for _, d := range t.Data {
+				st.Data = append(st.Data, services.TriggerData{Type: d.Type, Data: d.Data})
+			}
+			ts = append(ts, st)
+		}
+		if err := services.ValidateTriggers(ts); err != nil {
+			return err
+		}
+		cfg.Triggers = ts
 	case windows.SERVICE_CONFIG_PREFERRED_NODE:
 		return windows.ERROR_NOT_SUPPORTED
 	default:

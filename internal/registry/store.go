@@ -386,3 +386,6 @@ func copyKey(from, to *Key) error {
 	}
 	return nil
 }
+
+// DeleteSubKey deletes a direct subkey and everything below it.
+func (k *Key) DeleteSubKey(name string) error { return k.tx.DeleteKey(k.path + `\` + name) }

@@ -219,3 +219,9 @@ func (h *handler) EnumEventLogs(ctx context.Context, r *connect.Request[pb.Empty
 		return h.m.EnumEventLogs(c), nil
 	})
 }
+
+func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
+		return empty(h.m.FireCustom(c, q.Provider, q.Data))
+	})
+}

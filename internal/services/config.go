@@ -54,7 +54,8 @@ type Config struct {
 	ServiceSidType                   uint32
 	RequiredPrivileges               []string
 	Security                         string // SDDL
-	DeleteFlag                       bool   // marked for delete; gone at the next start of scmd
+	Triggers                         []Trigger
+	DeleteFlag                       bool // marked for delete; gone at the next start of scmd
 }
 
 // Dependencies returns DependOnService and DependOnGroup as one list, groups
@@ -149,6 +150,7 @@ func Load(k *registry.Key) (*Config, error) {
 			c.DeleteFlag = v.Uint32() != 0
 		}
 	}
+	c.Triggers = loadTriggers(k)
 	if sec, err := k.SubKey("Security"); err == nil {
 		if v, err := sec.Value("Security"); err == nil {
 			c.Security = v.String()
@@ -202,6 +204,9 @@ func (c *Config) Save(k *registry.Key) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := saveTriggers(k, c.Triggers); err != nil {
+		return err
 	}
 	if c.Security != "" {
 		sec, err := k.CreateSubKey("Security")

@@ -997,8 +997,10 @@ type ServiceConfig2 struct {
 	RequiredPrivileges               []string `protobuf:"bytes,7,rep,name=required_privileges,json=requiredPrivileges,proto3" json:"required_privileges,omitempty"`
 	PreshutdownTimeout               uint32   `protobuf:"varint,8,opt,name=preshutdown_timeout,json=preshutdownTimeout,proto3" json:"preshutdown_timeout,omitempty"` // milliseconds
 	BytesNeeded                      uint32   `protobuf:"varint,9,opt,name=bytes_needed,json=bytesNeeded,proto3" json:"bytes_needed,omitempty"`
-	unknownFields                    protoimpl.UnknownFields
-	sizeCache                        protoimpl.SizeCache
+	// SERVICE_CONFIG_TRIGGER_INFO; setting an empty list deletes them.
+	Triggers      []*Trigger `protobuf:"bytes,10,rep,name=triggers,proto3" json:"triggers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServiceConfig2) Reset() {
@@ -1094,6 +1096,135 @@ func (x *ServiceConfig2) GetBytesNeeded() uint32 {
 	return 0
 }
 
+func (x *ServiceConfig2) GetTriggers() []*Trigger {
+	if x != nil {
+		return x.Triggers
+	}
+	return nil
+}
+
+// Trigger is a SERVICE_TRIGGER.
+type Trigger struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          uint32                 `protobuf:"varint,1,opt,name=type,proto3" json:"type,omitempty"`      // SERVICE_TRIGGER_TYPE_*
+	Action        uint32                 `protobuf:"varint,2,opt,name=action,proto3" json:"action,omitempty"`  // SERVICE_TRIGGER_ACTION_SERVICE_START or _STOP
+	Subtype       string                 `protobuf:"bytes,3,opt,name=subtype,proto3" json:"subtype,omitempty"` // a GUID, lower case
+	Data          []*TriggerData         `protobuf:"bytes,4,rep,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Trigger) Reset() {
+	*x = Trigger{}
+	mi := &file_scm_v1_scm_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Trigger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Trigger) ProtoMessage() {}
+
+func (x *Trigger) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Trigger.ProtoReflect.Descriptor instead.
+func (*Trigger) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Trigger) GetType() uint32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *Trigger) GetAction() uint32 {
+	if x != nil {
+		return x.Action
+	}
+	return 0
+}
+
+func (x *Trigger) GetSubtype() string {
+	if x != nil {
+		return x.Subtype
+	}
+	return ""
+}
+
+func (x *Trigger) GetData() []*TriggerData {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// TriggerData is a SERVICE_TRIGGER_SPECIFIC_DATA_ITEM.
+type TriggerData struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          uint32                 `protobuf:"varint,1,opt,name=type,proto3" json:"type,omitempty"` // SERVICE_TRIGGER_DATA_TYPE_*
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`  // strings as UTF-8, NUL-separated for a list
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerData) Reset() {
+	*x = TriggerData{}
+	mi := &file_scm_v1_scm_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerData) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerData) ProtoMessage() {}
+
+func (x *TriggerData) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerData.ProtoReflect.Descriptor instead.
+func (*TriggerData) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *TriggerData) GetType() uint32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *TriggerData) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 type ChangeServiceConfig2Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -1104,7 +1235,7 @@ type ChangeServiceConfig2Request struct {
 
 func (x *ChangeServiceConfig2Request) Reset() {
 	*x = ChangeServiceConfig2Request{}
-	mi := &file_scm_v1_scm_proto_msgTypes[15]
+	mi := &file_scm_v1_scm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1247,7 @@ func (x *ChangeServiceConfig2Request) String() string {
 func (*ChangeServiceConfig2Request) ProtoMessage() {}
 
 func (x *ChangeServiceConfig2Request) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[15]
+	mi := &file_scm_v1_scm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1260,7 @@ func (x *ChangeServiceConfig2Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeServiceConfig2Request.ProtoReflect.Descriptor instead.
 func (*ChangeServiceConfig2Request) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{15}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChangeServiceConfig2Request) GetHandle() uint64 {
@@ -1163,7 +1294,7 @@ type ServiceStatus struct {
 
 func (x *ServiceStatus) Reset() {
 	*x = ServiceStatus{}
-	mi := &file_scm_v1_scm_proto_msgTypes[16]
+	mi := &file_scm_v1_scm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1306,7 @@ func (x *ServiceStatus) String() string {
 func (*ServiceStatus) ProtoMessage() {}
 
 func (x *ServiceStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[16]
+	mi := &file_scm_v1_scm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1319,7 @@ func (x *ServiceStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceStatus.ProtoReflect.Descriptor instead.
 func (*ServiceStatus) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{16}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ServiceStatus) GetServiceType() uint32 {
@@ -1272,7 +1403,7 @@ type EnumServicesStatusRequest struct {
 
 func (x *EnumServicesStatusRequest) Reset() {
 	*x = EnumServicesStatusRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[17]
+	mi := &file_scm_v1_scm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1415,7 @@ func (x *EnumServicesStatusRequest) String() string {
 func (*EnumServicesStatusRequest) ProtoMessage() {}
 
 func (x *EnumServicesStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[17]
+	mi := &file_scm_v1_scm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1428,7 @@ func (x *EnumServicesStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnumServicesStatusRequest.ProtoReflect.Descriptor instead.
 func (*EnumServicesStatusRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{17}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EnumServicesStatusRequest) GetScm() uint64 {
@@ -1360,7 +1491,7 @@ type ServiceEntry struct {
 
 func (x *ServiceEntry) Reset() {
 	*x = ServiceEntry{}
-	mi := &file_scm_v1_scm_proto_msgTypes[18]
+	mi := &file_scm_v1_scm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1503,7 @@ func (x *ServiceEntry) String() string {
 func (*ServiceEntry) ProtoMessage() {}
 
 func (x *ServiceEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[18]
+	mi := &file_scm_v1_scm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1516,7 @@ func (x *ServiceEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceEntry.ProtoReflect.Descriptor instead.
 func (*ServiceEntry) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{18}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ServiceEntry) GetServiceName() string {
@@ -1422,7 +1553,7 @@ type EnumServicesStatusReply struct {
 
 func (x *EnumServicesStatusReply) Reset() {
 	*x = EnumServicesStatusReply{}
-	mi := &file_scm_v1_scm_proto_msgTypes[19]
+	mi := &file_scm_v1_scm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1434,7 +1565,7 @@ func (x *EnumServicesStatusReply) String() string {
 func (*EnumServicesStatusReply) ProtoMessage() {}
 
 func (x *EnumServicesStatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[19]
+	mi := &file_scm_v1_scm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1447,7 +1578,7 @@ func (x *EnumServicesStatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnumServicesStatusReply.ProtoReflect.Descriptor instead.
 func (*EnumServicesStatusReply) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{19}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EnumServicesStatusReply) GetServices() []*ServiceEntry {
@@ -1489,7 +1620,7 @@ type EnumDependentServicesRequest struct {
 
 func (x *EnumDependentServicesRequest) Reset() {
 	*x = EnumDependentServicesRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[20]
+	mi := &file_scm_v1_scm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1501,7 +1632,7 @@ func (x *EnumDependentServicesRequest) String() string {
 func (*EnumDependentServicesRequest) ProtoMessage() {}
 
 func (x *EnumDependentServicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[20]
+	mi := &file_scm_v1_scm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1514,7 +1645,7 @@ func (x *EnumDependentServicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnumDependentServicesRequest.ProtoReflect.Descriptor instead.
 func (*EnumDependentServicesRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{20}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EnumDependentServicesRequest) GetHandle() uint64 {
@@ -1550,7 +1681,7 @@ type GetNameRequest struct {
 
 func (x *GetNameRequest) Reset() {
 	*x = GetNameRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[21]
+	mi := &file_scm_v1_scm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1693,7 @@ func (x *GetNameRequest) String() string {
 func (*GetNameRequest) ProtoMessage() {}
 
 func (x *GetNameRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[21]
+	mi := &file_scm_v1_scm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +1706,7 @@ func (x *GetNameRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNameRequest.ProtoReflect.Descriptor instead.
 func (*GetNameRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{21}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetNameRequest) GetScm() uint64 {
@@ -1612,7 +1743,7 @@ type GetNameReply struct {
 
 func (x *GetNameReply) Reset() {
 	*x = GetNameReply{}
-	mi := &file_scm_v1_scm_proto_msgTypes[22]
+	mi := &file_scm_v1_scm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1624,7 +1755,7 @@ func (x *GetNameReply) String() string {
 func (*GetNameReply) ProtoMessage() {}
 
 func (x *GetNameReply) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[22]
+	mi := &file_scm_v1_scm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1637,7 +1768,7 @@ func (x *GetNameReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNameReply.ProtoReflect.Descriptor instead.
 func (*GetNameReply) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{22}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetNameReply) GetName() string {
@@ -1672,7 +1803,7 @@ type LockStatus struct {
 
 func (x *LockStatus) Reset() {
 	*x = LockStatus{}
-	mi := &file_scm_v1_scm_proto_msgTypes[23]
+	mi := &file_scm_v1_scm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +1815,7 @@ func (x *LockStatus) String() string {
 func (*LockStatus) ProtoMessage() {}
 
 func (x *LockStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[23]
+	mi := &file_scm_v1_scm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +1828,7 @@ func (x *LockStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LockStatus.ProtoReflect.Descriptor instead.
 func (*LockStatus) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{23}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *LockStatus) GetIsLocked() bool {
@@ -1731,7 +1862,7 @@ type SecurityRequest struct {
 
 func (x *SecurityRequest) Reset() {
 	*x = SecurityRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[24]
+	mi := &file_scm_v1_scm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +1874,7 @@ func (x *SecurityRequest) String() string {
 func (*SecurityRequest) ProtoMessage() {}
 
 func (x *SecurityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[24]
+	mi := &file_scm_v1_scm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1887,7 @@ func (x *SecurityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SecurityRequest.ProtoReflect.Descriptor instead.
 func (*SecurityRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{24}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SecurityRequest) GetHandle() uint64 {
@@ -1782,7 +1913,7 @@ type SecurityDescriptor struct {
 
 func (x *SecurityDescriptor) Reset() {
 	*x = SecurityDescriptor{}
-	mi := &file_scm_v1_scm_proto_msgTypes[25]
+	mi := &file_scm_v1_scm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +1925,7 @@ func (x *SecurityDescriptor) String() string {
 func (*SecurityDescriptor) ProtoMessage() {}
 
 func (x *SecurityDescriptor) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[25]
+	mi := &file_scm_v1_scm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +1938,7 @@ func (x *SecurityDescriptor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SecurityDescriptor.ProtoReflect.Descriptor instead.
 func (*SecurityDescriptor) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{25}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SecurityDescriptor) GetSddl() string {
@@ -1828,7 +1959,7 @@ type SetSecurityRequest struct {
 
 func (x *SetSecurityRequest) Reset() {
 	*x = SetSecurityRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[26]
+	mi := &file_scm_v1_scm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1971,7 @@ func (x *SetSecurityRequest) String() string {
 func (*SetSecurityRequest) ProtoMessage() {}
 
 func (x *SetSecurityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[26]
+	mi := &file_scm_v1_scm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1984,7 @@ func (x *SetSecurityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSecurityRequest.ProtoReflect.Descriptor instead.
 func (*SetSecurityRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{26}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetSecurityRequest) GetHandle() uint64 {
@@ -1887,7 +2018,7 @@ type RegKeyRequest struct {
 
 func (x *RegKeyRequest) Reset() {
 	*x = RegKeyRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[27]
+	mi := &file_scm_v1_scm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +2030,7 @@ func (x *RegKeyRequest) String() string {
 func (*RegKeyRequest) ProtoMessage() {}
 
 func (x *RegKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[27]
+	mi := &file_scm_v1_scm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +2043,7 @@ func (x *RegKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegKeyRequest.ProtoReflect.Descriptor instead.
 func (*RegKeyRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{27}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RegKeyRequest) GetPath() string {
@@ -1940,7 +2071,7 @@ type RegValue struct {
 
 func (x *RegValue) Reset() {
 	*x = RegValue{}
-	mi := &file_scm_v1_scm_proto_msgTypes[28]
+	mi := &file_scm_v1_scm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1952,7 +2083,7 @@ func (x *RegValue) String() string {
 func (*RegValue) ProtoMessage() {}
 
 func (x *RegValue) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[28]
+	mi := &file_scm_v1_scm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1965,7 +2096,7 @@ func (x *RegValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegValue.ProtoReflect.Descriptor instead.
 func (*RegValue) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{28}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RegValue) GetName() string {
@@ -2002,7 +2133,7 @@ type RegKey struct {
 
 func (x *RegKey) Reset() {
 	*x = RegKey{}
-	mi := &file_scm_v1_scm_proto_msgTypes[29]
+	mi := &file_scm_v1_scm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2014,7 +2145,7 @@ func (x *RegKey) String() string {
 func (*RegKey) ProtoMessage() {}
 
 func (x *RegKey) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[29]
+	mi := &file_scm_v1_scm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2027,7 +2158,7 @@ func (x *RegKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegKey.ProtoReflect.Descriptor instead.
 func (*RegKey) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{29}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RegKey) GetPath() string {
@@ -2068,7 +2199,7 @@ type RegSetValueRequest struct {
 
 func (x *RegSetValueRequest) Reset() {
 	*x = RegSetValueRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[30]
+	mi := &file_scm_v1_scm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2080,7 +2211,7 @@ func (x *RegSetValueRequest) String() string {
 func (*RegSetValueRequest) ProtoMessage() {}
 
 func (x *RegSetValueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[30]
+	mi := &file_scm_v1_scm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2093,7 +2224,7 @@ func (x *RegSetValueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegSetValueRequest.ProtoReflect.Descriptor instead.
 func (*RegSetValueRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{30}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RegSetValueRequest) GetPath() string {
@@ -2120,7 +2251,7 @@ type RegDeleteValueRequest struct {
 
 func (x *RegDeleteValueRequest) Reset() {
 	*x = RegDeleteValueRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[31]
+	mi := &file_scm_v1_scm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2132,7 +2263,7 @@ func (x *RegDeleteValueRequest) String() string {
 func (*RegDeleteValueRequest) ProtoMessage() {}
 
 func (x *RegDeleteValueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[31]
+	mi := &file_scm_v1_scm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2145,7 +2276,7 @@ func (x *RegDeleteValueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegDeleteValueRequest.ProtoReflect.Descriptor instead.
 func (*RegDeleteValueRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{31}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RegDeleteValueRequest) GetPath() string {
@@ -2172,7 +2303,7 @@ type StartServiceRequest struct {
 
 func (x *StartServiceRequest) Reset() {
 	*x = StartServiceRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[32]
+	mi := &file_scm_v1_scm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2315,7 @@ func (x *StartServiceRequest) String() string {
 func (*StartServiceRequest) ProtoMessage() {}
 
 func (x *StartServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[32]
+	mi := &file_scm_v1_scm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2328,7 @@ func (x *StartServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartServiceRequest.ProtoReflect.Descriptor instead.
 func (*StartServiceRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{32}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *StartServiceRequest) GetHandle() uint64 {
@@ -2226,7 +2357,7 @@ type ControlServiceRequest struct {
 
 func (x *ControlServiceRequest) Reset() {
 	*x = ControlServiceRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[33]
+	mi := &file_scm_v1_scm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2369,7 @@ func (x *ControlServiceRequest) String() string {
 func (*ControlServiceRequest) ProtoMessage() {}
 
 func (x *ControlServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[33]
+	mi := &file_scm_v1_scm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +2382,7 @@ func (x *ControlServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ControlServiceRequest.ProtoReflect.Descriptor instead.
 func (*ControlServiceRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{33}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ControlServiceRequest) GetHandle() uint64 {
@@ -2294,7 +2425,7 @@ type ControlServiceReply struct {
 
 func (x *ControlServiceReply) Reset() {
 	*x = ControlServiceReply{}
-	mi := &file_scm_v1_scm_proto_msgTypes[34]
+	mi := &file_scm_v1_scm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2306,7 +2437,7 @@ func (x *ControlServiceReply) String() string {
 func (*ControlServiceReply) ProtoMessage() {}
 
 func (x *ControlServiceReply) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[34]
+	mi := &file_scm_v1_scm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2319,7 +2450,7 @@ func (x *ControlServiceReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ControlServiceReply.ProtoReflect.Descriptor instead.
 func (*ControlServiceReply) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{34}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ControlServiceReply) GetStatus() *ServiceStatus {
@@ -2347,7 +2478,7 @@ type NotifyRequest struct {
 
 func (x *NotifyRequest) Reset() {
 	*x = NotifyRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[35]
+	mi := &file_scm_v1_scm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2359,7 +2490,7 @@ func (x *NotifyRequest) String() string {
 func (*NotifyRequest) ProtoMessage() {}
 
 func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[35]
+	mi := &file_scm_v1_scm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2372,7 +2503,7 @@ func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyRequest.ProtoReflect.Descriptor instead.
 func (*NotifyRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{35}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *NotifyRequest) GetHandle() uint64 {
@@ -2403,7 +2534,7 @@ type ServiceNotification struct {
 
 func (x *ServiceNotification) Reset() {
 	*x = ServiceNotification{}
-	mi := &file_scm_v1_scm_proto_msgTypes[36]
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2415,7 +2546,7 @@ func (x *ServiceNotification) String() string {
 func (*ServiceNotification) ProtoMessage() {}
 
 func (x *ServiceNotification) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[36]
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2428,7 +2559,7 @@ func (x *ServiceNotification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceNotification.ProtoReflect.Descriptor instead.
 func (*ServiceNotification) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{36}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ServiceNotification) GetNotification() uint32 {
@@ -2469,7 +2600,7 @@ type RegisterEventSourceRequest struct {
 
 func (x *RegisterEventSourceRequest) Reset() {
 	*x = RegisterEventSourceRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[37]
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2612,7 @@ func (x *RegisterEventSourceRequest) String() string {
 func (*RegisterEventSourceRequest) ProtoMessage() {}
 
 func (x *RegisterEventSourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[37]
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2625,7 @@ func (x *RegisterEventSourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterEventSourceRequest.ProtoReflect.Descriptor instead.
 func (*RegisterEventSourceRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{37}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RegisterEventSourceRequest) GetMachine() string {
@@ -2525,7 +2656,7 @@ type ReportEventRequest struct {
 
 func (x *ReportEventRequest) Reset() {
 	*x = ReportEventRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +2668,7 @@ func (x *ReportEventRequest) String() string {
 func (*ReportEventRequest) ProtoMessage() {}
 
 func (x *ReportEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +2681,7 @@ func (x *ReportEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportEventRequest.ProtoReflect.Descriptor instead.
 func (*ReportEventRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{38}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReportEventRequest) GetHandle() uint64 {
@@ -2608,7 +2739,7 @@ type ReadEventLogRequest struct {
 
 func (x *ReadEventLogRequest) Reset() {
 	*x = ReadEventLogRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2620,7 +2751,7 @@ func (x *ReadEventLogRequest) String() string {
 func (*ReadEventLogRequest) ProtoMessage() {}
 
 func (x *ReadEventLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2633,7 +2764,7 @@ func (x *ReadEventLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadEventLogRequest.ProtoReflect.Descriptor instead.
 func (*ReadEventLogRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{39}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReadEventLogRequest) GetLog() string {
@@ -2685,7 +2816,7 @@ type EventRecord struct {
 
 func (x *EventRecord) Reset() {
 	*x = EventRecord{}
-	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2697,7 +2828,7 @@ func (x *EventRecord) String() string {
 func (*EventRecord) ProtoMessage() {}
 
 func (x *EventRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2710,7 +2841,7 @@ func (x *EventRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRecord.ProtoReflect.Descriptor instead.
 func (*EventRecord) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{40}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *EventRecord) GetRecordNumber() uint64 {
@@ -2806,7 +2937,7 @@ type EventRecords struct {
 
 func (x *EventRecords) Reset() {
 	*x = EventRecords{}
-	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +2949,7 @@ func (x *EventRecords) String() string {
 func (*EventRecords) ProtoMessage() {}
 
 func (x *EventRecords) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +2962,7 @@ func (x *EventRecords) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRecords.ProtoReflect.Descriptor instead.
 func (*EventRecords) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{41}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *EventRecords) GetRecords() []*EventRecord {
@@ -2850,7 +2981,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2862,7 +2993,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2875,7 +3006,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{42}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *LogRequest) GetLog() string {
@@ -2900,7 +3031,7 @@ type EventLogInfo struct {
 
 func (x *EventLogInfo) Reset() {
 	*x = EventLogInfo{}
-	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2912,7 +3043,7 @@ func (x *EventLogInfo) String() string {
 func (*EventLogInfo) ProtoMessage() {}
 
 func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2925,7 +3056,7 @@ func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogInfo.ProtoReflect.Descriptor instead.
 func (*EventLogInfo) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{43}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *EventLogInfo) GetRecords() uint64 {
@@ -2986,7 +3117,7 @@ type EventLogNames struct {
 
 func (x *EventLogNames) Reset() {
 	*x = EventLogNames{}
-	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2998,7 +3129,7 @@ func (x *EventLogNames) String() string {
 func (*EventLogNames) ProtoMessage() {}
 
 func (x *EventLogNames) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3011,12 +3142,64 @@ func (x *EventLogNames) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogNames.ProtoReflect.Descriptor instead.
 func (*EventLogNames) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{44}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *EventLogNames) GetNames() []string {
 	if x != nil {
 		return x.Names
+	}
+	return nil
+}
+
+type CustomTriggerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Provider      string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"` // GUID
+	Data          []string               `protobuf:"bytes,2,rep,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomTriggerRequest) Reset() {
+	*x = CustomTriggerRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomTriggerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomTriggerRequest) ProtoMessage() {}
+
+func (x *CustomTriggerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomTriggerRequest.ProtoReflect.Descriptor instead.
+func (*CustomTriggerRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *CustomTriggerRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *CustomTriggerRequest) GetData() []string {
+	if x != nil {
+		return x.Data
 	}
 	return nil
 }
@@ -3115,7 +3298,7 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\aactions\x18\x05 \x03(\v2\x10.scm.v1.ScActionR\aactionsB\r\n" +
 	"\v_reboot_msgB\n" +
 	"\n" +
-	"\b_command\"\xd5\x03\n" +
+	"\b_command\"\x82\x04\n" +
 	"\x0eServiceConfig2\x12\x1d\n" +
 	"\n" +
 	"info_level\x18\x01 \x01(\rR\tinfoLevel\x12%\n" +
@@ -3126,8 +3309,18 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x10service_sid_type\x18\x06 \x01(\rR\x0eserviceSidType\x12/\n" +
 	"\x13required_privileges\x18\a \x03(\tR\x12requiredPrivileges\x12/\n" +
 	"\x13preshutdown_timeout\x18\b \x01(\rR\x12preshutdownTimeout\x12!\n" +
-	"\fbytes_needed\x18\t \x01(\rR\vbytesNeededB\x0e\n" +
-	"\f_description\"a\n" +
+	"\fbytes_needed\x18\t \x01(\rR\vbytesNeeded\x12+\n" +
+	"\btriggers\x18\n" +
+	" \x03(\v2\x0f.scm.v1.TriggerR\btriggersB\x0e\n" +
+	"\f_description\"x\n" +
+	"\aTrigger\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\rR\x04type\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\rR\x06action\x12\x18\n" +
+	"\asubtype\x18\x03 \x01(\tR\asubtype\x12'\n" +
+	"\x04data\x18\x04 \x03(\v2\x13.scm.v1.TriggerDataR\x04data\"5\n" +
+	"\vTriggerData\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\rR\x04type\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"a\n" +
 	"\x1bChangeServiceConfig2Request\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12*\n" +
 	"\x04info\x18\x02 \x01(\v2\x16.scm.v1.ServiceConfig2R\x04info\"\xeb\x02\n" +
@@ -3274,7 +3467,10 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\tretention\x18\x06 \x01(\rR\tretention\x12\x1a\n" +
 	"\bmodified\x18\a \x01(\x03R\bmodified\"%\n" +
 	"\rEventLogNames\x12\x14\n" +
-	"\x05names\x18\x01 \x03(\tR\x05names2\xf0\x11\n" +
+	"\x05names\x18\x01 \x03(\tR\x05names\"F\n" +
+	"\x14CustomTriggerRequest\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x12\n" +
+	"\x04data\x18\x02 \x03(\tR\x04data2\xb2\x12\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3303,7 +3499,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\fReadEventLog\x12\x1b.scm.v1.ReadEventLogRequest\x1a\x14.scm.v1.EventRecords\x122\n" +
 	"\rClearEventLog\x12\x12.scm.v1.LogRequest\x1a\r.scm.v1.Empty\x12;\n" +
 	"\x0fGetEventLogInfo\x12\x12.scm.v1.LogRequest\x1a\x14.scm.v1.EventLogInfo\x125\n" +
-	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x124\n" +
+	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x12@\n" +
+	"\x11FireCustomTrigger\x12\x1c.scm.v1.CustomTriggerRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\vRegQueryKey\x12\x15.scm.v1.RegKeyRequest\x1a\x0e.scm.v1.RegKey\x124\n" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
@@ -3322,7 +3519,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3339,120 +3536,127 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*ScAction)(nil),                     // 12: scm.v1.ScAction
 	(*FailureActions)(nil),               // 13: scm.v1.FailureActions
 	(*ServiceConfig2)(nil),               // 14: scm.v1.ServiceConfig2
-	(*ChangeServiceConfig2Request)(nil),  // 15: scm.v1.ChangeServiceConfig2Request
-	(*ServiceStatus)(nil),                // 16: scm.v1.ServiceStatus
-	(*EnumServicesStatusRequest)(nil),    // 17: scm.v1.EnumServicesStatusRequest
-	(*ServiceEntry)(nil),                 // 18: scm.v1.ServiceEntry
-	(*EnumServicesStatusReply)(nil),      // 19: scm.v1.EnumServicesStatusReply
-	(*EnumDependentServicesRequest)(nil), // 20: scm.v1.EnumDependentServicesRequest
-	(*GetNameRequest)(nil),               // 21: scm.v1.GetNameRequest
-	(*GetNameReply)(nil),                 // 22: scm.v1.GetNameReply
-	(*LockStatus)(nil),                   // 23: scm.v1.LockStatus
-	(*SecurityRequest)(nil),              // 24: scm.v1.SecurityRequest
-	(*SecurityDescriptor)(nil),           // 25: scm.v1.SecurityDescriptor
-	(*SetSecurityRequest)(nil),           // 26: scm.v1.SetSecurityRequest
-	(*RegKeyRequest)(nil),                // 27: scm.v1.RegKeyRequest
-	(*RegValue)(nil),                     // 28: scm.v1.RegValue
-	(*RegKey)(nil),                       // 29: scm.v1.RegKey
-	(*RegSetValueRequest)(nil),           // 30: scm.v1.RegSetValueRequest
-	(*RegDeleteValueRequest)(nil),        // 31: scm.v1.RegDeleteValueRequest
-	(*StartServiceRequest)(nil),          // 32: scm.v1.StartServiceRequest
-	(*ControlServiceRequest)(nil),        // 33: scm.v1.ControlServiceRequest
-	(*ControlServiceReply)(nil),          // 34: scm.v1.ControlServiceReply
-	(*NotifyRequest)(nil),                // 35: scm.v1.NotifyRequest
-	(*ServiceNotification)(nil),          // 36: scm.v1.ServiceNotification
-	(*RegisterEventSourceRequest)(nil),   // 37: scm.v1.RegisterEventSourceRequest
-	(*ReportEventRequest)(nil),           // 38: scm.v1.ReportEventRequest
-	(*ReadEventLogRequest)(nil),          // 39: scm.v1.ReadEventLogRequest
-	(*EventRecord)(nil),                  // 40: scm.v1.EventRecord
-	(*EventRecords)(nil),                 // 41: scm.v1.EventRecords
-	(*LogRequest)(nil),                   // 42: scm.v1.LogRequest
-	(*EventLogInfo)(nil),                 // 43: scm.v1.EventLogInfo
-	(*EventLogNames)(nil),                // 44: scm.v1.EventLogNames
+	(*Trigger)(nil),                      // 15: scm.v1.Trigger
+	(*TriggerData)(nil),                  // 16: scm.v1.TriggerData
+	(*ChangeServiceConfig2Request)(nil),  // 17: scm.v1.ChangeServiceConfig2Request
+	(*ServiceStatus)(nil),                // 18: scm.v1.ServiceStatus
+	(*EnumServicesStatusRequest)(nil),    // 19: scm.v1.EnumServicesStatusRequest
+	(*ServiceEntry)(nil),                 // 20: scm.v1.ServiceEntry
+	(*EnumServicesStatusReply)(nil),      // 21: scm.v1.EnumServicesStatusReply
+	(*EnumDependentServicesRequest)(nil), // 22: scm.v1.EnumDependentServicesRequest
+	(*GetNameRequest)(nil),               // 23: scm.v1.GetNameRequest
+	(*GetNameReply)(nil),                 // 24: scm.v1.GetNameReply
+	(*LockStatus)(nil),                   // 25: scm.v1.LockStatus
+	(*SecurityRequest)(nil),              // 26: scm.v1.SecurityRequest
+	(*SecurityDescriptor)(nil),           // 27: scm.v1.SecurityDescriptor
+	(*SetSecurityRequest)(nil),           // 28: scm.v1.SetSecurityRequest
+	(*RegKeyRequest)(nil),                // 29: scm.v1.RegKeyRequest
+	(*RegValue)(nil),                     // 30: scm.v1.RegValue
+	(*RegKey)(nil),                       // 31: scm.v1.RegKey
+	(*RegSetValueRequest)(nil),           // 32: scm.v1.RegSetValueRequest
+	(*RegDeleteValueRequest)(nil),        // 33: scm.v1.RegDeleteValueRequest
+	(*StartServiceRequest)(nil),          // 34: scm.v1.StartServiceRequest
+	(*ControlServiceRequest)(nil),        // 35: scm.v1.ControlServiceRequest
+	(*ControlServiceReply)(nil),          // 36: scm.v1.ControlServiceReply
+	(*NotifyRequest)(nil),                // 37: scm.v1.NotifyRequest
+	(*ServiceNotification)(nil),          // 38: scm.v1.ServiceNotification
+	(*RegisterEventSourceRequest)(nil),   // 39: scm.v1.RegisterEventSourceRequest
+	(*ReportEventRequest)(nil),           // 40: scm.v1.ReportEventRequest
+	(*ReadEventLogRequest)(nil),          // 41: scm.v1.ReadEventLogRequest
+	(*EventRecord)(nil),                  // 42: scm.v1.EventRecord
+	(*EventRecords)(nil),                 // 43: scm.v1.EventRecords
+	(*LogRequest)(nil),                   // 44: scm.v1.LogRequest
+	(*EventLogInfo)(nil),                 // 45: scm.v1.EventLogInfo
+	(*EventLogNames)(nil),                // 46: scm.v1.EventLogNames
+	(*CustomTriggerRequest)(nil),         // 47: scm.v1.CustomTriggerRequest
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
 	13, // 1: scm.v1.ServiceConfig2.failure_actions:type_name -> scm.v1.FailureActions
-	14, // 2: scm.v1.ChangeServiceConfig2Request.info:type_name -> scm.v1.ServiceConfig2
-	16, // 3: scm.v1.ServiceEntry.status:type_name -> scm.v1.ServiceStatus
-	18, // 4: scm.v1.EnumServicesStatusReply.services:type_name -> scm.v1.ServiceEntry
-	28, // 5: scm.v1.RegKey.values:type_name -> scm.v1.RegValue
-	29, // 6: scm.v1.RegKey.subkeys:type_name -> scm.v1.RegKey
-	28, // 7: scm.v1.RegSetValueRequest.value:type_name -> scm.v1.RegValue
-	16, // 8: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
-	16, // 9: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
-	40, // 10: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
-	4,  // 11: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
-	2,  // 12: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
-	5,  // 13: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
-	7,  // 14: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
-	2,  // 15: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
-	2,  // 16: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
-	9,  // 17: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
-	11, // 18: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
-	15, // 19: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
-	2,  // 20: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
-	17, // 21: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
-	20, // 22: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
-	21, // 23: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
-	21, // 24: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
-	2,  // 25: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 26: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 27: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
-	24, // 28: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
-	26, // 29: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
-	32, // 30: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
-	33, // 31: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
-	35, // 32: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
-	37, // 33: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
-	38, // 34: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
-	39, // 35: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
-	42, // 36: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
-	42, // 37: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
-	1,  // 38: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
-	27, // 39: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	27, // 40: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	27, // 41: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	30, // 42: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	31, // 43: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 44: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 45: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 46: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 47: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 48: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 49: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 50: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 51: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 52: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	16, // 53: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	19, // 54: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	19, // 55: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	22, // 56: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	22, // 57: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 58: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 59: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	23, // 60: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	25, // 61: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 62: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 63: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	34, // 64: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	36, // 65: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	3,  // 66: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 67: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	41, // 68: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	1,  // 69: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
-	43, // 70: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	44, // 71: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	29, // 72: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 73: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 74: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 75: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 76: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	44, // [44:77] is the sub-list for method output_type
-	11, // [11:44] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	15, // 2: scm.v1.ServiceConfig2.triggers:type_name -> scm.v1.Trigger
+	16, // 3: scm.v1.Trigger.data:type_name -> scm.v1.TriggerData
+	14, // 4: scm.v1.ChangeServiceConfig2Request.info:type_name -> scm.v1.ServiceConfig2
+	18, // 5: scm.v1.ServiceEntry.status:type_name -> scm.v1.ServiceStatus
+	20, // 6: scm.v1.EnumServicesStatusReply.services:type_name -> scm.v1.ServiceEntry
+	30, // 7: scm.v1.RegKey.values:type_name -> scm.v1.RegValue
+	31, // 8: scm.v1.RegKey.subkeys:type_name -> scm.v1.RegKey
+	30, // 9: scm.v1.RegSetValueRequest.value:type_name -> scm.v1.RegValue
+	18, // 10: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
+	18, // 11: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
+	42, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
+	4,  // 13: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
+	2,  // 14: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
+	5,  // 15: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
+	7,  // 16: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
+	2,  // 17: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
+	2,  // 18: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
+	9,  // 19: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
+	11, // 20: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
+	17, // 21: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
+	2,  // 22: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
+	19, // 23: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
+	22, // 24: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
+	23, // 25: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
+	23, // 26: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
+	2,  // 27: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 28: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 29: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
+	26, // 30: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
+	28, // 31: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
+	34, // 32: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
+	35, // 33: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
+	37, // 34: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
+	39, // 35: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
+	40, // 36: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
+	41, // 37: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
+	44, // 38: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
+	44, // 39: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
+	1,  // 40: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
+	47, // 41: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
+	29, // 42: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	29, // 43: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	29, // 44: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	32, // 45: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	33, // 46: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 47: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 48: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 49: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 50: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 51: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 52: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 53: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 54: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 55: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 56: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 57: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 58: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 59: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 60: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 61: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 62: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 63: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 64: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 65: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 66: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 67: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	38, // 68: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	3,  // 69: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 70: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	43, // 71: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	1,  // 72: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
+	45, // 73: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	46, // 74: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 75: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	31, // 76: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 77: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 78: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 79: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 80: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	47, // [47:81] is the sub-list for method output_type
+	13, // [13:47] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_scm_v1_scm_proto_init() }
@@ -3463,14 +3667,14 @@ func file_scm_v1_scm_proto_init() {
 	file_scm_v1_scm_proto_msgTypes[9].OneofWrappers = []any{}
 	file_scm_v1_scm_proto_msgTypes[13].OneofWrappers = []any{}
 	file_scm_v1_scm_proto_msgTypes[14].OneofWrappers = []any{}
-	file_scm_v1_scm_proto_msgTypes[17].OneofWrappers = []any{}
+	file_scm_v1_scm_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   45,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

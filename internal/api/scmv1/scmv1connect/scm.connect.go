@@ -121,6 +121,9 @@ const (
 	// ServiceControlManagerEnumEventLogsProcedure is the fully-qualified name of the
 	// ServiceControlManager's EnumEventLogs RPC.
 	ServiceControlManagerEnumEventLogsProcedure = "/scm.v1.ServiceControlManager/EnumEventLogs"
+	// ServiceControlManagerFireCustomTriggerProcedure is the fully-qualified name of the
+	// ServiceControlManager's FireCustomTrigger RPC.
+	ServiceControlManagerFireCustomTriggerProcedure = "/scm.v1.ServiceControlManager/FireCustomTrigger"
 	// ServiceControlManagerRegQueryKeyProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegQueryKey RPC.
 	ServiceControlManagerRegQueryKeyProcedure = "/scm.v1.ServiceControlManager/RegQueryKey"
@@ -173,6 +176,9 @@ type ServiceControlManagerClient interface {
 	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
 	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
 	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
+	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
+	// provider would; administrators only.
+	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -359,6 +365,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("EnumEventLogs")),
 			connect.WithClientOptions(opts...),
 		),
+		fireCustomTrigger: connect.NewClient[scmv1.CustomTriggerRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerFireCustomTriggerProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("FireCustomTrigger")),
+			connect.WithClientOptions(opts...),
+		),
 		regQueryKey: connect.NewClient[scmv1.RegKeyRequest, scmv1.RegKey](
 			httpClient,
 			baseURL+ServiceControlManagerRegQueryKeyProcedure,
@@ -422,6 +434,7 @@ type serviceControlManagerClient struct {
 	clearEventLog              *connect.Client[scmv1.LogRequest, scmv1.Empty]
 	getEventLogInfo            *connect.Client[scmv1.LogRequest, scmv1.EventLogInfo]
 	enumEventLogs              *connect.Client[scmv1.Empty, scmv1.EventLogNames]
+	fireCustomTrigger          *connect.Client[scmv1.CustomTriggerRequest, scmv1.Empty]
 	regQueryKey                *connect.Client[scmv1.RegKeyRequest, scmv1.RegKey]
 	regCreateKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
@@ -569,6 +582,11 @@ func (c *serviceControlManagerClient) EnumEventLogs(ctx context.Context, req *co
 	return c.enumEventLogs.CallUnary(ctx, req)
 }
 
+// FireCustomTrigger calls scm.v1.ServiceControlManager.FireCustomTrigger.
+func (c *serviceControlManagerClient) FireCustomTrigger(ctx context.Context, req *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.fireCustomTrigger.CallUnary(ctx, req)
+}
+
 // RegQueryKey calls scm.v1.ServiceControlManager.RegQueryKey.
 func (c *serviceControlManagerClient) RegQueryKey(ctx context.Context, req *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {
 	return c.regQueryKey.CallUnary(ctx, req)
@@ -629,6 +647,9 @@ type ServiceControlManagerHandler interface {
 	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
 	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
 	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
+	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
+	// provider would; administrators only.
+	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -811,6 +832,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("EnumEventLogs")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerFireCustomTriggerHandler := connect.NewUnaryHandler(
+		ServiceControlManagerFireCustomTriggerProcedure,
+		svc.FireCustomTrigger,
+		connect.WithSchema(serviceControlManagerMethods.ByName("FireCustomTrigger")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegQueryKeyHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegQueryKeyProcedure,
 		svc.RegQueryKey,
@@ -899,6 +926,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerGetEventLogInfoHandler.ServeHTTP(w, r)
 		case ServiceControlManagerEnumEventLogsProcedure:
 			serviceControlManagerEnumEventLogsHandler.ServeHTTP(w, r)
+		case ServiceControlManagerFireCustomTriggerProcedure:
+			serviceControlManagerFireCustomTriggerHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegQueryKeyProcedure:
 			serviceControlManagerRegQueryKeyHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegCreateKeyProcedure:
@@ -1028,6 +1057,10 @@ func (UnimplementedServiceControlManagerHandler) GetEventLogInfo(context.Context
 
 func (UnimplementedServiceControlManagerHandler) EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.EnumEventLogs is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.FireCustomTrigger is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {

@@ -1,0 +1,108 @@
+package manager
+
+import (
+	"strings"
+
+	"github.com/openscm/scm/internal/devices"
+	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
+)
+
+// Trigger-start: events of the machine start and stop the services whose
+// SERVICE_CONFIG_TRIGGER_INFO asks for them, with the start reason
+// "trigger".
+
+// DeviceArrived starts the services with a device interface arrival
+// trigger for the device's class, and, if the trigger names hardware IDs,
+// one of the device's.
+func (m *Manager) DeviceArrived(d devices.Device) {
+	m.fire(func(t *services.Trigger) bool {
+		if t.Type != windows.SERVICE_TRIGGER_TYPE_DEVICE_INTERFACE_ARRIVAL || t.SubType != d.Class {
+			return false
+		}
+		ids := t.Strings()
+		if len(ids) == 0 {
+			return true
+		}
+		for _, want := range ids {
+			for _, have := range d.HardwareIDs {
+				if strings.EqualFold(want, have) {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+// IPAvailability fires the IP address availability triggers: the first
+// address arriving, or the last one going.
+func (m *Manager) IPAvailability(up bool) {
+	want := services.LastIPAddressRemoval
+	if up {
+		want = services.FirstIPAddressArrival
+	}
+	m.fire(func(t *services.Trigger) bool {
+		return t.Type == windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY && t.SubType == want
+	})
+}
+
+// FireCustom fires custom triggers of a provider: an event an
+// administrator's program raises with the API.
+func (m *Manager) FireCustom(c Caller, provider string, data []string) error {
+	if !c.Token.IsAdmin() {
+		return windows.ERROR_ACCESS_DENIED
+	}
+	provider = strings.ToLower(strings.Trim(provider, "{}"))
+	if _, err := services.ParseGUID(provider); err != nil {
+		return windows.ERROR_INVALID_PARAMETER
+	}
+	m.fire(func(t *services.Trigger) bool {
+		if t.Type != windows.SERVICE_TRIGGER_TYPE_CUSTOM || t.SubType != provider {
+			return false
+		}
+		want := t.Strings()
+		if len(want) == 0 {
+			return true
+		}
+		for _, w := range want {
+			for _, d := range data {
+				if w == d {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return nil
+}
+
+// fire carries out the action of every trigger that matches.
+func (m *Manager) fire(match func(*services.Trigger) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.sortedServices() {
+		for i := range s.cfg.Triggers {
+			t := &s.cfg.Triggers[i]
+			if !match(t) {
+				continue
+			}
+			st := m.statusOf(s).CurrentState
+			switch t.Action {
+			case windows.SERVICE_TRIGGER_ACTION_SERVICE_START:
+				if st == windows.SERVICE_STOPPED && s.cfg.Start != windows.SERVICE_DISABLED && !s.deleted {
+					m.logf("trigger: starting %s", s.cfg.Name)
+					m.core.SetTimeouts(m.timeouts())
+					m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
+				}
+			case windows.SERVICE_TRIGGER_ACTION_SERVICE_STOP:
+				if st != windows.SERVICE_STOPPED && st != windows.SERVICE_STOP_PENDING {
+					m.logf("trigger: stopping %s", s.cfg.Name)
+					req, _ := m.newReq()
+					m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_STOP, 0, nil))
+				}
+			}
+			break
+		}
+	}
+}
