@@ -207,4 +207,9 @@ func watchDevices(m *manager.Manager) {
 			log.Printf("address changes: %v", err)
 		}
 	}()
+	go func() {
+		if err := devices.WatchClock(m.TimeChanged); err != nil {
+			log.Printf("clock changes: %v", err)
+		}
+	}()
 }

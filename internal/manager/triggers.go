@@ -2,6 +2,7 @@ package manager
 
 import (
 	"strings"
+	"time"
 
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/services"
@@ -104,5 +105,22 @@ func (m *Manager) fire(match func(*services.Trigger) bool) {
 			}
 			break
 		}
+	}
+}
+
+// TimeChanged sends SERVICE_CONTROL_TIMECHANGE, with SERVICE_TIMECHANGE_INFO,
+// to the running services that accept it.
+func (m *Manager) TimeChanged(old, new time.Time) {
+	m.broadcastSystem(windows.SERVICE_CONTROL_TIMECHANGE, windows.SERVICE_ACCEPT_TIMECHANGE, 0, devices.TimeChangeInfo(old, new))
+}
+
+// broadcastSystem sends a control the SCM raises to every running service
+// whose accepted controls ask for it, without waiting for the answers.
+func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.runningAccepting(flag) {
+		req, _ := m.newReq()
+		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, code, eventType, data))
 	}
 }

@@ -12,17 +12,20 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
+	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
 )
 
 var (
-	mode     = flag.String("mode", "normal", "behaviour")
-	logPath  = flag.String("log", "", "file to append events to")
-	exitCode = flag.Uint("exit", 0, "exit code to report when stopping")
-	specific = flag.Bool("specific", false, "the exit code is service-specific")
-	share    = flag.String("share", "", "comma-separated services this host dispatches (share-process)")
-	pre      = flag.String("preshutdown", "", "accept PRESHUTDOWN: stop on it, or hang on it")
+	mode       = flag.String("mode", "normal", "behaviour")
+	logPath    = flag.String("log", "", "file to append events to")
+	exitCode   = flag.Uint("exit", 0, "exit code to report when stopping")
+	specific   = flag.Bool("specific", false, "the exit code is service-specific")
+	share      = flag.String("share", "", "comma-separated services this host dispatches (share-process)")
+	pre        = flag.String("preshutdown", "", "accept PRESHUTDOWN: stop on it, or hang on it")
+	timechange = flag.Bool("timechange", false, "accept TIMECHANGE")
 )
 
 func logf(format string, args ...any) {
@@ -95,6 +98,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	if *pre != "" {
 		accepts |= svc.AcceptPreShutdown
 	}
+	if *timechange {
+		accepts |= svc.Accepted(windows.SERVICE_ACCEPT_TIMECHANGE)
+	}
 	if *mode == "shutdown-only" {
 		accepts = svc.AcceptShutdown
 	}
@@ -131,6 +137,11 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	}
 	for c := range r {
 		logf("control cmd=%d context=%d service=%s", c.Cmd, c.Context, args[0])
+		if c.Cmd == svc.Cmd(windows.SERVICE_CONTROL_TIMECHANGE) && c.EventData != 0 {
+			// EventData points at SERVICE_TIMECHANGE_INFO, as on Windows.
+			info := (*[2]uint64)(unsafe.Add(unsafe.Pointer(nil), c.EventData))
+			logf("timechange new=%d old=%d", info[0], info[1])
+		}
 		switch c.Cmd {
 		case svc.Interrogate:
 			s <- c.CurrentStatus

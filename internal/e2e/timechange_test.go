@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openscm/scm/windows/svc"
+	"github.com/openscm/scm/windows/svc/mgr"
+)
+
+// TestTimeChange sets the wall clock (to what it is: a step of nothing)
+// and checks that a service accepting TIMECHANGE gets the control, with
+// SERVICE_TIMECHANGE_INFO, and that one not accepting it does not.
+func TestTimeChange(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("setting the clock takes root")
+	}
+	m := startSCMDShortTimeouts(t)
+	logPath := filepath.Join(t.TempDir(), "svc.log")
+	want := installTestService(t, m, "clockwatch", "-timechange", "-log", logPath)
+	other := installTestService(t, m, "clockblind", "-log", logPath)
+	for _, s := range []*mgr.Service{want, other} {
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, s, "running", running)
+	}
+	// Step the clock to where it is; the kernel reports any set.
+	now := time.Now()
+	if out, err := exec.Command("date", "-s", "@"+strconv.FormatFloat(float64(now.UnixNano())/1e9, 'f', 6, 64)).CombinedOutput(); err != nil {
+		t.Skipf("date -s: %v %s", err, out)
+	}
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "control cmd=16 context=123456 service=clockwatch") && strings.Contains(string(b), "timechange new=")
+	})
+	b, _ := os.ReadFile(logPath)
+	if strings.Contains(string(b), "cmd=16 context=123456 service=clockblind") {
+		t.Error("TIMECHANGE sent to a service that does not accept it")
+	}
+	for _, s := range []*mgr.Service{want, other} {
+		s.Control(svc.Stop)
+	}
+}
