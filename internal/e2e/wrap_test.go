@@ -255,3 +255,66 @@ time.sleep(1000)
 		t.Errorf("STATUS= not logged: %s", out)
 	}
 }
+
+// PAUSE and CONTINUE become SIGSTOP and SIGCONT when configured, and a
+// user-defined control becomes the signal AppControls names.
+func TestWrapPauseAndControls(t *testing.T) {
+	m := startSCMDShortTimeouts(t)
+	out := filepath.Join(t.TempDir(), "out.log")
+	prog := script(t, "trap 'echo reloaded' HUP\nwhile true; do sleep 0.05; done\n")
+	s := wrapped(t, m, "pausable", []string{"--AppStdout", out, "--AppPauseContinue", "1"}, prog)
+	if o, err := exec.Command(filepath.Join(binDir, "scm-wrap"), "set", "pausable", "AppControls", "129", "SIGHUP").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, o)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st := waitStatus(t, s, "running", running)
+	if st.Accepts&svc.AcceptPauseAndContinue == 0 {
+		t.Fatalf("does not accept pause: %+v", st)
+	}
+	if _, err := s.Control(svc.Pause); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, s, "paused", func(st svc.Status) bool { return st.State == svc.Paused })
+	pid := childOf(t, st.ProcessId)
+	waitFor(t, func() bool { return procState(pid) == "T" })
+	if _, err := s.Control(svc.Continue); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return procState(pid) != "T" })
+	if _, err := s.Control(svc.Cmd(129)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { b, _ := os.ReadFile(out); return strings.Contains(string(b), "reloaded") })
+}
+
+// childOf finds the program scm-wrap runs (its child).
+func childOf(t *testing.T, wrapper uint32) int {
+	t.Helper()
+	var pid int
+	waitFor(t, func() bool {
+		for _, p := range processesWith("prog.sh") {
+			n := atoiSafe(strings.SplitN(p, ":", 2)[0])
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n)); err == nil {
+				s := string(b)
+				f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+				if len(f) > 1 && f[1] == fmt.Sprint(wrapper) {
+					pid = n
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return pid
+}
+
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[0]
+}
