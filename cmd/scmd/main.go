@@ -196,8 +196,14 @@ func watchDevices(m *manager.Manager) {
 					log.Printf("device events: %v", err)
 					return
 				}
-				if d, ok := devices.FromEvent(ev); ok && ev.Action == "add" {
+				d, ok := devices.FromEvent(ev)
+				switch {
+				case !ok:
+				case ev.Action == "add":
 					m.DeviceArrived(d)
+					m.DeviceEvent(d, true)
+				case ev.Action == "remove":
+					m.DeviceEvent(d, false)
 				}
 			}
 		}()

@@ -54,8 +54,11 @@ type Manager struct {
 	forward  *eventlog.Forwarder
 	queue    *eventQueue
 	adoption *Adoption
-	stateDir string
-	logged   map[string]uint32 // the state 7036 last reported, by service
+
+	deviceSubs  map[string][]deviceSub // device notification registrations, by service
+	deviceQueue map[string][][]byte    // device events on their way, by service
+	stateDir    string
+	logged      map[string]uint32 // the state 7036 last reported, by service
 
 	// Logf, if set, receives what the SCM does on its own (kills, say).
 	Logf func(format string, args ...any)

@@ -164,6 +164,9 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 	if a.Status.CurrentState == windows.SERVICE_RUNNING || a.Status.CurrentState == windows.SERVICE_STOPPED {
 		m.noteRunning()
 	}
+	if a.Status.CurrentState == windows.SERVICE_STOPPED {
+		m.dropDeviceSubs(s.cfg.Name)
+	}
 	key := strings.ToLower(s.cfg.Name)
 	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
 		if _, seen := m.logged[key]; seen || a.Status.CurrentState != windows.SERVICE_STOPPED {
@@ -280,6 +283,8 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 		}))
 	case *protocol.ControlReply:
 		m.apply(m.core.ControlReplied(now, id, msg.Seq, msg.Result))
+	case *protocol.DeviceNotify:
+		m.deviceNotify(id, msg)
 	default:
 		m.apply(m.core.Violation(now, id, "a message a host may not send"))
 	}

@@ -34,6 +34,7 @@ const (
 	TypeStatus       = 0x02
 	TypeControlReply = 0x03
 	TypeReattach     = 0x04
+	TypeDeviceNotify = 0x05
 	TypeStart        = 0x81
 	TypeControl      = 0x82
 )
@@ -72,6 +73,21 @@ type Start struct {
 	Token   []byte
 }
 
+// DeviceNotify registers a service for device events, as
+// CM_Register_Notification: Kind 1 for every interface of a class (Filter
+// is the class GUID), 2 for one device interface (Filter is its name).
+type DeviceNotify struct {
+	Service string
+	Kind    uint32
+	Filter  string
+}
+
+// Device notification kinds.
+const (
+	NotifyInterfaceClass = 1
+	NotifyDeviceHandle   = 2
+)
+
 // Reattach is a host's first message on a new connection after the SCM
 // restarted: the services it still runs, each with the token its START
 // carried and its status now.
@@ -104,6 +120,11 @@ func Encode(m any) ([]byte, error) {
 	case *Status:
 		e.header(TypeStatus)
 		e.status(m)
+	case *DeviceNotify:
+		e.header(TypeDeviceNotify)
+		e.string(m.Service)
+		e.u32(m.Kind)
+		e.string(m.Filter)
 	case *ControlReply:
 		e.header(TypeControlReply)
 		e.u32(m.Seq)
@@ -165,6 +186,8 @@ func Decode(b []byte) (any, error) {
 		m = d.status()
 	case TypeControlReply:
 		m = &ControlReply{Seq: d.u32(), Result: d.u32()}
+	case TypeDeviceNotify:
+		m = &DeviceNotify{Service: d.string(), Kind: d.u32(), Filter: d.string()}
 	case TypeStart:
 		m = &Start{Service: d.string(), Reason: d.u32(), Args: d.strings(), Token: d.bytes()}
 	case TypeReattach:

@@ -225,3 +225,7 @@ func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.C
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))
 	})
 }
+
+func (h *handler) GetDeviceInterfaces(ctx context.Context, r *connect.Request[pb.DeviceInterfacesRequest]) (*connect.Response[pb.DeviceInterfaces], error) {
+	return call(ctx, r, h.m.GetDeviceInterfaces)
+}

@@ -3204,6 +3204,154 @@ func (x *CustomTriggerRequest) GetData() []string {
 	return nil
 }
 
+type DeviceInterfacesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Class         string                 `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"` // interface class GUID
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceInterfacesRequest) Reset() {
+	*x = DeviceInterfacesRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceInterfacesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceInterfacesRequest) ProtoMessage() {}
+
+func (x *DeviceInterfacesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceInterfacesRequest.ProtoReflect.Descriptor instead.
+func (*DeviceInterfacesRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *DeviceInterfacesRequest) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+type DeviceInterface struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Class         string                 `protobuf:"bytes,2,opt,name=class,proto3" json:"class,omitempty"`
+	HardwareIds   []string               `protobuf:"bytes,3,rep,name=hardware_ids,json=hardwareIds,proto3" json:"hardware_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceInterface) Reset() {
+	*x = DeviceInterface{}
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceInterface) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceInterface) ProtoMessage() {}
+
+func (x *DeviceInterface) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceInterface.ProtoReflect.Descriptor instead.
+func (*DeviceInterface) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *DeviceInterface) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeviceInterface) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *DeviceInterface) GetHardwareIds() []string {
+	if x != nil {
+		return x.HardwareIds
+	}
+	return nil
+}
+
+type DeviceInterfaces struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Interfaces    []*DeviceInterface     `protobuf:"bytes,1,rep,name=interfaces,proto3" json:"interfaces,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceInterfaces) Reset() {
+	*x = DeviceInterfaces{}
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceInterfaces) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceInterfaces) ProtoMessage() {}
+
+func (x *DeviceInterfaces) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceInterfaces.ProtoReflect.Descriptor instead.
+func (*DeviceInterfaces) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *DeviceInterfaces) GetInterfaces() []*DeviceInterface {
+	if x != nil {
+		return x.Interfaces
+	}
+	return nil
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -3470,7 +3618,17 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x05names\x18\x01 \x03(\tR\x05names\"F\n" +
 	"\x14CustomTriggerRequest\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x12\n" +
-	"\x04data\x18\x02 \x03(\tR\x04data2\xb2\x12\n" +
+	"\x04data\x18\x02 \x03(\tR\x04data\"/\n" +
+	"\x17DeviceInterfacesRequest\x12\x14\n" +
+	"\x05class\x18\x01 \x01(\tR\x05class\"^\n" +
+	"\x0fDeviceInterface\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05class\x18\x02 \x01(\tR\x05class\x12!\n" +
+	"\fhardware_ids\x18\x03 \x03(\tR\vhardwareIds\"K\n" +
+	"\x10DeviceInterfaces\x127\n" +
+	"\n" +
+	"interfaces\x18\x01 \x03(\v2\x17.scm.v1.DeviceInterfaceR\n" +
+	"interfaces2\x84\x13\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3500,7 +3658,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\rClearEventLog\x12\x12.scm.v1.LogRequest\x1a\r.scm.v1.Empty\x12;\n" +
 	"\x0fGetEventLogInfo\x12\x12.scm.v1.LogRequest\x1a\x14.scm.v1.EventLogInfo\x125\n" +
 	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x12@\n" +
-	"\x11FireCustomTrigger\x12\x1c.scm.v1.CustomTriggerRequest\x1a\r.scm.v1.Empty\x124\n" +
+	"\x11FireCustomTrigger\x12\x1c.scm.v1.CustomTriggerRequest\x1a\r.scm.v1.Empty\x12P\n" +
+	"\x13GetDeviceInterfaces\x12\x1f.scm.v1.DeviceInterfacesRequest\x1a\x18.scm.v1.DeviceInterfaces\x124\n" +
 	"\vRegQueryKey\x12\x15.scm.v1.RegKeyRequest\x1a\x0e.scm.v1.RegKey\x124\n" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
@@ -3519,7 +3678,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3569,6 +3728,9 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*EventLogInfo)(nil),                 // 45: scm.v1.EventLogInfo
 	(*EventLogNames)(nil),                // 46: scm.v1.EventLogNames
 	(*CustomTriggerRequest)(nil),         // 47: scm.v1.CustomTriggerRequest
+	(*DeviceInterfacesRequest)(nil),      // 48: scm.v1.DeviceInterfacesRequest
+	(*DeviceInterface)(nil),              // 49: scm.v1.DeviceInterface
+	(*DeviceInterfaces)(nil),             // 50: scm.v1.DeviceInterfaces
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -3584,79 +3746,82 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	18, // 10: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
 	18, // 11: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
 	42, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
-	4,  // 13: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
-	2,  // 14: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
-	5,  // 15: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
-	7,  // 16: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
-	2,  // 17: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
-	2,  // 18: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
-	9,  // 19: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
-	11, // 20: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
-	17, // 21: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
-	2,  // 22: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
-	19, // 23: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
-	22, // 24: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
-	23, // 25: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
-	23, // 26: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
-	2,  // 27: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 28: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 29: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
-	26, // 30: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
-	28, // 31: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
-	34, // 32: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
-	35, // 33: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
-	37, // 34: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
-	39, // 35: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
-	40, // 36: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
-	41, // 37: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
-	44, // 38: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
-	44, // 39: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
-	1,  // 40: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
-	47, // 41: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
-	29, // 42: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	29, // 43: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	29, // 44: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	32, // 45: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	33, // 46: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 47: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 48: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 49: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 50: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 51: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 52: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 53: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 54: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 55: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 56: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 57: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 58: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 59: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 60: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 61: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 62: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 63: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 64: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 65: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 66: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 67: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	38, // 68: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	3,  // 69: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 70: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	43, // 71: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	1,  // 72: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
-	45, // 73: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	46, // 74: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 75: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	31, // 76: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 77: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 78: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 79: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 80: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	47, // [47:81] is the sub-list for method output_type
-	13, // [13:47] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	49, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
+	4,  // 14: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
+	2,  // 15: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
+	5,  // 16: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
+	7,  // 17: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
+	2,  // 18: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
+	2,  // 19: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
+	9,  // 20: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
+	11, // 21: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
+	17, // 22: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
+	2,  // 23: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
+	19, // 24: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
+	22, // 25: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
+	23, // 26: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
+	23, // 27: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
+	2,  // 28: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 29: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 30: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
+	26, // 31: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
+	28, // 32: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
+	34, // 33: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
+	35, // 34: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
+	37, // 35: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
+	39, // 36: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
+	40, // 37: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
+	41, // 38: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
+	44, // 39: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
+	44, // 40: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
+	1,  // 41: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
+	47, // 42: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
+	48, // 43: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
+	29, // 44: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	29, // 45: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	29, // 46: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	32, // 47: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	33, // 48: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 49: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 50: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 51: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 52: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 53: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 54: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 55: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 56: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 57: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 58: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 59: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 60: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 61: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 62: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 63: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 64: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 65: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 66: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 67: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 68: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 69: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	38, // 70: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	3,  // 71: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 72: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	43, // 73: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	1,  // 74: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
+	45, // 75: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	46, // 76: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 77: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	50, // 78: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	31, // 79: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 80: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 81: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 82: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 83: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	49, // [49:84] is the sub-list for method output_type
+	14, // [14:49] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_scm_v1_scm_proto_init() }
@@ -3674,7 +3839,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -124,6 +124,9 @@ const (
 	// ServiceControlManagerFireCustomTriggerProcedure is the fully-qualified name of the
 	// ServiceControlManager's FireCustomTrigger RPC.
 	ServiceControlManagerFireCustomTriggerProcedure = "/scm.v1.ServiceControlManager/FireCustomTrigger"
+	// ServiceControlManagerGetDeviceInterfacesProcedure is the fully-qualified name of the
+	// ServiceControlManager's GetDeviceInterfaces RPC.
+	ServiceControlManagerGetDeviceInterfacesProcedure = "/scm.v1.ServiceControlManager/GetDeviceInterfaces"
 	// ServiceControlManagerRegQueryKeyProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegQueryKey RPC.
 	ServiceControlManagerRegQueryKeyProcedure = "/scm.v1.ServiceControlManager/RegQueryKey"
@@ -179,6 +182,8 @@ type ServiceControlManagerClient interface {
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
 	// provider would; administrators only.
 	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
+	// The device interfaces of a class present now (CM_Get_Device_Interface_List).
+	GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -371,6 +376,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("FireCustomTrigger")),
 			connect.WithClientOptions(opts...),
 		),
+		getDeviceInterfaces: connect.NewClient[scmv1.DeviceInterfacesRequest, scmv1.DeviceInterfaces](
+			httpClient,
+			baseURL+ServiceControlManagerGetDeviceInterfacesProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("GetDeviceInterfaces")),
+			connect.WithClientOptions(opts...),
+		),
 		regQueryKey: connect.NewClient[scmv1.RegKeyRequest, scmv1.RegKey](
 			httpClient,
 			baseURL+ServiceControlManagerRegQueryKeyProcedure,
@@ -435,6 +446,7 @@ type serviceControlManagerClient struct {
 	getEventLogInfo            *connect.Client[scmv1.LogRequest, scmv1.EventLogInfo]
 	enumEventLogs              *connect.Client[scmv1.Empty, scmv1.EventLogNames]
 	fireCustomTrigger          *connect.Client[scmv1.CustomTriggerRequest, scmv1.Empty]
+	getDeviceInterfaces        *connect.Client[scmv1.DeviceInterfacesRequest, scmv1.DeviceInterfaces]
 	regQueryKey                *connect.Client[scmv1.RegKeyRequest, scmv1.RegKey]
 	regCreateKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
@@ -587,6 +599,11 @@ func (c *serviceControlManagerClient) FireCustomTrigger(ctx context.Context, req
 	return c.fireCustomTrigger.CallUnary(ctx, req)
 }
 
+// GetDeviceInterfaces calls scm.v1.ServiceControlManager.GetDeviceInterfaces.
+func (c *serviceControlManagerClient) GetDeviceInterfaces(ctx context.Context, req *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error) {
+	return c.getDeviceInterfaces.CallUnary(ctx, req)
+}
+
 // RegQueryKey calls scm.v1.ServiceControlManager.RegQueryKey.
 func (c *serviceControlManagerClient) RegQueryKey(ctx context.Context, req *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {
 	return c.regQueryKey.CallUnary(ctx, req)
@@ -650,6 +667,8 @@ type ServiceControlManagerHandler interface {
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
 	// provider would; administrators only.
 	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
+	// The device interfaces of a class present now (CM_Get_Device_Interface_List).
+	GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -838,6 +857,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("FireCustomTrigger")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerGetDeviceInterfacesHandler := connect.NewUnaryHandler(
+		ServiceControlManagerGetDeviceInterfacesProcedure,
+		svc.GetDeviceInterfaces,
+		connect.WithSchema(serviceControlManagerMethods.ByName("GetDeviceInterfaces")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegQueryKeyHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegQueryKeyProcedure,
 		svc.RegQueryKey,
@@ -928,6 +953,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerEnumEventLogsHandler.ServeHTTP(w, r)
 		case ServiceControlManagerFireCustomTriggerProcedure:
 			serviceControlManagerFireCustomTriggerHandler.ServeHTTP(w, r)
+		case ServiceControlManagerGetDeviceInterfacesProcedure:
+			serviceControlManagerGetDeviceInterfacesHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegQueryKeyProcedure:
 			serviceControlManagerRegQueryKeyHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegCreateKeyProcedure:
@@ -1061,6 +1088,10 @@ func (UnimplementedServiceControlManagerHandler) EnumEventLogs(context.Context, 
 
 func (UnimplementedServiceControlManagerHandler) FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.FireCustomTrigger is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.GetDeviceInterfaces is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {

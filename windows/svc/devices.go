@@ -1,0 +1,97 @@
+package svc
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+	"unsafe"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/windows"
+)
+
+// Device notifications, in CM_Register_Notification's model. These are
+// this module's own, beside the names mirrored from x/sys (which has no
+// wrapper for them): a service registers from its Execute, and then
+// receives ChangeRequests with Cmd DeviceEvent, EventType DBT_DEVICEARRIVAL
+// or DBT_DEVICEREMOVECOMPLETE, and EventData pointing at a
+// DEV_BROADCAST_DEVICEINTERFACE_W, as a Windows service does.
+
+// Device event types.
+const (
+	DBT_DEVICEARRIVAL        = 0x8000
+	DBT_DEVICEREMOVECOMPLETE = 0x8004
+)
+
+// RegisterDeviceInterfaceNotification asks for the arrivals and removals of
+// the interfaces of a class (CM_NOTIFY_FILTER_TYPE_DEVICEINTERFACE). Call
+// it from Execute.
+func RegisterDeviceInterfaceNotification(classGUID string) error {
+	return registerDevice(protocol.NotifyInterfaceClass, classGUID)
+}
+
+// RegisterDeviceHandleNotification asks for the removal of one interface,
+// by name (CM_NOTIFY_FILTER_TYPE_DEVICEHANDLE).
+func RegisterDeviceHandleNotification(name string) error {
+	return registerDevice(protocol.NotifyDeviceHandle, name)
+}
+
+func registerDevice(kind uint32, filter string) error {
+	s := current.Load()
+	if s == nil {
+		return windows.ERROR_INVALID_HANDLE
+	}
+	return s.d.send(&protocol.DeviceNotify{Service: s.name, Kind: kind, Filter: filter})
+}
+
+// DeviceInterface is one present device interface.
+type DeviceInterface struct {
+	Name        string
+	Class       string
+	HardwareIDs []string
+}
+
+// DeviceInterfaces lists the interfaces of a class present now
+// (CM_Get_Device_Interface_List).
+func DeviceInterfaces(classGUID string) ([]DeviceInterface, error) {
+	conn := client.Dial(client.SocketPath())
+	defer conn.Close()
+	r, err := client.Call(conn.GetDeviceInterfaces, &pb.DeviceInterfacesRequest{Class: classGUID})
+	if err != nil {
+		return nil, err
+	}
+	var out []DeviceInterface
+	for _, d := range r.Interfaces {
+		out = append(out, DeviceInterface{Name: d.Name, Class: d.Class, HardwareIDs: d.HardwareIds})
+	}
+	return out, nil
+}
+
+// DeviceEventInterface reads the class GUID and interface name a device
+// event's EventData points at.
+func DeviceEventInterface(c ChangeRequest) (class, name string, ok bool) {
+	if c.Cmd != DeviceEvent || c.EventData == 0 {
+		return "", "", false
+	}
+	p := unsafe.Add(unsafe.Pointer(nil), c.EventData)
+	size := *(*uint32)(p)
+	if size < 28 || *(*uint32)(unsafe.Add(p, 4)) != 5 {
+		return "", "", false
+	}
+	b := unsafe.Slice((*byte)(p), size)
+	g := b[12:28]
+	class = fmt.Sprintf("%08x-%04x-%04x-%x-%x", binary.LittleEndian.Uint32(g), binary.LittleEndian.Uint16(g[4:]),
+		binary.LittleEndian.Uint16(g[6:]), g[8:10], g[10:16])
+	u := make([]uint16, 0, (size-28)/2)
+	for i := 28; i+1 < int(size); i += 2 {
+		c := binary.LittleEndian.Uint16(b[i:])
+		if c == 0 {
+			break
+		}
+		u = append(u, c)
+	}
+	return class, strings.TrimRight(string(utf16.Decode(u)), "\x00"), true
+}
