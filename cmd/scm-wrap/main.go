@@ -21,6 +21,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == wrap.ListenExec {
+		if err := wrap.ExecWithListenPID(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "scm-wrap:", err)
+			os.Exit(127)
+		}
+	}
 	if in, _ := svc.IsWindowsService(); in {
 		// The name is the SCM's to give: Execute's first argument.
 		if err := svc.Run("", wrap.Handler{}); err != nil {

@@ -99,6 +99,7 @@ func run(stateDir, socket string) error {
 	if err := m.EnableAdoption(stateDir, launcher, abs+protocol.HostSocketSuffix, 5*time.Second); err != nil {
 		return err
 	}
+	m.EnableActivation(filepath.Join(stateDir, "pipe"))
 	l, err := listen(socket)
 	if err != nil {
 		return err

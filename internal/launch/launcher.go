@@ -46,8 +46,9 @@ type Spec struct {
 	Service string
 	Image   string // ImagePath, as stored
 	Account string
-	Env     []string // extra NAME=value pairs
-	Nice    int      // scheduling priority, as nice(1); 0 leaves it
+	Env     []string   // extra NAME=value pairs
+	Nice    int        // scheduling priority, as nice(1); 0 leaves it
+	Files   []*os.File // given to the process from descriptor 4 on
 }
 
 // Launcher starts and watches service processes.
@@ -139,7 +140,7 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	attr := &syscall.ProcAttr{
 		Dir:   "/",
 		Env:   l.environment(spec, who),
-		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), theirs.Fd()},
+		Files: append([]uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd(), theirs.Fd()}, fdsOf(spec.Files)...),
 		Sys: &syscall.SysProcAttr{
 			Setsid:     true,
 			Credential: who.credential(l.opts.Owner),
@@ -459,4 +460,12 @@ func (l *Launcher) Run(argv []string, output string, done func(status int)) erro
 	}
 	l.helpers[pid] = done
 	return nil
+}
+
+func fdsOf(files []*os.File) []uintptr {
+	var out []uintptr
+	for _, f := range files {
+		out = append(out, f.Fd())
+	}
+	return out
 }

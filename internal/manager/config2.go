@@ -138,6 +138,7 @@ func (m *Manager) ChangeServiceConfig2(c Caller, id uint64, in *pb.ServiceConfig
 			return err
 		}
 		cfg.Triggers = ts
+		defer func() { go m.syncActivation(cfg.Name) }()
 	case windows.SERVICE_CONFIG_PREFERRED_NODE:
 		return windows.ERROR_NOT_SUPPORTED
 	default:

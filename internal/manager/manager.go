@@ -55,6 +55,8 @@ type Manager struct {
 	queue    *eventQueue
 	adoption *Adoption
 
+	activation *activations
+
 	deviceSubs  map[string][]deviceSub // device notification registrations, by service
 	deviceQueue map[string][][]byte    // device events on their way, by service
 	stateDir    string

@@ -79,6 +79,20 @@ func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Chil
 	if c.AppParameters == "" {
 		argv = []string{c.Application}
 	}
+	path := c.Application
+	// Sockets the SCM holds for the service go on to the program in
+	// systemd's form: from descriptor 3, LISTEN_FDS, LISTEN_FDNAMES, and
+	// LISTEN_PID, which only the program's own process can set: scm-wrap
+	// execs it through itself to do so.
+	listen := listenFiles()
+	if len(listen) > 0 {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		path, argv = self, append([]string{self, ListenExec}, argv...)
+		env = append(withoutSCMListen(env), "LISTEN_FDS="+strconv.Itoa(len(listen)), "LISTEN_FDNAMES="+os.Getenv("SCM_LISTEN_FDNAMES"))
+	}
 	// Read and write: a program may write to the output it is not
 	// capturing, and must not fail for it.
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
@@ -87,7 +101,7 @@ func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Chil
 	}
 	defer devnull.Close()
 	ch := &Child{Exited: make(chan int, 1)}
-	files := []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
+	files := append([]uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}, listen...)
 	var closeAfter []*os.File
 	for i, w := range []io.Writer{stdout, stderr} {
 		if w == nil {
@@ -111,7 +125,7 @@ func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Chil
 		dir = filepath.Dir(c.Application)
 	}
 	r.mu.Lock()
-	pid, err := syscall.ForkExec(c.Application, argv, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
 		Dir:   dir,
 		Env:   env,
 		Files: files,
@@ -183,4 +197,34 @@ func childrenOf(parent int) []int {
 		}
 	}
 	return pids
+}
+
+// ListenExec is the first argument with which scm-wrap, as its own child,
+// sets LISTEN_PID and execs the program.
+const ListenExec = "--scm-wrap-listen-exec"
+
+// ExecWithListenPID is that child: it runs in the program's process.
+func ExecWithListenPID(argv []string) error {
+	os.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid()))
+	return syscall.Exec(argv[0], argv, os.Environ())
+}
+
+// listenFiles are the sockets scmd handed the wrapper (descriptors 4...).
+func listenFiles() []uintptr {
+	n, _ := strconv.Atoi(os.Getenv("SCM_LISTEN_FDS"))
+	var fds []uintptr
+	for i := 0; i < n && i < 64; i++ {
+		fds = append(fds, uintptr(4+i))
+	}
+	return fds
+}
+
+func withoutSCMListen(env []string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, "SCM_LISTEN_") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
