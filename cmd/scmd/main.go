@@ -210,7 +210,7 @@ func watchDevices(m *manager.Manager) {
 		}()
 	}
 	go func() {
-		if err := devices.WatchAddresses(m.IPAvailability); err != nil {
+		if err := devices.WatchNetwork(m.IPAvailability, m.NetBind); err != nil {
 			log.Printf("address changes: %v", err)
 		}
 	}()

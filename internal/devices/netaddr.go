@@ -1,7 +1,9 @@
 package devices
 
 import (
+	"encoding/binary"
 	"net"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,10 +26,19 @@ func HasAddress() bool {
 	return false
 }
 
-// WatchAddresses calls changed with the new availability each time the
-// first address arrives or the last one goes, as rtnetlink reports address
-// changes. It returns when the socket fails.
-func WatchAddresses(changed func(up bool)) error {
+// Link events, as the SERVICE_CONTROL_NETBIND* controls name them.
+const (
+	LinkAdded    = 7  // SERVICE_CONTROL_NETBINDADD
+	LinkRemoved  = 8  // SERVICE_CONTROL_NETBINDREMOVE
+	LinkEnabled  = 9  // SERVICE_CONTROL_NETBINDENABLE
+	LinkDisabled = 10 // SERVICE_CONTROL_NETBINDDISABLE
+)
+
+// WatchNetwork follows rtnetlink: changed is called with the new
+// availability each time the first address arrives or the last one goes;
+// link with a NETBIND* control code each time an interface comes, goes, is
+// brought up or down. It returns when the socket fails.
+func WatchNetwork(changed func(up bool), link func(code uint32, index int32)) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
@@ -38,13 +49,51 @@ func WatchAddresses(changed func(up bool)) error {
 		return err
 	}
 	up := HasAddress()
+	links := map[int32]bool{} // index → up
+	if ifs, err := net.Interfaces(); err == nil {
+		for _, i := range ifs {
+			links[int32(i.Index)] = i.Flags&net.FlagUp != 0
+		}
+	}
 	buf := make([]byte, 64<<10)
 	for {
-		if _, _, err := unix.Recvfrom(fd, buf, 0); err != nil {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
 			if err == unix.EINTR || err == unix.ENOBUFS {
 				continue
 			}
 			return err
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err == nil {
+			for _, m := range msgs {
+				if (m.Header.Type != unix.RTM_NEWLINK && m.Header.Type != unix.RTM_DELLINK) || len(m.Data) < unix.SizeofIfInfomsg {
+					continue
+				}
+				index := int32(binary.LittleEndian.Uint32(m.Data[4:8]))
+				isUp := binary.LittleEndian.Uint32(m.Data[8:12])&unix.IFF_UP != 0
+				was, known := links[index]
+				switch {
+				case m.Header.Type == unix.RTM_DELLINK:
+					delete(links, index)
+					if known {
+						link(LinkRemoved, index)
+					}
+				case !known:
+					links[index] = isUp
+					link(LinkAdded, index)
+					if isUp {
+						link(LinkEnabled, index)
+					}
+				case was != isUp:
+					links[index] = isUp
+					if isUp {
+						link(LinkEnabled, index)
+					} else {
+						link(LinkDisabled, index)
+					}
+				}
+			}
 		}
 		if now := HasAddress(); now != up {
 			up = now

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/openscm/scm/windows/svc"
@@ -59,4 +60,37 @@ func TestIPAvailabilityTriggers(t *testing.T) {
 	waitStatus(t, s, "started by the first address", running)
 	inNS("ip", "addr", "del", "192.0.2.7/24", "dev", "scmd0")
 	waitStatus(t, s, "stopped by the last address going", func(st svc.Status) bool { return st.State == svc.Stopped })
+}
+
+// TestNetBind: a service accepting NETBINDCHANGE hears an interface come,
+// go up, go down and go away.
+func TestNetBind(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("tap devices take root")
+	}
+	m := startSCMDShortTimeouts(t)
+	logPath := filepath.Join(t.TempDir(), "svc.log")
+	s := installTestService(t, m, "binder", "-netbind", "-log", logPath)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, s, "running", running)
+	name := fmt.Sprintf("scmnb%d", os.Getpid()%10000)
+	for _, args := range [][]string{
+		{"tuntap", "add", "dev", name, "mode", "tap"},
+		{"link", "set", name, "up"},
+		{"link", "set", name, "down"},
+		{"tuntap", "del", "dev", name, "mode", "tap"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Skipf("ip %v: %v %s", args, err, out)
+		}
+	}
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(logPath)
+		log := string(b)
+		return strings.Contains(log, "control cmd=7 ") && strings.Contains(log, "control cmd=9 ") &&
+			strings.Contains(log, "control cmd=10 ") && strings.Contains(log, "control cmd=8 ")
+	})
+	s.Control(svc.Stop)
 }

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"encoding/binary"
 	"strings"
 	"time"
 
@@ -123,4 +124,12 @@ func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
 		req, _ := m.newReq()
 		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, code, eventType, data))
 	}
+}
+
+// NetBind sends a SERVICE_CONTROL_NETBIND* control for an interface that
+// came, went, or was brought up or down, to the running services that
+// accept SERVICE_ACCEPT_NETBINDCHANGE. The event data is the interface
+// index (a DWORD); Windows' NETBIND controls carry no data of their own.
+func (m *Manager) NetBind(code uint32, index int32) {
+	m.broadcastSystem(code, windows.SERVICE_ACCEPT_NETBINDCHANGE, 0, binary.LittleEndian.AppendUint32(nil, uint32(index)))
 }

@@ -26,6 +26,7 @@ var (
 	share      = flag.String("share", "", "comma-separated services this host dispatches (share-process)")
 	pre        = flag.String("preshutdown", "", "accept PRESHUTDOWN: stop on it, or hang on it")
 	timechange = flag.Bool("timechange", false, "accept TIMECHANGE")
+	netbind    = flag.Bool("netbind", false, "accept NETBIND*")
 )
 
 func logf(format string, args ...any) {
@@ -100,6 +101,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	}
 	if *timechange {
 		accepts |= svc.Accepted(windows.SERVICE_ACCEPT_TIMECHANGE)
+	}
+	if *netbind {
+		accepts |= svc.AcceptNetBindChange
 	}
 	if *mode == "shutdown-only" {
 		accepts = svc.AcceptShutdown
