@@ -14,12 +14,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
-	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
 	"github.com/openscm/scm/windows/svc/eventlog"
 	"github.com/openscm/scm/windows/svc/mgr"
+	"github.com/openscm/scm/windows/svc/trigger"
 )
 
 // The interface class and hardware ID the service is about.
@@ -70,23 +69,11 @@ func install(name string) error {
 		return err
 	}
 	defer s.Close()
-	// Handles belong to their connection: open the service on this one.
-	conn := client.Dial(client.SocketPath())
-	defer conn.Close()
-	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
-	if err != nil {
-		return err
-	}
-	h, err := client.Call(conn.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: name, DesiredAccess: windows.SERVICE_CHANGE_CONFIG | windows.SERVICE_START})
-	if err != nil {
-		return err
-	}
-	_, err = client.Call(conn.ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: h.Handle, Info: &pb.ServiceConfig2{
-		InfoLevel: windows.SERVICE_CONFIG_TRIGGER_INFO,
-		Triggers: []*pb.Trigger{{
-			Type: windows.SERVICE_TRIGGER_TYPE_DEVICE_INTERFACE_ARRIVAL, Action: windows.SERVICE_TRIGGER_ACTION_SERVICE_START,
-			Subtype: classNet, Data: []*pb.TriggerData{{Type: windows.SERVICE_TRIGGER_DATA_TYPE_STRING, Data: []byte(tapID)}},
-		}},
+	err = trigger.Set(name, []trigger.Trigger{{
+		Type:    windows.SERVICE_TRIGGER_TYPE_DEVICE_INTERFACE_ARRIVAL,
+		Action:  windows.SERVICE_TRIGGER_ACTION_SERVICE_START,
+		SubType: classNet,
+		Data:    []trigger.Data{trigger.String(tapID)},
 	}})
 	if err != nil {
 		s.Delete()
