@@ -183,7 +183,7 @@ func watchDevices(m *manager.Manager) {
 	if err != nil {
 		log.Printf("no device events (%v): device triggers fire only at start-up", err)
 	}
-	for _, d := range devices.Present() {
+	for _, d := range m.DeviceMappings().Present() {
 		m.DeviceArrived(d)
 	}
 	if devices.HasAddress() {
@@ -197,7 +197,7 @@ func watchDevices(m *manager.Manager) {
 					log.Printf("device events: %v", err)
 					return
 				}
-				d, ok := devices.FromEvent(ev)
+				d, ok := m.DeviceMappings().FromEvent(ev)
 				switch {
 				case !ok:
 				case ev.Action == "add":

@@ -38,6 +38,36 @@ type Event struct {
 	Env       map[string]string
 }
 
+// Mapping names the devices of a Linux subsystem the mapping above does
+// not know (or names them differently): their interface class, and the
+// prefix of their hardware ID, PREFIX\<NAME>. The registry keeps these
+// under HKLM\SYSTEM\CurrentControlSet\Control\DeviceClasses\Linux.
+type Mapping struct {
+	Class  string
+	Prefix string
+}
+
+// Mappings are the registry's mappings, by subsystem; set by scmd.
+type Mappings map[string]Mapping
+
+// FromEvent names the device interface a uevent is about, if it is one of
+// the classes mapped: by the registry's mapping for its subsystem if there
+// is one, else by the built-in one.
+func (ms Mappings) FromEvent(ev Event) (Device, bool) {
+	if m, ok := ms[ev.Subsystem]; ok {
+		name := ev.Env["DEVNAME"]
+		if name == "" {
+			name = filepath.Base(ev.DevPath)
+		}
+		prefix := m.Prefix
+		if prefix == "" {
+			prefix = strings.ToUpper(ev.Subsystem)
+		}
+		return Device{Class: strings.ToLower(m.Class), Name: "/sys" + ev.DevPath, HardwareIDs: []string{prefix + `\` + strings.ToUpper(filepath.Base(name))}}, true
+	}
+	return FromEvent(ev)
+}
+
 // FromEvent names the device interface a uevent is about, if it is one of
 // the classes mapped.
 func FromEvent(ev Event) (Device, bool) {
@@ -158,9 +188,17 @@ func parseEnv(s string) map[string]string {
 }
 
 // Present lists the devices sysfs shows now, as "add" events would.
-func Present() []Device {
+func Present() []Device { return Mappings(nil).Present() }
+
+// Present lists the devices sysfs shows now, mapped with ms too.
+func (ms Mappings) Present() []Device {
 	var out []Device
-	for _, pattern := range []string{"/sys/class/net/*", "/sys/block/*", "/sys/bus/usb/devices/*", "/sys/class/tty/tty*", "/sys/class/hidraw/*"} {
+	patterns := []string{"/sys/class/net/*", "/sys/block/*", "/sys/bus/usb/devices/*", "/sys/class/tty/tty*", "/sys/class/hidraw/*"}
+	for sub := range ms {
+		patterns = append(patterns, "/sys/class/"+sub+"/*")
+	}
+	seen := map[string]bool{}
+	for _, pattern := range patterns {
 		paths, _ := filepath.Glob(pattern)
 		sort.Strings(paths)
 		for _, p := range paths {
@@ -174,7 +212,8 @@ func Present() []Device {
 			}
 			sub, _ := os.Readlink(filepath.Join(real, "subsystem"))
 			ev := Event{Action: "add", DevPath: strings.TrimPrefix(real, "/sys"), Subsystem: filepath.Base(sub), Env: parseEnv(string(b))}
-			if d, ok := FromEvent(ev); ok {
+			if d, ok := ms.FromEvent(ev); ok && !seen[d.Name] {
+				seen[d.Name] = true
 				out = append(out, d)
 			}
 		}

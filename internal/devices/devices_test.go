@@ -71,3 +71,14 @@ func TestTapDeviceUevents(t *testing.T) {
 	exec.Command("ip", "tuntap", "del", "dev", name, "mode", "tap").Run()
 	want("remove")
 }
+
+func TestRegistryMapping(t *testing.T) {
+	ms := Mappings{"sound": {Class: "E6327CAD-DCEC-4949-AE8A-991E976A79D2", Prefix: `AUDIO`}}
+	d, ok := ms.FromEvent(Event{Action: "add", DevPath: "/devices/pci0000:00/sound/card0", Subsystem: "sound", Env: map[string]string{}})
+	if !ok || d.Class != "e6327cad-dcec-4949-ae8a-991e976a79d2" || d.HardwareIDs[0] != `AUDIO\CARD0` {
+		t.Errorf("%+v %v", d, ok)
+	}
+	if _, ok := ms.FromEvent(Event{Action: "add", DevPath: "/devices/x", Subsystem: "input", Env: map[string]string{}}); ok {
+		t.Error("an unmapped subsystem mapped")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
 )
@@ -128,10 +129,46 @@ func (m *Manager) GetDeviceInterfaces(c Caller, r *pb.DeviceInterfacesRequest) (
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
 	out := &pb.DeviceInterfaces{}
-	for _, d := range devices.Present() {
+	for _, d := range m.DeviceMappings().Present() {
 		if d.Class == class {
 			out.Interfaces = append(out.Interfaces, &pb.DeviceInterface{Name: d.Name, Class: d.Class, HardwareIds: d.HardwareIDs})
 		}
 	}
 	return out, nil
+}
+
+// DeviceClassesKey holds the registry's device mappings: a subkey per
+// Linux subsystem with ClassGUID and HardwareIDPrefix.
+const DeviceClassesKey = `HKLM\SYSTEM\CurrentControlSet\Control\DeviceClasses\Linux`
+
+// DeviceMappings reads the registry's mappings of Linux subsystems to
+// interface classes.
+func (m *Manager) DeviceMappings() devices.Mappings {
+	ms := devices.Mappings{}
+	m.store.View(func(tx *registry.Tx) error {
+		root, err := tx.OpenKey(DeviceClassesKey)
+		if err != nil {
+			return nil
+		}
+		for _, sub := range root.SubKeyNames() {
+			k, err := root.SubKey(sub)
+			if err != nil {
+				continue
+			}
+			v, err := k.Value("ClassGUID")
+			if err != nil {
+				continue
+			}
+			if _, err := services.ParseGUID(v.String()); err != nil {
+				continue
+			}
+			mp := devices.Mapping{Class: strings.Trim(v.String(), "{}")}
+			if p, err := k.Value("HardwareIDPrefix"); err == nil {
+				mp.Prefix = p.String()
+			}
+			ms[strings.ToLower(sub)] = mp
+		}
+		return nil
+	})
+	return ms
 }
