@@ -89,6 +89,7 @@ const (
 	ERROR_LOG_FILE_FULL                      Errno = 1502
 	ERROR_EVT_CHANNEL_NOT_FOUND              Errno = 15007
 	ERROR_EVT_INVALID_QUERY                  Errno = 15001
+	ERROR_DEVICE_IN_USE                      Errno = 2404
 	ERROR_SERVICE_NOT_IN_EXE                 Errno = 1083
 	ERROR_NOT_ALL_ASSIGNED                   Errno = 1300
 	ERROR_INVALID_OWNER                      Errno = 1307
@@ -167,5 +168,6 @@ var errorText = map[Errno]string{
 	ERROR_LOG_FILE_FULL:                      "The event log file is full.",
 	ERROR_EVT_CHANNEL_NOT_FOUND:              "The specified channel could not be found.",
 	ERROR_EVT_INVALID_QUERY:                  "The specified query is invalid.",
+	ERROR_DEVICE_IN_USE:                      "The device is in use by an active process and cannot be disconnected.",
 	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT: "The security descriptor format is invalid.",
 }

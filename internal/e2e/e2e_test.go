@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"nobody":    cmdNobody,
 			"waitstate": cmdWaitState,
 			"waitfile":  cmdWaitFile,
+			"waitevent": cmdWaitEvent,
 		},
 	})
 }
@@ -207,6 +208,28 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%s never held %q; it has %q", args[0], args[1], b)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitevent SOURCE TEXT: wait until the Application log holds an event of
+// SOURCE whose text holds TEXT.
+func cmdWaitEvent(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitevent SOURCE TEXT")
+	}
+	query := fmt.Sprintf("/q:*[System[Provider[@Name='%s']]]", args[0])
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cmd := exec.Command(filepath.Join(binDir, "wevtutil"), "qe", "Application", query, "/f:text")
+		cmd.Env = append(os.Environ(), "SCM_SOCKET="+ts.Getenv("SCM_SOCKET"))
+		out, _ := cmd.Output()
+		if strings.Contains(string(out), args[1]) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no %s event says %q; the log has:\n%s", args[0], args[1], out)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

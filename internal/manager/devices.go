@@ -2,6 +2,7 @@ package manager
 
 import (
 	"encoding/binary"
+	"sort"
 	"strings"
 	"unicode/utf16"
 
@@ -20,27 +21,59 @@ import (
 
 // DBT_* event types, and the device type of an interface broadcast.
 const (
-	DBT_DEVICEARRIVAL          = 0x8000
-	DBT_DEVICEREMOVECOMPLETE   = 0x8004
-	DBT_DEVTYP_DEVICEINTERFACE = 5
+	DBT_DEVICEARRIVAL           = 0x8000
+	DBT_DEVICEQUERYREMOVE       = 0x8001
+	DBT_DEVICEQUERYREMOVEFAILED = 0x8002
+	DBT_DEVICEREMOVEPENDING     = 0x8003
+	DBT_DEVICEREMOVECOMPLETE    = 0x8004
+	DBT_DEVTYP_DEVICEINTERFACE  = 5
 )
+
+// deviceEvent is one SERVICE_CONTROL_DEVICEEVENT on its way to a service;
+// done, when set, gets the service's answer (m.mu held).
+type deviceEvent struct {
+	eventType uint32
+	data      []byte
+	done      func(windows.Errno)
+}
 
 type deviceSub struct {
 	kind   uint32
 	filter string // class GUID or interface name, lower case
 }
 
-// deviceNotify records a registration; m.mu is held.
+// deviceNotify records a registration and answers the host, which waits
+// for the answer as CM_Register_Notification returns only once it holds.
+// m.mu is held.
 func (m *Manager) deviceNotify(id core.ProcID, msg *protocol.DeviceNotify) {
+	result := m.addDeviceSub(msg)
+	m.launcher.Send(id, &protocol.NotifyReply{Seq: msg.Seq, Result: uint32(result)})
+}
+
+func (m *Manager) addDeviceSub(msg *protocol.DeviceNotify) windows.Errno {
 	s := m.find(msg.Service)
 	if s == nil {
-		return
+		return windows.ERROR_INVALID_HANDLE
+	}
+	filter := strings.ToLower(strings.Trim(msg.Filter, "{}"))
+	switch msg.Kind {
+	case protocol.NotifyInterfaceClass:
+		if _, err := services.ParseGUID(filter); err != nil {
+			return windows.ERROR_INVALID_PARAMETER
+		}
+	case protocol.NotifyDeviceHandle:
+		if filter == "" {
+			return windows.ERROR_INVALID_PARAMETER
+		}
+	default:
+		return windows.ERROR_INVALID_PARAMETER
 	}
 	key := strings.ToLower(s.cfg.Name)
 	if m.deviceSubs == nil {
 		m.deviceSubs = map[string][]deviceSub{}
 	}
-	m.deviceSubs[key] = append(m.deviceSubs[key], deviceSub{kind: msg.Kind, filter: strings.ToLower(strings.Trim(msg.Filter, "{}"))})
+	m.deviceSubs[key] = append(m.deviceSubs[key], deviceSub{kind: msg.Kind, filter: filter})
+	return 0
 }
 
 // DeviceEvent tells the services registered for a device that it came or
@@ -57,7 +90,7 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 		for _, sub := range subs {
 			if (sub.kind == protocol.NotifyInterfaceClass && sub.filter == d.Class) ||
 				(sub.kind == protocol.NotifyDeviceHandle && sub.filter == strings.ToLower(d.Name)) {
-				m.queueDeviceEvent(key, eventType, data)
+				m.queueDeviceEvent(key, deviceEvent{eventType: eventType, data: data})
 				break
 			}
 		}
@@ -66,12 +99,11 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 
 // queueDeviceEvent sends device events to a service one after the other:
 // a control waits for the one before to be answered. m.mu is held.
-func (m *Manager) queueDeviceEvent(service string, eventType uint32, data []byte) {
+func (m *Manager) queueDeviceEvent(service string, ev deviceEvent) {
 	if m.deviceQueue == nil {
-		m.deviceQueue = map[string][][]byte{}
+		m.deviceQueue = map[string][]deviceEvent{}
 	}
-	item := append(binary.LittleEndian.AppendUint32(nil, eventType), data...)
-	m.deviceQueue[service] = append(m.deviceQueue[service], item)
+	m.deviceQueue[service] = append(m.deviceQueue[service], ev)
 	if len(m.deviceQueue[service]) == 1 {
 		m.sendDeviceEvent(service)
 	}
@@ -82,10 +114,9 @@ func (m *Manager) sendDeviceEvent(service string) {
 	if len(q) == 0 {
 		return
 	}
-	item := q[0]
+	ev := q[0]
 	req, ch := m.newReq()
-	m.apply(m.core.SystemControl(m.now(), req, service, windows.SERVICE_CONTROL_DEVICEEVENT,
-		binary.LittleEndian.Uint32(item), item[4:]))
+	m.apply(m.core.SystemControl(m.now(), req, service, windows.SERVICE_CONTROL_DEVICEEVENT, ev.eventType, ev.data))
 	go func() {
 		r := <-ch
 		m.mu.Lock()
@@ -96,6 +127,9 @@ func (m *Manager) sendDeviceEvent(service string) {
 		}
 		if len(m.deviceQueue[service]) > 0 {
 			m.deviceQueue[service] = m.deviceQueue[service][1:]
+		}
+		if ev.done != nil {
+			ev.done(r.Err)
 		}
 		m.sendDeviceEvent(service)
 	}()
@@ -122,15 +156,16 @@ func (m *Manager) dropDeviceSubs(name string) {
 	delete(m.deviceQueue, strings.ToLower(name))
 }
 
-// GetDeviceInterfaces lists the interfaces of a class present now.
+// GetDeviceInterfaces lists the interfaces of a class present now, or of
+// every class when none is given.
 func (m *Manager) GetDeviceInterfaces(c Caller, r *pb.DeviceInterfacesRequest) (*pb.DeviceInterfaces, error) {
 	class := strings.ToLower(strings.Trim(r.Class, "{}"))
-	if _, err := services.ParseGUID(class); err != nil {
+	if _, err := services.ParseGUID(class); err != nil && class != "" {
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
 	out := &pb.DeviceInterfaces{}
 	for _, d := range m.DeviceMappings().Present() {
-		if d.Class == class {
+		if class == "" || d.Class == class {
 			out.Interfaces = append(out.Interfaces, &pb.DeviceInterface{Name: d.Name, Class: d.Class, HardwareIds: d.HardwareIDs})
 		}
 	}
@@ -171,4 +206,105 @@ func (m *Manager) DeviceMappings() devices.Mappings {
 		return nil
 	})
 	return ms
+}
+
+// PnP veto types (PNP_VETO_TYPE) a removal request can come back with.
+const (
+	PNP_VetoTypeUnknown    = 0
+	PNP_VetoWindowsService = 4
+)
+
+// RequestDeviceRemoval asks for a device interface to go, as
+// CM_Request_Device_Eject does: the services registered for its handle get
+// DBT_DEVICEQUERYREMOVE, and any answer but NO_ERROR vetoes. On a veto the
+// others get DBT_DEVICEQUERYREMOVEFAILED and the caller learns which service
+// said no; otherwise they get DBT_DEVICEREMOVEPENDING and the device is
+// removed, its uevent bringing DBT_DEVICEREMOVECOMPLETE.
+func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*pb.DeviceRemovalResult, error) {
+	if !c.Token.IsAdmin() {
+		return nil, windows.ERROR_ACCESS_DENIED
+	}
+	dev, ok := m.presentDevice(r.Name)
+	if !ok {
+		return nil, windows.ERROR_FILE_NOT_FOUND
+	}
+	data := broadcastInterface(dev)
+	type answer struct {
+		service string
+		err     windows.Errno
+	}
+	m.mu.Lock()
+	asked := m.handleSubscribers(dev.Name)
+	answers := make(chan answer, len(asked))
+	for _, s := range asked {
+		s := s
+		m.queueDeviceEvent(s, deviceEvent{eventType: DBT_DEVICEQUERYREMOVE, data: data, done: func(err windows.Errno) {
+			answers <- answer{s, err}
+		}})
+	}
+	m.mu.Unlock()
+	var agreed []string
+	var veto string
+	for range asked {
+		a := <-answers
+		switch a.err {
+		case 0, windows.ERROR_SERVICE_NOT_ACTIVE, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL:
+			// Gone, or does not handle device events: no objection.
+			agreed = append(agreed, a.service)
+		default:
+			if veto == "" {
+				veto = a.service
+				m.mu.Lock()
+				if s := m.find(a.service); s != nil {
+					veto = s.cfg.Name // as it was created
+				}
+				m.mu.Unlock()
+			}
+		}
+	}
+	next := uint32(DBT_DEVICEREMOVEPENDING)
+	if veto != "" {
+		next = DBT_DEVICEQUERYREMOVEFAILED
+	}
+	m.mu.Lock()
+	for _, s := range agreed {
+		m.queueDeviceEvent(s, deviceEvent{eventType: next, data: data})
+	}
+	m.mu.Unlock()
+	if veto != "" {
+		m.logf("removal of %s vetoed by %s", dev.Name, veto)
+		return &pb.DeviceRemovalResult{VetoType: PNP_VetoWindowsService, VetoName: veto}, nil
+	}
+	if err := devices.Remove(dev); err != nil {
+		m.logf("removing %s: %v", dev.Name, err)
+		return nil, windows.ERROR_NOT_SUPPORTED
+	}
+	return &pb.DeviceRemovalResult{}, nil
+}
+
+// presentDevice finds a present interface by name, any case.
+func (m *Manager) presentDevice(name string) (devices.Device, bool) {
+	for _, d := range m.DeviceMappings().Present() {
+		if strings.EqualFold(d.Name, name) {
+			return d, true
+		}
+	}
+	return devices.Device{}, false
+}
+
+// handleSubscribers lists the services registered for one interface's
+// handle (DBT_DEVTYP_HANDLE registrations are the ones Windows asks before
+// a removal). m.mu is held.
+func (m *Manager) handleSubscribers(name string) []string {
+	var out []string
+	for key, subs := range m.deviceSubs {
+		for _, sub := range subs {
+			if sub.kind == protocol.NotifyDeviceHandle && sub.filter == strings.ToLower(name) {
+				out = append(out, key)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -57,8 +57,8 @@ type Manager struct {
 
 	activation *activations
 
-	deviceSubs  map[string][]deviceSub // device notification registrations, by service
-	deviceQueue map[string][][]byte    // device events on their way, by service
+	deviceSubs  map[string][]deviceSub   // device notification registrations, by service
+	deviceQueue map[string][]deviceEvent // device events on their way, by service
 	stateDir    string
 	logged      map[string]uint32 // the state 7036 last reported, by service
 

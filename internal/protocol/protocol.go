@@ -37,6 +37,7 @@ const (
 	TypeDeviceNotify = 0x05
 	TypeStart        = 0x81
 	TypeControl      = 0x82
+	TypeNotifyReply  = 0x83
 )
 
 // Register is the host's first message: the services it serves, as
@@ -76,10 +77,20 @@ type Start struct {
 // DeviceNotify registers a service for device events, as
 // CM_Register_Notification: Kind 1 for every interface of a class (Filter
 // is the class GUID), 2 for one device interface (Filter is its name).
+// scmd answers with a NotifyReply of the same Seq once the registration
+// holds, so that no event after the call returns is missed.
 type DeviceNotify struct {
+	Seq     uint32
 	Service string
 	Kind    uint32
 	Filter  string
+}
+
+// NotifyReply answers a DeviceNotify: NO_ERROR, or the Win32 code of why
+// the registration was refused.
+type NotifyReply struct {
+	Seq    uint32
+	Result uint32
 }
 
 // Device notification kinds.
@@ -122,11 +133,16 @@ func Encode(m any) ([]byte, error) {
 		e.status(m)
 	case *DeviceNotify:
 		e.header(TypeDeviceNotify)
+		e.u32(m.Seq)
 		e.string(m.Service)
 		e.u32(m.Kind)
 		e.string(m.Filter)
 	case *ControlReply:
 		e.header(TypeControlReply)
+		e.u32(m.Seq)
+		e.u32(m.Result)
+	case *NotifyReply:
+		e.header(TypeNotifyReply)
 		e.u32(m.Seq)
 		e.u32(m.Result)
 	case *Start:
@@ -187,7 +203,9 @@ func Decode(b []byte) (any, error) {
 	case TypeControlReply:
 		m = &ControlReply{Seq: d.u32(), Result: d.u32()}
 	case TypeDeviceNotify:
-		m = &DeviceNotify{Service: d.string(), Kind: d.u32(), Filter: d.string()}
+		m = &DeviceNotify{Seq: d.u32(), Service: d.string(), Kind: d.u32(), Filter: d.string()}
+	case TypeNotifyReply:
+		m = &NotifyReply{Seq: d.u32(), Result: d.u32()}
 	case TypeStart:
 		m = &Start{Service: d.string(), Reason: d.u32(), Args: d.strings(), Token: d.bytes()}
 	case TypeReattach:

@@ -229,3 +229,7 @@ func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.C
 func (h *handler) GetDeviceInterfaces(ctx context.Context, r *connect.Request[pb.DeviceInterfacesRequest]) (*connect.Response[pb.DeviceInterfaces], error) {
 	return call(ctx, r, h.m.GetDeviceInterfaces)
 }
+
+func (h *handler) RequestDeviceRemoval(ctx context.Context, r *connect.Request[pb.DeviceRemovalRequest]) (*connect.Response[pb.DeviceRemovalResult], error) {
+	return call(ctx, r, h.m.RequestDeviceRemoval)
+}

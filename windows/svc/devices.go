@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unsafe"
 
@@ -17,13 +18,18 @@ import (
 // this module's own, beside the names mirrored from x/sys (which has no
 // wrapper for them): a service registers from its Execute, and then
 // receives ChangeRequests with Cmd DeviceEvent, EventType DBT_DEVICEARRIVAL
-// or DBT_DEVICEREMOVECOMPLETE, and EventData pointing at a
-// DEV_BROADCAST_DEVICEINTERFACE_W, as a Windows service does.
+// or DBT_DEVICEREMOVECOMPLETE (and, for a handle registration, the
+// DBT_DEVICEQUERYREMOVE, DBT_DEVICEQUERYREMOVEFAILED and
+// DBT_DEVICEREMOVEPENDING of a removal someone asked for), and EventData
+// pointing at a DEV_BROADCAST_DEVICEINTERFACE_W, as a Windows service does.
 
 // Device event types.
 const (
-	DBT_DEVICEARRIVAL        = 0x8000
-	DBT_DEVICEREMOVECOMPLETE = 0x8004
+	DBT_DEVICEARRIVAL           = 0x8000
+	DBT_DEVICEQUERYREMOVE       = 0x8001 // may the device go? a ControlAnswerer may veto
+	DBT_DEVICEQUERYREMOVEFAILED = 0x8002 // someone vetoed: it stays
+	DBT_DEVICEREMOVEPENDING     = 0x8003 // it is going: release it
+	DBT_DEVICEREMOVECOMPLETE    = 0x8004
 )
 
 // RegisterDeviceInterfaceNotification asks for the arrivals and removals of
@@ -39,13 +45,35 @@ func RegisterDeviceHandleNotification(name string) error {
 	return registerDevice(protocol.NotifyDeviceHandle, name)
 }
 
+// registerDevice sends the registration and waits for scmd to say it
+// holds: events from then on reach the service.
 func registerDevice(kind uint32, filter string) error {
 	s := current.Load()
 	if s == nil {
 		return windows.ERROR_INVALID_HANDLE
 	}
-	return s.d.send(&protocol.DeviceNotify{Service: s.name, Kind: kind, Filter: filter})
+	seq, reply := s.d.awaitNotifyReply()
+	if err := s.d.send(&protocol.DeviceNotify{Seq: seq, Service: s.name, Kind: kind, Filter: filter}); err != nil {
+		s.d.forgetNotifyReply(seq)
+		return err
+	}
+	select {
+	case result := <-reply:
+		if result != 0 {
+			return windows.Errno(result)
+		}
+		return nil
+	case <-s.done():
+		return windows.ERROR_SERVICE_NOT_ACTIVE
+	case <-time.After(registerTimeout):
+		// The SCM went away before it answered (it may be restarting).
+		s.d.forgetNotifyReply(seq)
+		return windows.ERROR_SERVICE_REQUEST_TIMEOUT
+	}
 }
+
+// registerTimeout bounds the wait for scmd's answer to a registration.
+const registerTimeout = 30 * time.Second
 
 // DeviceInterface is one present device interface.
 type DeviceInterface struct {

@@ -65,6 +65,39 @@ type dispatcher struct {
 
 	sendMu   sync.Mutex
 	detached bool // the SCM went away; waiting to reattach
+
+	notifyMu      sync.Mutex
+	notifySeq     uint32
+	notifyReplies map[uint32]chan uint32 // registrations awaiting scmd's answer
+}
+
+// awaitNotifyReply numbers a registration and gives the channel its answer
+// comes on.
+func (d *dispatcher) awaitNotifyReply() (uint32, chan uint32) {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	if d.notifyReplies == nil {
+		d.notifyReplies = map[uint32]chan uint32{}
+	}
+	d.notifySeq++
+	ch := make(chan uint32, 1)
+	d.notifyReplies[d.notifySeq] = ch
+	return d.notifySeq, ch
+}
+
+func (d *dispatcher) forgetNotifyReply(seq uint32) {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	delete(d.notifyReplies, seq)
+}
+
+func (d *dispatcher) notifyReplied(m *protocol.NotifyReply) {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	if ch, ok := d.notifyReplies[m.Seq]; ok {
+		delete(d.notifyReplies, m.Seq)
+		ch <- m.Result
+	}
 }
 
 func (d *dispatcher) send(m any) error {
@@ -111,6 +144,8 @@ func (d *dispatcher) loop() error {
 				d.start(m)
 			case *protocol.Control:
 				d.control(m)
+			case *protocol.NotifyReply:
+				d.notifyReplied(m)
 			}
 		case <-d.stopped:
 			d.mu.Lock()
@@ -199,7 +234,7 @@ func (d *dispatcher) start(m *protocol.Start) {
 			CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NOT_IN_EXE)})
 		return
 	}
-	s := &service{d: d, name: m.Service, reason: StartReason(m.Reason), c: make(chan ctlEvent), token: m.Token}
+	s := &service{d: d, name: m.Service, handler: h, reason: StartReason(m.Reason), c: make(chan ctlEvent), token: m.Token}
 	d.mu.Lock()
 	d.running[strings.ToLower(m.Service)] = s
 	d.started++
@@ -231,9 +266,14 @@ func (d *dispatcher) control(m *protocol.Control) {
 		d.send(&protocol.ControlReply{Seq: m.Seq, Result: uint32(windows.ERROR_SERVICE_NOT_ACTIVE)})
 		return
 	}
+	ev := ctlEvent{seq: m.Seq, cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}
 	go func() {
+		if code := s.answer(ev); code != 0 {
+			d.send(&protocol.ControlReply{Seq: m.Seq, Result: code})
+			return
+		}
 		select {
-		case s.c <- ctlEvent{seq: m.Seq, cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}:
+		case s.c <- ev:
 		case <-s.done():
 			d.send(&protocol.ControlReply{Seq: m.Seq, Result: uint32(windows.ERROR_SERVICE_NOT_ACTIVE)})
 		}
@@ -250,10 +290,11 @@ type ctlEvent struct {
 
 // service is one running service of this process.
 type service struct {
-	d      *dispatcher
-	name   string
-	reason StartReason
-	c      chan ctlEvent
+	d       *dispatcher
+	name    string
+	handler Handler
+	reason  StartReason
+	c       chan ctlEvent
 
 	doneOnce sync.Once
 	doneCh   chan struct{}

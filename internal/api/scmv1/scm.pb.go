@@ -3352,6 +3352,105 @@ func (x *DeviceInterfaces) GetInterfaces() []*DeviceInterface {
 	return nil
 }
 
+type DeviceRemovalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // the interface's name, as DeviceInterfaces gives it
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceRemovalRequest) Reset() {
+	*x = DeviceRemovalRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceRemovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceRemovalRequest) ProtoMessage() {}
+
+func (x *DeviceRemovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceRemovalRequest.ProtoReflect.Descriptor instead.
+func (*DeviceRemovalRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *DeviceRemovalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// The outcome of a removal request: veto_type 0 (PNP_VetoTypeUnknown) with
+// no veto_name when the device went; PNP_VetoWindowsService (4) and the
+// service's name when a service said no.
+type DeviceRemovalResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	VetoType      uint32                 `protobuf:"varint,1,opt,name=veto_type,json=vetoType,proto3" json:"veto_type,omitempty"`
+	VetoName      string                 `protobuf:"bytes,2,opt,name=veto_name,json=vetoName,proto3" json:"veto_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceRemovalResult) Reset() {
+	*x = DeviceRemovalResult{}
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceRemovalResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceRemovalResult) ProtoMessage() {}
+
+func (x *DeviceRemovalResult) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceRemovalResult.ProtoReflect.Descriptor instead.
+func (*DeviceRemovalResult) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DeviceRemovalResult) GetVetoType() uint32 {
+	if x != nil {
+		return x.VetoType
+	}
+	return 0
+}
+
+func (x *DeviceRemovalResult) GetVetoName() string {
+	if x != nil {
+		return x.VetoName
+	}
+	return ""
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -3628,7 +3727,12 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x10DeviceInterfaces\x127\n" +
 	"\n" +
 	"interfaces\x18\x01 \x03(\v2\x17.scm.v1.DeviceInterfaceR\n" +
-	"interfaces2\x84\x13\n" +
+	"interfaces\"*\n" +
+	"\x14DeviceRemovalRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"O\n" +
+	"\x13DeviceRemovalResult\x12\x1b\n" +
+	"\tveto_type\x18\x01 \x01(\rR\bvetoType\x12\x1b\n" +
+	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xd7\x13\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3659,7 +3763,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x0fGetEventLogInfo\x12\x12.scm.v1.LogRequest\x1a\x14.scm.v1.EventLogInfo\x125\n" +
 	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x12@\n" +
 	"\x11FireCustomTrigger\x12\x1c.scm.v1.CustomTriggerRequest\x1a\r.scm.v1.Empty\x12P\n" +
-	"\x13GetDeviceInterfaces\x12\x1f.scm.v1.DeviceInterfacesRequest\x1a\x18.scm.v1.DeviceInterfaces\x124\n" +
+	"\x13GetDeviceInterfaces\x12\x1f.scm.v1.DeviceInterfacesRequest\x1a\x18.scm.v1.DeviceInterfaces\x12Q\n" +
+	"\x14RequestDeviceRemoval\x12\x1c.scm.v1.DeviceRemovalRequest\x1a\x1b.scm.v1.DeviceRemovalResult\x124\n" +
 	"\vRegQueryKey\x12\x15.scm.v1.RegKeyRequest\x1a\x0e.scm.v1.RegKey\x124\n" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
@@ -3678,7 +3783,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3731,6 +3836,8 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*DeviceInterfacesRequest)(nil),      // 48: scm.v1.DeviceInterfacesRequest
 	(*DeviceInterface)(nil),              // 49: scm.v1.DeviceInterface
 	(*DeviceInterfaces)(nil),             // 50: scm.v1.DeviceInterfaces
+	(*DeviceRemovalRequest)(nil),         // 51: scm.v1.DeviceRemovalRequest
+	(*DeviceRemovalResult)(nil),          // 52: scm.v1.DeviceRemovalResult
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -3777,48 +3884,50 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	1,  // 41: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
 	47, // 42: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
 	48, // 43: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
-	29, // 44: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	29, // 45: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	29, // 46: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	32, // 47: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	33, // 48: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 49: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 50: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 51: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 52: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 53: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 54: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 55: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 56: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 57: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 58: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 59: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 60: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 61: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 62: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 63: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 64: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 65: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 66: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 67: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 68: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 69: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	38, // 70: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	3,  // 71: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 72: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	43, // 73: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	1,  // 74: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
-	45, // 75: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	46, // 76: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 77: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	50, // 78: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	31, // 79: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 80: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 81: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 82: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 83: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	49, // [49:84] is the sub-list for method output_type
-	14, // [14:49] is the sub-list for method input_type
+	51, // 44: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
+	29, // 45: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	29, // 46: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	29, // 47: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	32, // 48: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	33, // 49: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 50: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 51: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 52: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 53: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 54: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 55: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 56: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 57: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 58: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 59: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 60: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 61: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 62: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 63: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 64: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 65: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 66: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 67: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 68: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 69: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 70: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	38, // 71: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	3,  // 72: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 73: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	43, // 74: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	1,  // 75: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
+	45, // 76: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	46, // 77: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 78: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	50, // 79: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	52, // 80: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 81: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 82: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 83: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 84: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 85: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	50, // [50:86] is the sub-list for method output_type
+	14, // [14:50] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3839,7 +3948,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

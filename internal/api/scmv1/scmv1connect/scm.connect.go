@@ -127,6 +127,9 @@ const (
 	// ServiceControlManagerGetDeviceInterfacesProcedure is the fully-qualified name of the
 	// ServiceControlManager's GetDeviceInterfaces RPC.
 	ServiceControlManagerGetDeviceInterfacesProcedure = "/scm.v1.ServiceControlManager/GetDeviceInterfaces"
+	// ServiceControlManagerRequestDeviceRemovalProcedure is the fully-qualified name of the
+	// ServiceControlManager's RequestDeviceRemoval RPC.
+	ServiceControlManagerRequestDeviceRemovalProcedure = "/scm.v1.ServiceControlManager/RequestDeviceRemoval"
 	// ServiceControlManagerRegQueryKeyProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegQueryKey RPC.
 	ServiceControlManagerRegQueryKeyProcedure = "/scm.v1.ServiceControlManager/RegQueryKey"
@@ -182,8 +185,14 @@ type ServiceControlManagerClient interface {
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
 	// provider would; administrators only.
 	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
-	// The device interfaces of a class present now (CM_Get_Device_Interface_List).
+	// The device interfaces of a class present now (CM_Get_Device_Interface_List),
+	// or of every class when none is given.
 	GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error)
+	// Asks for a device interface to be removed (CM_Request_Device_Eject):
+	// the services registered for its handle get DBT_DEVICEQUERYREMOVE and
+	// may veto; a veto comes back with who vetoed, as CR_REMOVE_VETOED does.
+	// Administrators only.
+	RequestDeviceRemoval(context.Context, *connect.Request[scmv1.DeviceRemovalRequest]) (*connect.Response[scmv1.DeviceRemovalResult], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -382,6 +391,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("GetDeviceInterfaces")),
 			connect.WithClientOptions(opts...),
 		),
+		requestDeviceRemoval: connect.NewClient[scmv1.DeviceRemovalRequest, scmv1.DeviceRemovalResult](
+			httpClient,
+			baseURL+ServiceControlManagerRequestDeviceRemovalProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("RequestDeviceRemoval")),
+			connect.WithClientOptions(opts...),
+		),
 		regQueryKey: connect.NewClient[scmv1.RegKeyRequest, scmv1.RegKey](
 			httpClient,
 			baseURL+ServiceControlManagerRegQueryKeyProcedure,
@@ -447,6 +462,7 @@ type serviceControlManagerClient struct {
 	enumEventLogs              *connect.Client[scmv1.Empty, scmv1.EventLogNames]
 	fireCustomTrigger          *connect.Client[scmv1.CustomTriggerRequest, scmv1.Empty]
 	getDeviceInterfaces        *connect.Client[scmv1.DeviceInterfacesRequest, scmv1.DeviceInterfaces]
+	requestDeviceRemoval       *connect.Client[scmv1.DeviceRemovalRequest, scmv1.DeviceRemovalResult]
 	regQueryKey                *connect.Client[scmv1.RegKeyRequest, scmv1.RegKey]
 	regCreateKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
@@ -604,6 +620,11 @@ func (c *serviceControlManagerClient) GetDeviceInterfaces(ctx context.Context, r
 	return c.getDeviceInterfaces.CallUnary(ctx, req)
 }
 
+// RequestDeviceRemoval calls scm.v1.ServiceControlManager.RequestDeviceRemoval.
+func (c *serviceControlManagerClient) RequestDeviceRemoval(ctx context.Context, req *connect.Request[scmv1.DeviceRemovalRequest]) (*connect.Response[scmv1.DeviceRemovalResult], error) {
+	return c.requestDeviceRemoval.CallUnary(ctx, req)
+}
+
 // RegQueryKey calls scm.v1.ServiceControlManager.RegQueryKey.
 func (c *serviceControlManagerClient) RegQueryKey(ctx context.Context, req *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {
 	return c.regQueryKey.CallUnary(ctx, req)
@@ -667,8 +688,14 @@ type ServiceControlManagerHandler interface {
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
 	// provider would; administrators only.
 	FireCustomTrigger(context.Context, *connect.Request[scmv1.CustomTriggerRequest]) (*connect.Response[scmv1.Empty], error)
-	// The device interfaces of a class present now (CM_Get_Device_Interface_List).
+	// The device interfaces of a class present now (CM_Get_Device_Interface_List),
+	// or of every class when none is given.
 	GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error)
+	// Asks for a device interface to be removed (CM_Request_Device_Eject):
+	// the services registered for its handle get DBT_DEVICEQUERYREMOVE and
+	// may veto; a veto comes back with who vetoed, as CR_REMOVE_VETOED does.
+	// Administrators only.
+	RequestDeviceRemoval(context.Context, *connect.Request[scmv1.DeviceRemovalRequest]) (*connect.Response[scmv1.DeviceRemovalResult], error)
 	RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error)
 	RegCreateKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
@@ -863,6 +890,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("GetDeviceInterfaces")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerRequestDeviceRemovalHandler := connect.NewUnaryHandler(
+		ServiceControlManagerRequestDeviceRemovalProcedure,
+		svc.RequestDeviceRemoval,
+		connect.WithSchema(serviceControlManagerMethods.ByName("RequestDeviceRemoval")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegQueryKeyHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegQueryKeyProcedure,
 		svc.RegQueryKey,
@@ -955,6 +988,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerFireCustomTriggerHandler.ServeHTTP(w, r)
 		case ServiceControlManagerGetDeviceInterfacesProcedure:
 			serviceControlManagerGetDeviceInterfacesHandler.ServeHTTP(w, r)
+		case ServiceControlManagerRequestDeviceRemovalProcedure:
+			serviceControlManagerRequestDeviceRemovalHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegQueryKeyProcedure:
 			serviceControlManagerRegQueryKeyHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegCreateKeyProcedure:
@@ -1092,6 +1127,10 @@ func (UnimplementedServiceControlManagerHandler) FireCustomTrigger(context.Conte
 
 func (UnimplementedServiceControlManagerHandler) GetDeviceInterfaces(context.Context, *connect.Request[scmv1.DeviceInterfacesRequest]) (*connect.Response[scmv1.DeviceInterfaces], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.GetDeviceInterfaces is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) RequestDeviceRemoval(context.Context, *connect.Request[scmv1.DeviceRemovalRequest]) (*connect.Response[scmv1.DeviceRemovalResult], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.RequestDeviceRemoval is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegQueryKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.RegKey], error) {

@@ -2,7 +2,9 @@
 // with devices", for tap network interfaces: the service is trigger-started
 // when a tap interface arrives, registers for the interface class, lists
 // the taps already present, watches each one, and stops itself (STOP_PENDING,
-// then STOPPED) when the last one is removed.
+// then STOPPED) when the last one is removed. Asked whether a tap may be
+// removed (DBT_DEVICEQUERYREMOVE), it says no while the tap's link is up:
+// the interface is in use.
 //
 //	devicewatch install NAME   create the demand-start service and its trigger
 //	devicewatch remove NAME
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/openscm/scm/windows"
@@ -108,6 +111,29 @@ func isTap(d svc.DeviceInterface) bool {
 	return false
 }
 
+// AnswerControl vetoes the removal of a tap whose link is up, as a Windows
+// HandlerEx returns BROADCAST_QUERY_DENY for a device it still uses.
+func (*watcher) AnswerControl(c svc.ChangeRequest) uint32 {
+	if c.Cmd != svc.DeviceEvent || c.EventType != svc.DBT_DEVICEQUERYREMOVE {
+		return 0
+	}
+	if _, name, ok := svc.DeviceEventInterface(c); ok && linkUp(name) {
+		return svc.BROADCAST_QUERY_DENY
+	}
+	return 0
+}
+
+// linkUp reports whether a network interface, named by its sysfs path, is
+// administratively up (IFF_UP).
+func linkUp(sysPath string) bool {
+	b, err := os.ReadFile(filepath.Join(sysPath, "flags"))
+	if err != nil {
+		return false
+	}
+	flags, err := strconv.ParseUint(strings.TrimSpace(string(b)), 0, 32)
+	return err == nil && flags&1 != 0
+}
+
 func (*watcher) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.Status) (bool, uint32) {
 	elog, err := eventlog.Open(args[0])
 	if err != nil {
@@ -159,6 +185,9 @@ func (*watcher) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.
 				continue
 			}
 			switch c.EventType {
+			case svc.DBT_DEVICEREMOVEPENDING:
+				// It is going: a service holding the device closes it here.
+				elog.Info(1, "releasing "+name)
 			case svc.DBT_DEVICEARRIVAL:
 				present, _ := svc.DeviceInterfaces(classNet)
 				for _, d := range present {
