@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	connectrpc.com/connect v1.19.1
 	github.com/cockroachdb/datadriven v1.0.2
+	github.com/godbus/dbus/v5 v5.2.4
 	github.com/rogpeppe/go-internal v1.14.1
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/sys v0.50.0

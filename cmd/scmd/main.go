@@ -22,6 +22,7 @@ import (
 	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/power"
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
@@ -218,5 +219,15 @@ func watchDevices(m *manager.Manager) {
 		if err := devices.WatchClock(m.TimeChanged); err != nil {
 			log.Printf("clock changes: %v", err)
 		}
+	}()
+	go func() {
+		// Windows sends PBT_APMRESUMEAUTOMATIC on every resume and
+		// PBT_APMRESUMESUSPEND when a user woke the machine; logind does
+		// not say why it woke, so both go, as for a user's wake.
+		err := power.Watch(func() { m.PowerEvent(power.PBT_APMSUSPEND) }, func() {
+			m.PowerEvent(power.PBT_APMRESUMEAUTOMATIC)
+			m.PowerEvent(power.PBT_APMRESUMESUSPEND)
+		})
+		log.Printf("suspend and resume: %v; SERVICE_CONTROL_POWEREVENT is not sent", err)
 	}()
 }

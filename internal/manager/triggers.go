@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
@@ -132,4 +133,22 @@ func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
 // index (a DWORD); Windows' NETBIND controls carry no data of their own.
 func (m *Manager) NetBind(code uint32, index int32) {
 	m.broadcastSystem(code, windows.SERVICE_ACCEPT_NETBINDCHANGE, 0, binary.LittleEndian.AppendUint32(nil, uint32(index)))
+}
+
+// PowerEvent sends SERVICE_CONTROL_POWEREVENT with a PBT_* event type to
+// the running services that accept SERVICE_ACCEPT_POWEREVENT, and waits
+// until each has answered or its control timed out: before a suspend the
+// machine waits for them, as Windows waits for its services.
+func (m *Manager) PowerEvent(eventType uint32) {
+	m.mu.Lock()
+	var answers []chan core.Reply
+	for _, s := range m.runningAccepting(windows.SERVICE_ACCEPT_POWEREVENT) {
+		req, ch := m.newReq()
+		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_POWEREVENT, eventType, nil))
+		answers = append(answers, ch)
+	}
+	m.mu.Unlock()
+	for _, ch := range answers {
+		<-ch
+	}
 }

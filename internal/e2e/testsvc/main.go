@@ -27,6 +27,7 @@ var (
 	pre        = flag.String("preshutdown", "", "accept PRESHUTDOWN: stop on it, or hang on it")
 	timechange = flag.Bool("timechange", false, "accept TIMECHANGE")
 	netbind    = flag.Bool("netbind", false, "accept NETBIND*")
+	power      = flag.Bool("power", false, "accept POWEREVENT")
 )
 
 func logf(format string, args ...any) {
@@ -92,6 +93,19 @@ func main() {
 
 type handler struct{}
 
+// AnswerControl logs a power event as the SCM delivers it, before the
+// answer goes back; a suspend is taken slowly, as a service saving its
+// state would, so a test can tell the SCM waited for the answer.
+func (h *handler) AnswerControl(c svc.ChangeRequest) uint32 {
+	if c.Cmd == svc.PowerEvent {
+		if c.EventType == 4 { // PBT_APMSUSPEND
+			time.Sleep(200 * time.Millisecond)
+		}
+		logf("power event=%d", c.EventType)
+	}
+	return 0
+}
+
 func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.Status) (bool, uint32) {
 	reason, _ := svc.DynamicStartReason()
 	logf("execute args=%q reason=%d handle=%v", args, reason, svc.StatusHandle() != 0)
@@ -104,6 +118,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	}
 	if *netbind {
 		accepts |= svc.AcceptNetBindChange
+	}
+	if *power {
+		accepts |= svc.AcceptPowerEvent
 	}
 	if *mode == "shutdown-only" {
 		accepts = svc.AcceptShutdown
