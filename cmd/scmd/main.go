@@ -228,6 +228,6 @@ func watchDevices(m *manager.Manager) {
 			m.PowerEvent(power.PBT_APMRESUMEAUTOMATIC)
 			m.PowerEvent(power.PBT_APMRESUMESUSPEND)
 		})
-		log.Printf("suspend and resume: %v; SERVICE_CONTROL_POWEREVENT is not sent", err)
+		log.Printf("suspend and resume are not reported (%v): SERVICE_CONTROL_POWEREVENT is not sent", err)
 	}()
 }
