@@ -47,3 +47,46 @@ func TestTimeChange(t *testing.T) {
 		s.Control(svc.Stop)
 	}
 }
+
+// TestTimeChangeWhileBusy steps the clock while the service is busy with
+// another control: TIMECHANGE waits for it to be free, and then arrives.
+func TestTimeChangeWhileBusy(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("setting the clock takes root")
+	}
+	m := startSCMDShortTimeouts(t)
+	logPath := filepath.Join(t.TempDir(), "svc.log")
+	s := installTestService(t, m, "busyclock", "-timechange", "-log", logPath)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, s, "running", running)
+	held := make(chan error, 1)
+	go func() {
+		_, err := s.Control(250)
+		held <- err
+	}()
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "holding control 250")
+	})
+	now := time.Now()
+	if out, err := exec.Command("date", "-s", "@"+strconv.FormatFloat(float64(now.UnixNano())/1e9, 'f', 6, 64)).CombinedOutput(); err != nil {
+		t.Skipf("date -s: %v %s", err, out)
+	}
+	if err := os.WriteFile(logPath+".release", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("control 250: %v", err)
+	}
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "control cmd=16 context=123456 service=busyclock")
+	})
+	b, _ := os.ReadFile(logPath)
+	if strings.Index(string(b), "released control 250") > strings.Index(string(b), "control cmd=16") {
+		t.Errorf("TIMECHANGE reached the service while it was busy:\n%s", b)
+	}
+	s.Control(svc.Stop)
+}

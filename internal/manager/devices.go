@@ -29,14 +29,6 @@ const (
 	DBT_DEVTYP_DEVICEINTERFACE  = 5
 )
 
-// deviceEvent is one SERVICE_CONTROL_DEVICEEVENT on its way to a service;
-// done, when set, gets the service's answer (m.mu held).
-type deviceEvent struct {
-	eventType uint32
-	data      []byte
-	done      func(windows.Errno)
-}
-
 type deviceSub struct {
 	kind   uint32
 	filter string // class GUID or interface name, lower case
@@ -90,49 +82,11 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 		for _, sub := range subs {
 			if (sub.kind == protocol.NotifyInterfaceClass && sub.filter == d.Class) ||
 				(sub.kind == protocol.NotifyDeviceHandle && sub.filter == strings.ToLower(d.Name)) {
-				m.queueDeviceEvent(key, deviceEvent{eventType: eventType, data: data})
+				m.queueControl(key, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: eventType, data: data})
 				break
 			}
 		}
 	}
-}
-
-// queueDeviceEvent sends device events to a service one after the other:
-// a control waits for the one before to be answered. m.mu is held.
-func (m *Manager) queueDeviceEvent(service string, ev deviceEvent) {
-	if m.deviceQueue == nil {
-		m.deviceQueue = map[string][]deviceEvent{}
-	}
-	m.deviceQueue[service] = append(m.deviceQueue[service], ev)
-	if len(m.deviceQueue[service]) == 1 {
-		m.sendDeviceEvent(service)
-	}
-}
-
-func (m *Manager) sendDeviceEvent(service string) {
-	q := m.deviceQueue[service]
-	if len(q) == 0 {
-		return
-	}
-	ev := q[0]
-	req, ch := m.newReq()
-	m.apply(m.core.SystemControl(m.now(), req, service, windows.SERVICE_CONTROL_DEVICEEVENT, ev.eventType, ev.data))
-	go func() {
-		r := <-ch
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if s := m.find(service); s != nil && r.Err == windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL && m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
-			m.sendDeviceEvent(service) // busy with another control: again
-			return
-		}
-		if len(m.deviceQueue[service]) > 0 {
-			m.deviceQueue[service] = m.deviceQueue[service][1:]
-		}
-		if ev.done != nil {
-			ev.done(r.Err)
-		}
-		m.sendDeviceEvent(service)
-	}()
 }
 
 // broadcastInterface is DEV_BROADCAST_DEVICEINTERFACE_W for a device.
@@ -153,7 +107,6 @@ func broadcastInterface(d devices.Device) []byte {
 // dropDeviceSubs forgets a stopped service's registrations. m.mu is held.
 func (m *Manager) dropDeviceSubs(name string) {
 	delete(m.deviceSubs, strings.ToLower(name))
-	delete(m.deviceQueue, strings.ToLower(name))
 }
 
 // GetDeviceInterfaces lists the interfaces of a class present now, or of
@@ -238,7 +191,7 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 	answers := make(chan answer, len(asked))
 	for _, s := range asked {
 		s := s
-		m.queueDeviceEvent(s, deviceEvent{eventType: DBT_DEVICEQUERYREMOVE, data: data, done: func(err windows.Errno) {
+		m.queueControl(s, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: DBT_DEVICEQUERYREMOVE, data: data, done: func(err windows.Errno) {
 			answers <- answer{s, err}
 		}})
 	}
@@ -268,7 +221,7 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 	}
 	m.mu.Lock()
 	for _, s := range agreed {
-		m.queueDeviceEvent(s, deviceEvent{eventType: next, data: data})
+		m.queueControl(s, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: next, data: data})
 	}
 	m.mu.Unlock()
 	if veto != "" {

@@ -153,6 +153,7 @@ func (m *Manager) tick() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.apply(m.core.Tick(m.now()))
+	m.controlsFree()
 }
 
 // statusChanged tells watchers, and finishes the delete of a service that
@@ -168,6 +169,7 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 	}
 	if a.Status.CurrentState == windows.SERVICE_STOPPED {
 		m.dropDeviceSubs(s.cfg.Name)
+		m.dropControls(s.cfg.Name)
 	}
 	key := strings.ToLower(s.cfg.Name)
 	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
@@ -283,8 +285,10 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 			Win32ExitCode: msg.Win32ExitCode, ServiceSpecificExitCode: msg.ServiceSpecificExitCode,
 			CheckPoint: msg.CheckPoint, WaitHint: msg.WaitHint,
 		}))
+		m.controlsFree()
 	case *protocol.ControlReply:
 		m.apply(m.core.ControlReplied(now, id, msg.Seq, msg.Result))
+		m.controlsFree()
 	case *protocol.DeviceNotify:
 		m.deviceNotify(id, msg)
 	default:

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
@@ -116,14 +115,14 @@ func (m *Manager) TimeChanged(old, new time.Time) {
 	m.broadcastSystem(windows.SERVICE_CONTROL_TIMECHANGE, windows.SERVICE_ACCEPT_TIMECHANGE, 0, devices.TimeChangeInfo(old, new))
 }
 
-// broadcastSystem sends a control the SCM raises to every running service
-// whose accepted controls ask for it, without waiting for the answers.
+// broadcastSystem queues a control the SCM raises for every running
+// service whose accepted controls ask for it, without waiting for the
+// answers.
 func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range m.runningAccepting(flag) {
-		req, _ := m.newReq()
-		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, code, eventType, data))
+		m.queueControl(s.cfg.Name, systemControl{code: code, eventType: eventType, data: data})
 	}
 }
 
@@ -141,14 +140,14 @@ func (m *Manager) NetBind(code uint32, index int32) {
 // machine waits for them, as Windows waits for its services.
 func (m *Manager) PowerEvent(eventType uint32) {
 	m.mu.Lock()
-	var answers []chan core.Reply
-	for _, s := range m.runningAccepting(windows.SERVICE_ACCEPT_POWEREVENT) {
-		req, ch := m.newReq()
-		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_POWEREVENT, eventType, nil))
-		answers = append(answers, ch)
+	services := m.runningAccepting(windows.SERVICE_ACCEPT_POWEREVENT)
+	answered := make(chan windows.Errno, len(services))
+	for _, s := range services {
+		m.queueControl(s.cfg.Name, systemControl{code: windows.SERVICE_CONTROL_POWEREVENT, eventType: eventType,
+			done: func(err windows.Errno) { answered <- err }})
 	}
 	m.mu.Unlock()
-	for _, ch := range answers {
-		<-ch
+	for range services {
+		<-answered
 	}
 }

@@ -96,7 +96,20 @@ type handler struct{}
 // AnswerControl logs a power event as the SCM delivers it, before the
 // answer goes back; a suspend is taken slowly, as a service saving its
 // state would, so a test can tell the SCM waited for the answer.
+//
+// User-defined control 250 is held until the file <log>.release exists:
+// the service is busy with a control for as long as a test wants.
 func (h *handler) AnswerControl(c svc.ChangeRequest) uint32 {
+	if c.Cmd == 250 && *logPath != "" {
+		logf("holding control 250")
+		for {
+			if _, err := os.Stat(*logPath + ".release"); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		logf("released control 250")
+	}
 	if c.Cmd == svc.PowerEvent {
 		if c.EventType == 4 { // PBT_APMSUSPEND
 			time.Sleep(200 * time.Millisecond)
