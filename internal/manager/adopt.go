@@ -29,10 +29,17 @@ import (
 
 // Adoption is what a Manager needs to take over after a restart.
 type Adoption struct {
-	key     []byte
-	dir     string
-	saveMu  sync.Mutex
-	saving  chan struct{}
+	key    []byte
+	dir    string
+	saving chan struct{}
+
+	// changed counts the changes to the running set; saved is the count
+	// running.json holds. Status a client reads waits for saved to catch
+	// up, so that what it was told survives a crash of scmd.
+	genMu          sync.Mutex
+	genCond        *sync.Cond
+	changed, saved uint64
+
 	waiting map[string]bool // recorded as running, not yet back
 	done    chan struct{}   // closed when the grace period is over
 }
@@ -48,6 +55,7 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 		return err
 	}
 	a := &Adoption{key: key, dir: stateDir, saving: make(chan struct{}, 1), waiting: map[string]bool{}, done: make(chan struct{})}
+	a.genCond = sync.NewCond(&a.genMu)
 	if b, err := os.ReadFile(filepath.Join(stateDir, "running.json")); err == nil {
 		var names []string
 		if json.Unmarshal(b, &names) == nil {
@@ -177,6 +185,10 @@ func (m *Manager) noteRunning() {
 	if m.adoption == nil {
 		return
 	}
+	a := m.adoption
+	a.genMu.Lock()
+	a.changed++
+	a.genMu.Unlock()
 	select {
 	case m.adoption.saving <- struct{}{}:
 	default:
@@ -184,13 +196,38 @@ func (m *Manager) noteRunning() {
 }
 
 func (m *Manager) saveRunning() {
-	for range m.adoption.saving {
-		names := m.Running()
+	a := m.adoption
+	for range a.saving {
+		a.genMu.Lock()
+		gen := a.changed
+		a.genMu.Unlock()
+		names := m.Running() // holds every change up to gen
 		sort.Strings(names)
 		b, _ := json.Marshal(names)
-		if err := writeFileSync(filepath.Join(m.adoption.dir, "running.json"), b); err != nil {
+		if err := writeFileSync(filepath.Join(a.dir, "running.json"), b); err != nil {
 			m.logf("recording the running services: %v", err)
 		}
+		a.genMu.Lock()
+		a.saved = gen
+		a.genCond.Broadcast()
+		a.genMu.Unlock()
+	}
+}
+
+// waitRecorded returns once running.json holds every change to the running
+// set made so far; a status read calls it before it answers. Without
+// adoption, or with nothing pending, it returns at once.
+func (m *Manager) waitRecorded() {
+	m.mu.Lock()
+	a := m.adoption
+	m.mu.Unlock()
+	if a == nil {
+		return
+	}
+	a.genMu.Lock()
+	defer a.genMu.Unlock()
+	for want := a.changed; a.saved < want; {
+		a.genCond.Wait()
 	}
 }
 

@@ -325,8 +325,15 @@ func (m *Manager) save(s *service, cfg *services.Config) error {
 	return nil
 }
 
-// QueryServiceStatus returns a service's SERVICE_STATUS_PROCESS.
+// QueryServiceStatus returns a service's SERVICE_STATUS_PROCESS, once what
+// it says would survive a crash of scmd.
 func (m *Manager) QueryServiceStatus(c Caller, id uint64) (*pb.ServiceStatus, error) {
+	st, err := m.queryServiceStatus(c, id)
+	m.waitRecorded()
+	return st, err
+}
+
+func (m *Manager) queryServiceStatus(c Caller, id uint64) (*pb.ServiceStatus, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h, err := m.need(c, id, serviceHandle, windows.SERVICE_QUERY_STATUS)

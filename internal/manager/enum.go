@@ -12,6 +12,12 @@ import (
 // left for the next call at resume_handle, with ERROR_MORE_DATA and the
 // bytes the rest would need.
 func (m *Manager) EnumServicesStatus(c Caller, r *pb.EnumServicesStatusRequest) (*pb.EnumServicesStatusReply, error) {
+	reply, err := m.enumServicesStatus(c, r)
+	m.waitRecorded() // what it says survives a crash of scmd
+	return reply, err
+}
+
+func (m *Manager) enumServicesStatus(c Caller, r *pb.EnumServicesStatusRequest) (*pb.EnumServicesStatusReply, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, err := m.need(c, r.Scm, scmHandle, windows.SC_MANAGER_ENUMERATE_SERVICE); err != nil {
