@@ -62,6 +62,7 @@ func registerDevice(kind uint32, filter string) error {
 		if result != 0 {
 			return windows.Errno(result)
 		}
+		s.remember(protocol.DeviceNotify{Service: s.name, Kind: kind, Filter: filter})
 		return nil
 	case <-s.done():
 		return windows.ERROR_SERVICE_NOT_ACTIVE

@@ -204,9 +204,27 @@ func (d *dispatcher) reattach() bool {
 		d.conn = conn
 		d.detached = false
 		d.sendMu.Unlock()
+		d.registerAgain()
 		return true
 	}
 	return false
+}
+
+// registerAgain makes the running services' device registrations with a
+// restarted SCM, which knows nothing of them. Nobody waits for the
+// answers: the loop drops them.
+func (d *dispatcher) registerAgain() {
+	d.mu.Lock()
+	var again []protocol.DeviceNotify
+	for _, s := range d.running {
+		s.statusMu.Lock()
+		again = append(again, s.devices...)
+		s.statusMu.Unlock()
+	}
+	d.mu.Unlock()
+	for _, n := range again {
+		d.send(&n)
+	}
 }
 
 func (d *dispatcher) handlerFor(name string) Handler {
@@ -301,7 +319,16 @@ type service struct {
 
 	token    []byte
 	statusMu sync.Mutex
-	status   protocol.Status // the last status sent
+	status   protocol.Status         // the last status sent
+	devices  []protocol.DeviceNotify // registrations that hold, for a restarted SCM
+}
+
+// remember keeps a registration that holds, to make again with an SCM
+// that restarted.
+func (s *service) remember(n protocol.DeviceNotify) {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.devices = append(s.devices, n)
 }
 
 func (s *service) last() protocol.Status {

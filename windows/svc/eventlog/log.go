@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"errors"
+	"sync"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
@@ -12,6 +13,9 @@ import (
 type Log struct {
 	Handle windows.Handle
 	conn   *client.Conn
+
+	host, source string
+	mu           sync.Mutex // guards Handle when the source is opened again
 }
 
 // Open retrieves a handle to the specified event log. A source that was
@@ -31,18 +35,40 @@ func OpenRemote(host, source string) (*Log, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &Log{Handle: windows.Handle(r.Handle), conn: conn}, nil
+	return &Log{Handle: windows.Handle(r.Handle), conn: conn, host: host, source: source}, nil
 }
 
 // Close closes event log l.
 func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	_, err := client.Call(l.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(l.Handle)})
 	l.conn.Close()
 	return err
 }
 
+// report writes an event. A service outlives a restart of scmd, and its
+// handle does not: on a failure the source is opened again, once, on a
+// fresh connection, and the event written there.
 func (l *Log) report(etype uint16, eid uint32, msg string) error {
-	_, err := client.Call(l.conn.ReportEvent, &pb.ReportEventRequest{Handle: uint64(l.Handle), Type: uint32(etype), EventId: eid, Strings: []string{msg}})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	req := &pb.ReportEventRequest{Type: uint32(etype), EventId: eid, Strings: []string{msg}}
+	req.Handle = uint64(l.Handle)
+	_, err := client.Call(l.conn.ReportEvent, req)
+	if code, ok := err.(windows.Errno); err == nil || ok && code != windows.ERROR_INVALID_HANDLE && code != windows.RPC_S_SERVER_UNAVAILABLE {
+		return err // written, or refused for a reason of its own
+	}
+	conn := client.Dial(client.SocketPath())
+	r, rerr := client.Call(conn.RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: l.host, Source: l.source})
+	if rerr != nil {
+		conn.Close()
+		return err
+	}
+	l.conn.Close()
+	l.conn, l.Handle = conn, windows.Handle(r.Handle)
+	req.Handle = r.Handle
+	_, err = client.Call(l.conn.ReportEvent, req)
 	return err
 }
 
