@@ -34,6 +34,17 @@ type deviceSub struct {
 	filter string // class GUID or interface name, lower case
 }
 
+// matches reports whether a registration is for a device.
+func (sub deviceSub) matches(d devices.Device) bool {
+	switch sub.kind {
+	case protocol.NotifyInterfaceClass:
+		return sub.filter == d.Class
+	case protocol.NotifyDeviceHandle:
+		return sub.filter == strings.ToLower(d.Name)
+	}
+	return false
+}
+
 // deviceNotify records a registration and answers the host, which waits
 // for the answer as CM_Register_Notification returns only once it holds.
 // m.mu is held.
@@ -80,8 +91,7 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 	defer m.mu.Unlock()
 	for key, subs := range m.deviceSubs {
 		for _, sub := range subs {
-			if (sub.kind == protocol.NotifyInterfaceClass && sub.filter == d.Class) ||
-				(sub.kind == protocol.NotifyDeviceHandle && sub.filter == strings.ToLower(d.Name)) {
+			if sub.matches(d) {
 				m.queueControl(key, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: eventType, data: data})
 				break
 			}
@@ -161,15 +171,19 @@ func (m *Manager) DeviceMappings() devices.Mappings {
 	return ms
 }
 
-// PnP veto types (PNP_VETO_TYPE) a removal request can come back with.
+// PnP veto types (PNP_VETO_TYPE) a removal request can come back with, and
+// the answer with which a service refuses a query.
 const (
 	PNP_VetoTypeUnknown    = 0
 	PNP_VetoWindowsService = 4
+	BROADCAST_QUERY_DENY   = 0x424D5144
 )
 
 // RequestDeviceRemoval asks for a device interface to go, as
 // CM_Request_Device_Eject does: the services registered for its handle get
-// DBT_DEVICEQUERYREMOVE, and any answer but NO_ERROR vetoes. On a veto the
+// DBT_DEVICEQUERYREMOVE, and an answer of BROADCAST_QUERY_DENY vetoes (any
+// other grants, as on Windows: a handler that does not know the event, or
+// a service that is gone, does not hold the device). On a veto the
 // others get DBT_DEVICEQUERYREMOVEFAILED and the caller learns which service
 // said no; otherwise they get DBT_DEVICEREMOVEPENDING and the device is
 // removed, its uevent bringing DBT_DEVICEREMOVECOMPLETE.
@@ -187,10 +201,9 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 		err     windows.Errno
 	}
 	m.mu.Lock()
-	asked := m.handleSubscribers(dev.Name)
+	asked := m.handleSubscribers(dev)
 	answers := make(chan answer, len(asked))
 	for _, s := range asked {
-		s := s
 		m.queueControl(s, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: DBT_DEVICEQUERYREMOVE, data: data, done: func(err windows.Errno) {
 			answers <- answer{s, err}
 		}})
@@ -200,19 +213,17 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 	var veto string
 	for range asked {
 		a := <-answers
-		switch a.err {
-		case 0, windows.ERROR_SERVICE_NOT_ACTIVE, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL:
-			// Gone, or does not handle device events: no objection.
+		if a.err != BROADCAST_QUERY_DENY {
 			agreed = append(agreed, a.service)
-		default:
-			if veto == "" {
-				veto = a.service
-				m.mu.Lock()
-				if s := m.find(a.service); s != nil {
-					veto = s.cfg.Name // as it was created
-				}
-				m.mu.Unlock()
+			continue
+		}
+		if veto == "" {
+			veto = a.service
+			m.mu.Lock()
+			if s := m.find(a.service); s != nil {
+				veto = s.cfg.Name // as it was created
 			}
+			m.mu.Unlock()
 		}
 	}
 	next := uint32(DBT_DEVICEREMOVEPENDING)
@@ -248,11 +259,11 @@ func (m *Manager) presentDevice(name string) (devices.Device, bool) {
 // handleSubscribers lists the services registered for one interface's
 // handle (DBT_DEVTYP_HANDLE registrations are the ones Windows asks before
 // a removal). m.mu is held.
-func (m *Manager) handleSubscribers(name string) []string {
+func (m *Manager) handleSubscribers(d devices.Device) []string {
 	var out []string
 	for key, subs := range m.deviceSubs {
 		for _, sub := range subs {
-			if sub.kind == protocol.NotifyDeviceHandle && sub.filter == strings.ToLower(name) {
+			if sub.kind == protocol.NotifyDeviceHandle && sub.matches(d) {
 				out = append(out, key)
 				break
 			}
