@@ -171,6 +171,13 @@ func parseSD(sddl string) *security.Descriptor {
 	if err != nil || sddl == "" {
 		d = security.MustParse(security.DefaultServiceSDDL)
 	}
+	if d.Owner == "" {
+		// Descriptors stored before services had an owner: Windows'
+		// services are owned by LocalSystem.
+		owned := *d
+		owned.Owner, owned.Group = security.LocalSystem, security.LocalSystem
+		d = &owned
+	}
 	if len(sdCache) < 1024 {
 		sdCache[sddl] = d
 	}

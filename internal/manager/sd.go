@@ -85,6 +85,9 @@ func (m *Manager) SetServiceObjectSecurity(c Caller, id uint64, info uint32, sdd
 	if err != nil {
 		return windows.ERROR_INVALID_SECURITY_DESCR
 	}
+	if info&security.OwnerSecurityInformation != 0 && !mayOwn(c.Token, n.Owner) {
+		return windows.ERROR_INVALID_OWNER
+	}
 	merged := *s.sd
 	merged.Merge(info, n)
 	cfg := *s.cfg
@@ -139,4 +142,14 @@ func (m *Manager) ReloadService(name string) error {
 	}
 	m.add(loaded)
 	return nil
+}
+
+// mayOwn tells whether t may make sid the owner of an object: one of its
+// own SIDs, or any SID for an administrator (SeRestorePrivilege), as
+// Windows allows. An empty owner is never valid.
+func mayOwn(t *security.Token, sid string) bool {
+	if sid == "" {
+		return false
+	}
+	return t.IsAdmin() || t.Has(sid)
 }

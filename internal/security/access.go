@@ -43,8 +43,11 @@ func (m Mapping) Map(mask uint32) uint32 {
 // AccessCheck decides what token gets when it asks for desired on an object
 // protected by d, as Windows' AccessCheck: ACEs in order, a deny for any
 // still-wanted right refuses the request, MAXIMUM_ALLOWED collects all that
-// the DACL allows. ACCESS_SYSTEM_SECURITY goes to administrators only (they
-// hold SeSecurityPrivilege); the owner always gets READ_CONTROL and WRITE_DAC.
+// the DACL allows. Administrators hold SeSecurityPrivilege, so
+// ACCESS_SYSTEM_SECURITY is theirs alone, and SeTakeOwnershipPrivilege, so
+// WRITE_OWNER is theirs whatever the DACL says; the owner always gets
+// READ_CONTROL and WRITE_DAC. Together these mean no DACL, however empty,
+// locks an administrator out for good: they take ownership, then rewrite it.
 func AccessCheck(d *Descriptor, t *Token, desired uint32, m Mapping) (uint32, error) {
 	desired = m.Map(desired)
 	var granted uint32
@@ -57,6 +60,10 @@ func AccessCheck(d *Descriptor, t *Token, desired uint32, m Mapping) (uint32, er
 	}
 	maximum := desired&windows.MAXIMUM_ALLOWED != 0
 	desired &^= windows.MAXIMUM_ALLOWED
+	if t.IsAdmin() && (desired&windows.WRITE_OWNER != 0 || maximum) {
+		granted |= windows.WRITE_OWNER
+		desired &^= windows.WRITE_OWNER
+	}
 	if !d.DACLSet {
 		if maximum {
 			return granted | m.All, nil
@@ -83,7 +90,7 @@ func AccessCheck(d *Descriptor, t *Token, desired uint32, m Mapping) (uint32, er
 		return 0, windows.ERROR_ACCESS_DENIED
 	}
 	if maximum {
-		if allowed == 0 && desired == 0 {
+		if allowed == 0 && desired == 0 && granted == 0 {
 			return 0, windows.ERROR_ACCESS_DENIED
 		}
 		return granted | allowed, nil

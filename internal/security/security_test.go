@@ -113,3 +113,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestEmptyDACLKeepsOwnerAndAdministrators(t *testing.T) {
+	d := MustParse("O:SYG:SYD:")
+	root := TokenFor(0, 0, 0)
+	user := TokenFor(1000, 1000, 0)
+	if _, err := AccessCheck(d, root, windows.SERVICE_QUERY_STATUS, ServiceMapping); err != windows.ERROR_ACCESS_DENIED {
+		t.Errorf("empty DACL granted QUERY_STATUS to the owner: %v", err)
+	}
+	if got, err := AccessCheck(d, root, windows.READ_CONTROL|windows.WRITE_DAC, ServiceMapping); err != nil || got != windows.READ_CONTROL|windows.WRITE_DAC {
+		t.Errorf("owner: got %#x, %v; want READ_CONTROL|WRITE_DAC", got, err)
+	}
+	admin := TokenFor(1000, 1000, 1000) // the owner of a per-user SCM
+	if got, err := AccessCheck(d, admin, windows.WRITE_OWNER, ServiceMapping); err != nil || got != windows.WRITE_OWNER {
+		t.Errorf("administrator taking ownership: got %#x, %v", got, err)
+	}
+	if _, err := AccessCheck(d, admin, windows.WRITE_DAC, ServiceMapping); err != windows.ERROR_ACCESS_DENIED {
+		t.Errorf("an administrator who is not the owner got WRITE_DAC: %v", err)
+	}
+	for _, want := range []uint32{windows.WRITE_OWNER, windows.READ_CONTROL, windows.MAXIMUM_ALLOWED} {
+		if _, err := AccessCheck(d, user, want, ServiceMapping); err != windows.ERROR_ACCESS_DENIED {
+			t.Errorf("ordinary user asking %#x: %v, want access denied", want, err)
+		}
+	}
+}
