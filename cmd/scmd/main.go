@@ -26,6 +26,7 @@ import (
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
+	"github.com/openscm/scm/internal/statedir"
 )
 
 func main() {
@@ -57,7 +58,7 @@ func defaultSocket(stateDir string) string {
 }
 
 func run(stateDir, socket string) error {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+	if err := statedir.Prepare(stateDir); err != nil {
 		return err
 	}
 	store, err := registry.Open(filepath.Join(stateDir, "registry.db"))
