@@ -76,7 +76,32 @@ func (m *Manager) addDeviceSub(msg *protocol.DeviceNotify) windows.Errno {
 		m.deviceSubs = map[string][]deviceSub{}
 	}
 	m.deviceSubs[key] = append(m.deviceSubs[key], deviceSub{kind: msg.Kind, filter: filter})
+	if msg.Kind == protocol.NotifyDeviceHandle {
+		// A host registers again with a restarted scmd; the interface may
+		// have gone in between, before anyone here was listening for it.
+		// Tell the service now, or it would wait for a removal forever.
+		if _, present := m.presentDevice(filter); !present {
+			gone, ok := m.goneDevices[filter]
+			if !ok {
+				gone = devices.Device{Name: msg.Filter}
+			}
+			m.queueControl(key, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: DBT_DEVICEREMOVECOMPLETE, data: broadcastInterface(gone)})
+		}
+	}
 	return 0
+}
+
+// maxGoneDevices bounds the memory of removed interfaces: enough for the
+// removals of the seconds a restarted scmd waits for its hosts.
+const maxGoneDevices = 256
+
+// rememberGone keeps a removed interface, so a registration for it that
+// comes late can still be told what it was. m.mu is held.
+func (m *Manager) rememberGone(d devices.Device) {
+	if m.goneDevices == nil || len(m.goneDevices) >= maxGoneDevices {
+		m.goneDevices = map[string]devices.Device{}
+	}
+	m.goneDevices[strings.ToLower(d.Name)] = d
 }
 
 // DeviceEvent tells the services registered for a device that it came or
@@ -89,6 +114,9 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 	data := broadcastInterface(d)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if !arrival {
+		m.rememberGone(d)
+	}
 	for key, subs := range m.deviceSubs {
 		for _, sub := range subs {
 			if sub.matches(d) {

@@ -5,6 +5,7 @@
 package manager
 
 import (
+	"github.com/openscm/scm/internal/devices"
 	"os"
 	"sort"
 	"strings"
@@ -57,11 +58,12 @@ type Manager struct {
 
 	activation *activations
 
-	deviceSubs map[string][]deviceSub      // device notification registrations, by service
-	ctlQueue   map[string][]*systemControl // controls the SCM raises, on their way, by service
-	ctlBlocked map[string]bool             // services whose next queued control waits for them to be free
-	stateDir   string
-	logged     map[string]uint32 // the state 7036 last reported, by service
+	deviceSubs  map[string][]deviceSub      // device notification registrations, by service
+	goneDevices map[string]devices.Device   // interfaces removed lately, by lower-case name
+	ctlQueue    map[string][]*systemControl // controls the SCM raises, on their way, by service
+	ctlBlocked  map[string]bool             // services whose next queued control waits for them to be free
+	stateDir    string
+	logged      map[string]uint32 // the state 7036 last reported, by service
 
 	// Logf, if set, receives what the SCM does on its own (kills, say).
 	Logf func(format string, args ...any)
