@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -120,7 +122,11 @@ func (s *session) importFile(args []string) int {
 	if !ok || len(f.pos) != 1 {
 		return s.syntax("IMPORT")
 	}
-	raw, err := os.ReadFile(f.pos[0])
+	raw, err := readLimited(f.pos[0], maxImportSize)
+	if errors.Is(err, errTooLarge) {
+		fmt.Fprintf(s.errOut, "ERROR: The file is larger than %d MB, the most reg import reads.\n", maxImportSize>>20)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprint(s.errOut, "ERROR: Error opening the file. There may be a disk or file system error.\n")
 		return 1
@@ -293,4 +299,28 @@ func readQuoted(s string) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// maxImportSize bounds what reg import reads, so a file that never ends
+// (/dev/zero, a FIFO kept open) cannot make it read forever. An export of
+// the whole services database of 10,000 services is a few MB.
+const maxImportSize = 64 << 20
+
+var errTooLarge = errors.New("file too large")
+
+// readLimited reads a whole file of at most max bytes.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > max {
+		return nil, errTooLarge
+	}
+	return raw, nil
 }

@@ -73,6 +73,9 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 	if v == nil {
 		return windows.ERROR_INVALID_PARAMETER
 	}
+	if isHiveRoot(path) {
+		return windows.ERROR_ACCESS_DENIED
+	}
 	return m.regWrite(c, path, func(tx *registry.Tx) error {
 		k, err := tx.CreateKey(path)
 		if err != nil {
@@ -84,6 +87,9 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 
 // RegDeleteValue deletes one value.
 func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
+	if isHiveRoot(path) {
+		return windows.ERROR_ACCESS_DENIED
+	}
 	return m.regWrite(c, path, func(tx *registry.Tx) error {
 		k, err := tx.OpenKey(path)
 		if err != nil {
@@ -146,4 +152,12 @@ func (m *Manager) allServiceNames() []string {
 		return nil
 	})
 	return names
+}
+
+// isHiveRoot reports whether path names a hive itself (HKLM). A hive's root
+// is no key of its own on Windows: it holds keys, never values, and
+// RegSetValueEx there is refused with access denied, to administrators too.
+func isHiveRoot(path string) bool {
+	_, names, ok := registry.SplitPath(path)
+	return ok && len(names) == 0
 }

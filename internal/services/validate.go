@@ -2,6 +2,8 @@ package services
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/openscm/scm/windows"
 )
@@ -9,20 +11,38 @@ import (
 // MaxNameLength is Windows' limit on service and display names.
 const MaxNameLength = 256
 
-// ValidateName applies CreateService's rules for a service name.
+// ValidateName applies CreateService's rules for a service name: at most
+// 256 characters, no slash or backslash, and no control character (a name
+// is also a registry key name, which must be printable, and a line of
+// sc's output).
 func ValidateName(name string) error {
-	if name == "" || len([]rune(name)) > MaxNameLength || strings.ContainsAny(name, `/\`) {
+	if name == "" || len([]rune(name)) > MaxNameLength || strings.ContainsAny(name, `/\`) || hasControl(name) {
 		return windows.ERROR_INVALID_NAME
 	}
 	return nil
 }
 
-// ValidateDisplayName applies the length rule for a display name.
+// ValidateDisplayName applies the rules for a display name: the length,
+// and no control character, which would forge lines of sc's output.
 func ValidateDisplayName(name string) error {
-	if len([]rune(name)) > MaxNameLength {
+	if len([]rune(name)) > MaxNameLength || hasControl(name) {
 		return windows.ERROR_INVALID_NAME
 	}
 	return nil
+}
+
+// hasControl reports whether s has a C0 or C1 control character (NUL, tab,
+// newline, escape, DEL, ...) or is not valid UTF-8.
+func hasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateTypes checks service type, start type and error control together,
