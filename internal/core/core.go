@@ -581,7 +581,9 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 // ProcessExited reports that a host process ended (status: its exit code,
 // or minus the signal that killed it). Services it still ran stop with
 // ERROR_PROCESS_ABORTED, as after a crash; whatever it left behind is
-// killed.
+// killed. A host that ended before it connected never answered the start:
+// the caller gets ERROR_SERVICE_REQUEST_TIMEOUT, as from Windows, and no
+// failure action runs, as none does for a service that never started.
 func (c *Core) ProcessExited(now time.Time, id ProcID, status int) []Action {
 	return c.then(now, c.processExited(now, id, status))
 }
@@ -593,6 +595,14 @@ func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 	}
 	delete(c.procs, id)
 	var acts []Action
+	if !p.registered && !p.killed {
+		for _, s := range append([]*service(nil), p.services...) {
+			s.lastExit = status
+			acts = append(acts, startFailedEvent(s, windows.ERROR_SERVICE_REQUEST_TIMEOUT))
+			acts = append(acts, c.failStart(nil, s, windows.ERROR_SERVICE_REQUEST_TIMEOUT)...)
+		}
+		return append(acts, Kill{Proc: id, Reason: ReasonHostExited})
+	}
 	for _, s := range append([]*service(nil), p.services...) {
 		if s.outcome == starting {
 			s.outcome = startFailed

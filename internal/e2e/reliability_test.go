@@ -75,12 +75,13 @@ func stoppedWith(code windows.Errno) func(svc.Status) bool {
 func TestCrashAtEveryStage(t *testing.T) {
 	m := startSCMDShortTimeouts(t)
 
-	// Before registering: the caller of StartService gets 1067.
+	// Before registering: the service never answered the start, and the
+	// caller of StartService gets 1053, as from Windows.
 	s := installTestService(t, m, "before", "-mode", "crash-before-register")
-	if err := s.Start(); err != windows.ERROR_PROCESS_ABORTED {
-		t.Errorf("crash before registering: Start = %v, want 1067", err)
+	if err := s.Start(); err != windows.ERROR_SERVICE_REQUEST_TIMEOUT {
+		t.Errorf("crash before registering: Start = %v, want 1053", err)
 	}
-	waitStatus(t, s, "stopped with 1067", stoppedWith(windows.ERROR_PROCESS_ABORTED))
+	waitStatus(t, s, "stopped with 1053", stoppedWith(windows.ERROR_SERVICE_REQUEST_TIMEOUT))
 
 	// Never registering: 1053 after ServicesPipeTimeout, and the process is killed.
 	s = installTestService(t, m, "silent", "-mode", "never-register")
