@@ -29,6 +29,9 @@ func (m *Manager) enumServicesStatus(c Caller, r *pb.EnumServicesStatusRequest) 
 	if r.ServiceState < windows.SERVICE_ACTIVE || r.ServiceState > windows.SERVICE_STATE_ALL {
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
+	if r.GroupName != nil && *r.GroupName != "" && !m.groupKnown(*r.GroupName) {
+		return nil, windows.ERROR_SERVICE_DOES_NOT_EXIST
+	}
 	var matched []*pb.ServiceEntry
 	for _, s := range m.sortedServices() {
 		if s.cfg.Type&r.ServiceType == 0 || !stateMatches(m.statusOf(s), r.ServiceState) {
@@ -131,6 +134,25 @@ func (s *service) dependsOn(t *service) bool {
 	}
 	for _, g := range s.cfg.DependOnGroup {
 		if t.cfg.Group != "" && strings.EqualFold(g, t.cfg.Group) {
+			return true
+		}
+	}
+	return false
+}
+
+// groupKnown reports whether a load-order group exists for the SCM: a
+// service belongs to it, or ServiceGroupOrder\List names it. Windows
+// answers an enumeration of any other group with
+// ERROR_SERVICE_DOES_NOT_EXIST rather than an empty list. m.mu is held.
+func (m *Manager) groupKnown(group string) bool {
+	for _, s := range m.services {
+		if strings.EqualFold(s.cfg.Group, group) {
+			return true
+		}
+	}
+	order, _ := m.groupOrder()
+	for _, g := range order {
+		if strings.EqualFold(g, group) {
 			return true
 		}
 	}
