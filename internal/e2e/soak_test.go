@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openscm/scm/windows/svc"
+	"github.com/openscm/scm/windows/svc/mgr"
+)
+
+var soakStarts = flag.Int("soak-starts", 500, "service starts in each phase of TestResourceSoak")
+
+// TestResourceSoak flaps 50 services (each crashes 50 ms after RUNNING
+// and its failure action restarts it) and checks that scmd gives back what
+// each flap costs: measured at rest after a first phase and again after a
+// second, its descriptors and cgroups are the same, it has no zombie child,
+// and its resident memory has not grown past what the Go heap's slack
+// explains. docs/reliability.md lists the figures of a long run.
+func TestResourceSoak(t *testing.T) {
+	state := t.TempDir()
+	sock := filepath.Join(t.TempDir(), "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	scmd := startSCMD(t, state, sock)
+	m, err := mgr.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Disconnect()
+	logPath := filepath.Join(t.TempDir(), "soak.log")
+	var all []*mgr.Service
+	for i := 0; i < 50; i++ {
+		s, err := m.CreateService(fmt.Sprintf("flap%02d", i), filepath.Join(binDir, "testsvc"), mgr.Config{}, "-mode", "crash-running", "-log", logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		all = append(all, s)
+	}
+	flapUntil := func(starts int) {
+		t.Helper()
+		for _, s := range all {
+			if err := s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 100 * time.Millisecond}}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(5 * time.Minute)
+		for countStarts(logPath) < starts {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d of %d starts in 5 minutes", countStarts(logPath), starts)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// Rest: no more restarts, every service stopped.
+		for _, s := range all {
+			if err := s.ResetRecoveryActions(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range all {
+			waitStatus(t, s, "stopped", func(st svc.Status) bool { return st.State == svc.Stopped })
+		}
+	}
+
+	flapUntil(*soakStarts)
+	before := measure(t, scmd.Process.Pid, sock)
+	flapUntil(2 * *soakStarts)
+	after := measure(t, scmd.Process.Pid, sock)
+	t.Logf("after %d starts: %+v; after %d: %+v", *soakStarts, before, 2**soakStarts, after)
+
+	if after.fds > before.fds+2 { // a descriptor or two may be in flight
+		t.Errorf("descriptors grew from %d to %d: %v, then %v", before.fds, after.fds, before.fdTargets, after.fdTargets)
+	}
+	if before.zombies+after.zombies != 0 {
+		t.Errorf("zombie children: %d, then %d", before.zombies, after.zombies)
+	}
+	if after.cgroups > before.cgroups {
+		t.Errorf("cgroups grew from %d to %d", before.cgroups, after.cgroups)
+	}
+	if after.rssKB > before.rssKB+16<<10 {
+		t.Errorf("resident memory grew from %d kB to %d kB", before.rssKB, after.rssKB)
+	}
+}
+
+func countStarts(logPath string) int {
+	b, _ := os.ReadFile(logPath)
+	return strings.Count(string(b), "process pid=")
+}
+
+type usage struct {
+	rssKB, fds, zombies, cgroups int
+	fdTargets                    []string
+}
+
+// measure reads what scmd holds: resident memory, open descriptors, the
+// children it has not reaped, and the cgroups it has left for services.
+func measure(t *testing.T, pid int, sock string) usage {
+	t.Helper()
+	var u usage
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			u.rssKB, _ = strconv.Atoi(f[1])
+		}
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.fds = len(fds)
+	for _, fd := range fds {
+		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		u.fdTargets = append(u.fdTargets, target)
+	}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		for _, child := range strings.Fields(string(b)) {
+			stat, err := os.ReadFile("/proc/" + child + "/stat")
+			if err != nil {
+				continue
+			}
+			if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+				u.zombies++
+			}
+		}
+	}
+	u.cgroups = len(serviceCgroups(pid, sock))
+	return u
+}
+
+// serviceCgroups lists the cgroup directories scmd made for its services
+// in the cgroup2 hierarchy, if it has one: those under the group named
+// after its socket (cmd/scmd's cgroupName).
+func serviceCgroups(pid int, sock string) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil
+	}
+	var rel string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "0::") {
+			rel = strings.TrimPrefix(line, "0::")
+		}
+	}
+	abs, _ := filepath.Abs(sock)
+	sum := sha256.Sum256([]byte(abs))
+	name := "scm-" + hex.EncodeToString(sum[:6])
+	var dirs []string
+	for _, mount := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		if _, err := os.Stat(filepath.Join(mount, "cgroup.controllers")); err != nil {
+			continue
+		}
+		base := filepath.Join(mount, rel, name)
+		filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() && path != base {
+				dirs = append(dirs, path)
+			}
+			return nil
+		})
+		break
+	}
+	return dirs
+}
