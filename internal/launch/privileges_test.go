@@ -166,3 +166,24 @@ func TestRestrictedFork(t *testing.T) {
 		t.Error("no_new_privs leaked into the caller's thread")
 	}
 }
+
+// docs/privileges.md shows the table the code uses.
+func TestPrivilegeTableDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../docs/privileges.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) == 5 && strings.HasPrefix(strings.TrimSpace(f[1]), "Se") {
+			documented[strings.TrimSpace(f[1])] = strings.TrimSpace(f[2])
+		}
+	}
+	for _, p := range privilegeTable {
+		want := strings.ReplaceAll(p.caps.String(), "|", ", ")
+		if got, ok := documented[p.name]; !ok || got != want {
+			t.Errorf("docs/privileges.md: %s maps to %q, the code to %q", p.name, got, want)
+		}
+	}
+}
