@@ -62,8 +62,8 @@ func capBits(list ...int) uint64 {
 	return b
 }
 
-// sc runs the sc command against the test's scmd.
-func sc(t *testing.T, args ...string) {
+// privSC runs the sc command against the test's scmd.
+func privSC(t *testing.T, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(filepath.Join(binDir, "sc"), args...).CombinedOutput(); err != nil {
 		t.Fatalf("sc %v: %v\n%s", args, err, out)
@@ -108,7 +108,7 @@ func TestRequiredPrivileges(t *testing.T) {
 	for _, c := range cases {
 		s := installTestService(t, m, c.name)
 		if c.privs != "" {
-			sc(t, "privs", c.name, c.privs)
+			privSC(t, "privs", c.name, c.privs)
 		}
 		got := runningCaps(t, s)
 		scmd = got.PPid
@@ -146,11 +146,11 @@ func TestRestrictedSIDSetsNoNewPrivs(t *testing.T) {
 	}
 	m := startSCMDShortTimeouts(t)
 	s := installTestService(t, m, "privRestricted")
-	sc(t, "sidtype", "privRestricted", "restricted")
+	privSC(t, "sidtype", "privRestricted", "restricted")
 	if got := runningCaps(t, s); !got.NoNewPrivs {
 		t.Errorf("restricted SID: NoNewPrivs is 0")
 	}
-	sc(t, "sidtype", "privRestricted", "unrestricted")
+	privSC(t, "sidtype", "privRestricted", "unrestricted")
 	if got := runningCaps(t, s); got.NoNewPrivs {
 		t.Errorf("unrestricted SID: NoNewPrivs is 1")
 	}
@@ -180,14 +180,14 @@ func TestServiceAccountPrivileges(t *testing.T) {
 		t.Errorf("LocalService: CapEff %x CapPrm %x CapAmb %x CapBnd %x; want %x, %x, %x, %x", got.Eff, got.Prm, got.Amb, got.Bnd, want, want, want, own.Bnd)
 	}
 
-	sc(t, "privs", "privLocal", "SeShutdownPrivilege/SeImpersonatePrivilege")
+	privSC(t, "privs", "privLocal", "SeShutdownPrivilege/SeImpersonatePrivilege")
 	want = capBits(unix.CAP_SYS_BOOT) & own.Eff
 	got = runningCaps(t, s)
 	if got.Eff != want || got.Prm != want || got.Amb != want || got.Bnd != want {
 		t.Errorf("LocalService with SeShutdownPrivilege: CapEff %x CapPrm %x CapAmb %x CapBnd %x; want %x in each", got.Eff, got.Prm, got.Amb, got.Bnd, want)
 	}
 
-	sc(t, "privs", "privLocal", "SeBackupPrivilege")
+	privSC(t, "privs", "privLocal", "SeBackupPrivilege")
 	if err := s.Start(); err != windows.ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE {
 		t.Errorf("LocalService requiring SeBackupPrivilege: start gave %v, want 1297", err)
 	}
@@ -210,7 +210,7 @@ func TestSharedHostPrivileges(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		sc(t, "privs", name, privs[name])
+		privSC(t, "privs", name, privs[name])
 		if a == nil {
 			a = s
 		}
