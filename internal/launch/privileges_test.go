@@ -2,6 +2,7 @@ package launch
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,6 +75,9 @@ func TestPlanPrivileges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !own.effective.has(unix.CAP_SETPCAP) {
+		t.Skip("needs CAP_SETPCAP")
+	}
 	root := &identity{uid: 0}
 	nonRoot := &identity{uid: 65534}
 	cases := []struct {
@@ -107,13 +111,32 @@ func TestPlanPrivileges(t *testing.T) {
 			continue
 		}
 		want := c.want & own.permitted
-		bound := c.bound && own.effective.has(unix.CAP_SETPCAP)
-		if p.caps != want || p.bound != bound || p.ambient != (c.ambient && want != 0) || p.noNewPrivs {
-			t.Errorf("%s: %+v, want caps %v bound %v ambient %v", c.name, p, want, bound, c.ambient)
+		if p.caps != want || p.bound != c.bound || p.ambient != (c.ambient && want != 0) || p.noNewPrivs {
+			t.Errorf("%s: %+v, want caps %v bound %v ambient %v", c.name, p, want, c.bound, c.ambient)
 		}
 	}
 	if p, _ := planPrivileges(Spec{Account: "LocalSystem", RestrictedSID: true}, root); !p.noNewPrivs {
 		t.Error("a restricted SID does not set no_new_privs")
+	}
+
+	// An SCM that cannot cut the bounding set refuses a root service with
+	// a list rather than run it with everything. A thread of its own,
+	// without CAP_SETPCAP, stands for that SCM.
+	code := make(chan windows.Errno)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is spent
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		unix.Capget(&hdr, &data[0])
+		data[0].Effective &^= 1 << unix.CAP_SETPCAP
+		if err := unix.Capset(&hdr, &data[0]); err != nil {
+			t.Error(err)
+		}
+		_, err := planPrivileges(Spec{Account: "LocalSystem", RequiredPrivileges: []string{"SeBackupPrivilege"}}, root)
+		code <- err
+	}()
+	if err := <-code; err != windows.ERROR_PRIVILEGE_NOT_HELD {
+		t.Errorf("without CAP_SETPCAP: %v, want 1314", err)
 	}
 }
 
@@ -185,5 +208,33 @@ func TestPrivilegeTableDocumented(t *testing.T) {
 		if got, ok := documented[p.name]; !ok || got != want {
 			t.Errorf("docs/privileges.md: %s maps to %q, the code to %q", p.name, got, want)
 		}
+	}
+}
+
+// BenchmarkFork measures what a restricted start costs over a plain one:
+// a thread of its own, spent, and the capability calls.
+func BenchmarkFork(b *testing.B) {
+	own, _ := threadCaps()
+	if !own.effective.has(unix.CAP_SETPCAP) {
+		b.Skip("needs CAP_SETPCAP")
+	}
+	for _, c := range []struct {
+		name string
+		plan privilegePlan
+	}{
+		{"plain", privilegePlan{}},
+		{"restricted", privilegePlan{caps: caps(unix.CAP_SYS_BOOT), bound: true, noNewPrivs: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			attr := &syscall.ProcAttr{}
+			for i := 0; i < b.N; i++ {
+				pid, err := c.plan.fork(func() (int, error) { return syscall.ForkExec("/bin/true", []string{"true"}, attr) })
+				if err != nil {
+					b.Fatal(err)
+				}
+				var ws syscall.WaitStatus
+				syscall.Wait4(pid, &ws, 0, nil)
+			}
+		})
 	}
 }

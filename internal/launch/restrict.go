@@ -29,7 +29,9 @@ type privilegePlan struct {
 // set-user-ID program gets more. A listed privilege the account does not
 // hold fails the start with ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE (1297), as
 // Windows' SCM does. The SCM cannot give what it does not have: everything
-// is limited to its own permitted set.
+// is limited to its own permitted set; and a root service with a list that
+// the SCM cannot bound (it lacks CAP_SETPCAP) fails with
+// ERROR_PRIVILEGE_NOT_HELD (1314) rather than run with everything.
 func planPrivileges(spec Spec, who *identity) (privilegePlan, windows.Errno) {
 	held := heldPrivileges(spec.Account, who.uid)
 	names := held
@@ -53,12 +55,19 @@ func planPrivileges(spec Spec, who *identity) (privilegePlan, windows.Errno) {
 		own = capabilities{}
 	}
 	set &= own.permitted
-	return privilegePlan{
+	plan := privilegePlan{
 		caps:       set,
 		bound:      len(spec.RequiredPrivileges) > 0 && own.effective.has(unix.CAP_SETPCAP),
 		ambient:    who.uid != 0 && set != 0,
 		noNewPrivs: spec.RestrictedSID,
-	}, 0
+	}
+	if len(spec.RequiredPrivileges) > 0 && who.uid == 0 && !plan.bound {
+		// exec gives a root process its whole bounding set: without
+		// CAP_SETPCAP to cut it, the list cannot be honoured, and a
+		// service is never started with more than it asked for.
+		return privilegePlan{}, windows.ERROR_PRIVILEGE_NOT_HELD
+	}
+	return plan, 0
 }
 
 // apply puts what can be said in SysProcAttr there: a non-root account's
