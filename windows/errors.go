@@ -91,7 +91,9 @@ const (
 	ERROR_EVT_INVALID_QUERY                  Errno = 15001
 	ERROR_DEVICE_IN_USE                      Errno = 2404
 	ERROR_SERVICE_NOT_IN_EXE                 Errno = 1083
+	ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE     Errno = 1297
 	ERROR_NOT_ALL_ASSIGNED                   Errno = 1300
+	ERROR_PRIVILEGE_NOT_HELD                 Errno = 1314
 	ERROR_INVALID_OWNER                      Errno = 1307
 	ERROR_INVALID_PRIMARY_GROUP              Errno = 1308
 	ERROR_NO_SECURITY_ON_OBJECT              Errno = 1350
@@ -154,7 +156,9 @@ var errorText = map[Errno]string{
 	ERROR_SHUTDOWN_IN_PROGRESS:               "A system shutdown is in progress.",
 	ERROR_NOT_FOUND:                          "Element not found.",
 	ERROR_INVALID_COMPUTERNAME:               "The format of the specified computer name is invalid.",
+	ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE:     "A privilege that the service requires to function properly does not exist in the service account configuration. You may use the Services Microsoft Management Console (MMC) snap-in (services.msc) and the Local Security Settings MMC snap-in (secpol.msc) to view the service configuration and the account configuration.",
 	ERROR_NOT_ALL_ASSIGNED:                   "Not all privileges or groups referenced are assigned to the caller.",
+	ERROR_PRIVILEGE_NOT_HELD:                 "A required privilege is not held by the client.",
 	ERROR_INVALID_OWNER:                      "This security ID may not be assigned as the owner of this object.",
 	ERROR_INVALID_PRIMARY_GROUP:              "This security ID may not be assigned as the primary group of an object.",
 	ERROR_NO_SUCH_PRIVILEGE:                  "A specified privilege does not exist.",

@@ -49,6 +49,11 @@ type Spec struct {
 	Env     []string   // extra NAME=value pairs
 	Nice    int        // scheduling priority, as nice(1); 0 leaves it
 	Files   []*os.File // given to the process from descriptor 4 on
+
+	// RequiredPrivileges are the Windows privileges the process gets
+	// (privileges.go); none means all its account holds.
+	RequiredPrivileges []string
+	RestrictedSID      bool // SERVICE_SID_TYPE_RESTRICTED: set no_new_privs
 }
 
 // Launcher starts and watches service processes.
@@ -124,6 +129,10 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	if err != nil {
 		return 0, windows.ERROR_SERVICE_LOGON_FAILED
 	}
+	privs, code := planPrivileges(spec, who)
+	if code != 0 {
+		return 0, code
+	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return 0, windows.ERROR_NOT_ENOUGH_MEMORY
@@ -146,6 +155,7 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 			Credential: who.credential(l.opts.Owner),
 		},
 	}
+	privs.apply(attr.Sys)
 	var cgroupDir string
 	if l.cg != nil {
 		dir, f, err := l.cg.create(uint64(id))
@@ -158,7 +168,7 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	}
 
 	l.mu.Lock()
-	pid, err := syscall.ForkExec(argv[0], argv, attr)
+	pid, err := privs.fork(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
 	if err != nil {
 		l.mu.Unlock()
 		ours.Close()

@@ -94,6 +94,7 @@ func (m *Manager) apply(acts []core.Action) {
 			if a.Reason == windows.SERVICE_START_REASON_DELAYEDAUTO {
 				spec.Nice = 10 // delayed automatic services start at a lower priority
 			}
+			spec.RequiredPrivileges, spec.RestrictedSID = m.hostPrivileges(a)
 			files, env := m.listenFiles(a.Service)
 			spec.Files, spec.Env = files, append(spec.Env, env...)
 			pid, err := m.launcher.Start(a.Proc, spec)
