@@ -63,6 +63,9 @@ func (s *session) systemError(err error) int {
 		code = windows.RPC_S_SERVER_UNAVAILABLE
 	}
 	fmt.Fprintf(s.out, "System error %d has occurred.\n\n%s\n\n", uint32(code), code.Error())
+	if code == windows.RPC_S_SERVER_UNAVAILABLE {
+		fmt.Fprint(os.Stderr, client.UnreachableHint())
+	}
 	return exitFailure
 }
 

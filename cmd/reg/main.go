@@ -64,6 +64,9 @@ func (s *session) fail(err error) int {
 		return 1
 	}
 	fmt.Fprintf(s.errOut, "ERROR: %s\n", err.Error())
+	if err == windows.RPC_S_SERVER_UNAVAILABLE {
+		fmt.Fprint(s.errOut, client.UnreachableHint())
+	}
 	return 1
 }
 

@@ -102,6 +102,9 @@ func run(args []string, out io.Writer) int {
 func (s *session) failed(call string, err error) int {
 	code := errnoOf(err)
 	fmt.Fprintf(s.out, "[SC] %s FAILED %d:\n\n%s\n\n", call, uint32(code), code.Error())
+	if code == windows.RPC_S_SERVER_UNAVAILABLE && s.machine == "" {
+		fmt.Fprint(os.Stderr, client.UnreachableHint())
+	}
 	return int(code)
 }
 
@@ -174,11 +177,15 @@ USAGE:
           qfailureflag----Queries the failure actions flag of a service.
           qsidtype--------Queries the service SID type of a service.
           qprivs----------Queries the required privileges of a service.
+          qtriggerinfo----Queries the trigger parameters of a service.
           qpreferrednode--Queries the preferred NUMA node of a service.
           delete----------Deletes a service (from the registry).
           create----------Creates a service. (adds it to the registry).
+          control---------Sends a control to a service.
           sdshow----------Displays a service's security descriptor.
           sdset-----------Sets a service's security descriptor.
+          triggerinfo-----Configures the trigger parameters of a service.
+          firetrigger-----Fires a custom trigger, as an ETW provider would.
           GetDisplayName--Gets the DisplayName for a service.
           GetKeyName------Gets the ServiceKeyName for a service.
           EnumDepend------Enumerates Service Dependencies.

@@ -60,3 +60,12 @@ func FuzzArgs(f *testing.F) {
 		}
 	})
 }
+
+// sc with no arguments lists every verb it has.
+func TestUsageListsEveryVerb(t *testing.T) {
+	for verb := range commands {
+		if !strings.Contains(strings.ToLower(usageMain), "  "+verb+"-") {
+			t.Errorf("sc's command list lacks %q", verb)
+		}
+	}
+}

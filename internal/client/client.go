@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,13 @@ func SocketPath() string {
 		return p
 	}
 	return DefaultSocket
+}
+
+// UnreachableHint is what the command-line tools add, on standard error,
+// after Windows' own 1722 text when no scmd answers on the local socket:
+// which socket they tried, and how to point them at another.
+func UnreachableHint() string {
+	return fmt.Sprintf("No SCM answers on %s: start scmd, or set SCM_SOCKET to the socket it serves on.\n", SocketPath())
 }
 
 // Conn is a connection to scmd.
