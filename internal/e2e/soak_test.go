@@ -76,7 +76,7 @@ func TestResourceSoak(t *testing.T) {
 	before := measure(t, scmd.Process.Pid, sock)
 	flapUntil(2 * *soakStarts)
 	after := measure(t, scmd.Process.Pid, sock)
-	t.Logf("after %d starts: %+v; after %d: %+v", *soakStarts, before, 2**soakStarts, after)
+	t.Logf("after %d starts: %s; after %d: %s", *soakStarts, before, 2**soakStarts, after)
 
 	if after.fds > before.fds+2 { // a descriptor or two may be in flight
 		t.Errorf("descriptors grew from %d to %d: %v, then %v", before.fds, after.fds, before.fdTargets, after.fdTargets)
@@ -90,6 +90,10 @@ func TestResourceSoak(t *testing.T) {
 	if after.rssKB > before.rssKB+16<<10 {
 		t.Errorf("resident memory grew from %d kB to %d kB", before.rssKB, after.rssKB)
 	}
+}
+
+func (u usage) String() string {
+	return fmt.Sprintf("RSS %d kB, %d descriptors, %d zombies, %d service cgroups", u.rssKB, u.fds, u.zombies, u.cgroups)
 }
 
 func countStarts(logPath string) int {
