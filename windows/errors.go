@@ -97,6 +97,7 @@ const (
 	ERROR_INVALID_OWNER                      Errno = 1307
 	ERROR_INVALID_PRIMARY_GROUP              Errno = 1308
 	ERROR_NO_SECURITY_ON_OBJECT              Errno = 1350
+	ERROR_NO_SYSTEM_RESOURCES                Errno = 1450
 	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT Errno = 1805
 )
 
@@ -167,6 +168,7 @@ var errorText = map[Errno]string{
 	ERROR_INVALID_SID:                        "The security ID structure is invalid.",
 	ERROR_INVALID_SECURITY_DESCR:             "The security descriptor structure is invalid.",
 	ERROR_NO_SECURITY_ON_OBJECT:              "Unable to perform a security operation on an object that has no associated security.",
+	ERROR_NO_SYSTEM_RESOURCES:                "Insufficient system resources exist to complete the requested service.",
 	ERROR_INVALID_COMMAND_LINE:               "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
 	RPC_S_SERVER_UNAVAILABLE:                 "The RPC server is unavailable.",
 	ERROR_LOG_FILE_FULL:                      "The event log file is full.",

@@ -20,6 +20,12 @@ func (m *Manager) CreateService(c Caller, r *pb.CreateServiceRequest) (*pb.Creat
 	if _, err := m.need(c, r.Scm, scmHandle, windows.SC_MANAGER_CREATE_SERVICE); err != nil {
 		return nil, err
 	}
+	if err := m.roomForHandle(c); err != nil {
+		return nil, err // checked first: a service is never created without its handle for want of room
+	}
+	if !fits(r.ServiceStartName, MaxAccountNameLength) || !fits(r.BinaryPathName, MaxPathLength) {
+		return nil, windows.ERROR_INVALID_PARAMETER
+	}
 	if err := services.ValidateName(r.ServiceName); err != nil {
 		return nil, err
 	}
@@ -84,13 +90,19 @@ func (m *Manager) CreateService(c Caller, r *pb.CreateServiceRequest) (*pb.Creat
 		// The service exists now, as on Windows; only the handle is refused.
 		return nil, err
 	}
-	h := m.newHandle(c, &handle{kind: serviceHandle, access: granted, svc: s})
+	h, err := m.newHandle(c, &handle{kind: serviceHandle, access: granted, svc: s})
+	if err != nil {
+		return nil, err
+	}
 	return &pb.CreateServiceReply{Handle: h, TagId: cfg.Tag}, nil
 }
 
 // checkConfig applies the rules every stored configuration satisfies. self is
 // the service being changed, nil for a new one.
 func (m *Manager) checkConfig(cfg *services.Config, self *service) error {
+	if err := checkConfigSizes(cfg); err != nil {
+		return err
+	}
 	if err := services.ValidateTypes(cfg); err != nil {
 		return err
 	}
@@ -185,7 +197,7 @@ func (m *Manager) OpenService(c Caller, scm uint64, name string, desired uint32)
 	if err != nil {
 		return 0, err
 	}
-	return m.newHandle(c, &handle{kind: serviceHandle, access: granted, svc: s}), nil
+	return m.newHandle(c, &handle{kind: serviceHandle, access: granted, svc: s})
 }
 
 // DeleteService marks a service for delete. It goes when it is stopped and
@@ -310,6 +322,9 @@ func (m *Manager) ChangeServiceConfig(c Caller, r *pb.ChangeServiceConfigRequest
 
 // save writes a service's new configuration and adopts it once durable.
 func (m *Manager) save(s *service, cfg *services.Config) error {
+	if err := checkConfigSizes(cfg); err != nil {
+		return err
+	}
 	err := m.store.Update(func(tx *registry.Tx) error {
 		k, err := tx.CreateKey(serviceKey(cfg.Name))
 		if err != nil {

@@ -179,7 +179,7 @@ func (m *Manager) RegisterEventSource(c Caller, machine, source string) (uint64,
 	if m.events == nil {
 		return 0, windows.ERROR_NOT_SUPPORTED
 	}
-	return m.newHandle(c, &handle{kind: eventSourceHandle, source: source, log: log}), nil
+	return m.newHandle(c, &handle{kind: eventSourceHandle, source: source, log: log})
 }
 
 // ReportEvent writes an event through a source handle. Anyone may write to

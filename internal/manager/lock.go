@@ -16,8 +16,12 @@ func (m *Manager) LockServiceDatabase(c Caller, scm uint64) (uint64, error) {
 	if m.lock != nil {
 		return 0, windows.ERROR_SERVICE_DATABASE_LOCKED
 	}
+	h, err := m.newHandle(c, &handle{kind: lockHandle})
+	if err != nil {
+		return 0, err
+	}
 	m.lock = &dbLock{owner: lockOwnerName(c), since: m.now()}
-	return m.newHandle(c, &handle{kind: lockHandle}), nil
+	return h, nil
 }
 
 // UnlockServiceDatabase releases the lock; anything but a live lock handle

@@ -38,6 +38,8 @@ type Manager struct {
 	services map[string]*service // by lower-case name
 	order    []*service          // services in enumeration order; nil when it must be rebuilt
 	handles  map[uint64]*handle
+	byClient map[ClientID]map[uint64]*handle // the same handles, by client
+	peak     int                             // most handles open at once since the table was last rebuilt
 	next     uint64
 	lock     *dbLock
 	scmSD    *security.Descriptor
@@ -112,6 +114,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		owner:    owner,
 		services: map[string]*service{},
 		handles:  map[uint64]*handle{},
+		byClient: map[ClientID]map[uint64]*handle{},
 		next:     0x1000,
 		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
 		core:     core.New(core.DefaultTimeouts),
@@ -191,14 +194,36 @@ var (
 	sdCache   = map[string]*security.Descriptor{}
 )
 
-func (m *Manager) newHandle(c Caller, h *handle) uint64 {
+// newHandle opens a handle for the caller, or fails with
+// ERROR_NO_SYSTEM_RESOURCES when its connection holds MaxHandlesPerClient.
+func (m *Manager) newHandle(c Caller, h *handle) (uint64, error) {
+	if err := m.roomForHandle(c); err != nil {
+		return 0, err
+	}
 	m.next++
 	h.client = c.Client
 	m.handles[m.next] = h
+	own := m.byClient[c.Client]
+	if own == nil {
+		own = map[uint64]*handle{}
+		m.byClient[c.Client] = own
+	}
+	own[m.next] = h
+	if len(m.handles) > m.peak {
+		m.peak = len(m.handles)
+	}
 	if h.svc != nil {
 		h.svc.handles++
 	}
-	return m.next
+	return m.next, nil
+}
+
+// roomForHandle reports whether the caller may open one more handle.
+func (m *Manager) roomForHandle(c Caller) error {
+	if len(m.byClient[c.Client]) >= MaxHandlesPerClient {
+		return windows.ERROR_NO_SYSTEM_RESOURCES
+	}
+	return nil
 }
 
 // lookup finds a handle of the caller's of the given kind; anything else is
@@ -240,7 +265,7 @@ func (m *Manager) OpenSCManager(c Caller, machine, database string, desired uint
 	if err != nil {
 		return 0, err
 	}
-	return m.newHandle(c, &handle{kind: scmHandle, access: granted}), nil
+	return m.newHandle(c, &handle{kind: scmHandle, access: granted})
 }
 
 // CloseServiceHandle closes any handle. Closing the last handle of a stopped
@@ -258,6 +283,12 @@ func (m *Manager) CloseServiceHandle(c Caller, id uint64) error {
 
 func (m *Manager) close(id uint64, h *handle) error {
 	delete(m.handles, id)
+	if own := m.byClient[h.client]; own != nil {
+		delete(own, id)
+		if len(own) == 0 {
+			delete(m.byClient, h.client)
+		}
+	}
 	switch h.kind {
 	case lockHandle:
 		m.lock = nil
@@ -287,15 +318,42 @@ func (m *Manager) remove(s *service) error {
 	})
 }
 
-// ClientGone closes every handle of a client whose connection ended.
-func (m *Manager) ClientGone(client ClientID) {
+// ClientGone closes every handle of a client whose connection ended, as
+// Windows closes a process's handles when it exits. It returns how many
+// there were.
+func (m *Manager) ClientGone(client ClientID) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for id, h := range m.handles {
-		if h.client == client {
-			m.close(id, h)
-		}
+	own := m.byClient[client]
+	n := len(own)
+	for id, h := range own {
+		m.close(id, h)
 	}
+	delete(m.byClient, client)
+	m.shrinkHandles()
+	return n
+}
+
+// shrinkHandles rebuilds the handle table once most of it is gone: a Go map
+// keeps the room it once needed, so without this a client that opened and
+// dropped tens of thousands of handles would leave their room behind.
+func (m *Manager) shrinkHandles() {
+	if m.peak < 4096 || len(m.handles) > m.peak/4 {
+		return
+	}
+	handles := make(map[uint64]*handle, len(m.handles))
+	for id, h := range m.handles {
+		handles[id] = h
+	}
+	m.handles = handles
+	m.peak = len(handles)
+}
+
+// HoldsHandles reports whether a client has any handle open.
+func (m *Manager) HoldsHandles(client ClientID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byClient[client]) > 0
 }
 
 // HandleCount returns how many handles are open, for tests and metrics.

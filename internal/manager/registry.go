@@ -70,7 +70,7 @@ func (m *Manager) RegDeleteKey(c Caller, path string) error {
 
 // RegSetValue writes a value, creating the key if needed.
 func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
-	if v == nil {
+	if v == nil || len(v.Data) > MaxRegistryValueBytes {
 		return windows.ERROR_INVALID_PARAMETER
 	}
 	if isHiveRoot(path) {
@@ -102,6 +102,9 @@ func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
 func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) error {
 	if !c.Token.IsAdmin() {
 		return windows.ERROR_ACCESS_DENIED
+	}
+	if _, names, ok := registry.SplitPath(path); ok && len(names) > MaxRegistryDepth {
+		return windows.ERROR_INVALID_PARAMETER
 	}
 	if err := m.store.Update(fn); err != nil {
 		return err

@@ -207,6 +207,9 @@ func (m *Manager) statusOf(s *service) *pb.ServiceStatus {
 // StartService starts a service and returns once its host has the start
 // request (or the start failed).
 func (m *Manager) StartService(c Caller, id uint64, args []string) error {
+	if err := checkStartArgs(args); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	h, err := m.need(c, id, serviceHandle, windows.SERVICE_START)
 	if err != nil {
@@ -245,6 +248,9 @@ func (m *Manager) startLocked(s *service, args []string, reason uint32) error {
 // ControlService sends a control and returns the service's status with the
 // handler's answer.
 func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.ControlServiceReply, error) {
+	if len(r.EventData) > MaxControlDataBytes {
+		return nil, windows.ERROR_INVALID_PARAMETER
+	}
 	m.mu.Lock()
 	h, err := m.lookup(c, r.Handle, serviceHandle)
 	if err != nil {

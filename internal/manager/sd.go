@@ -81,6 +81,9 @@ func (m *Manager) SetServiceObjectSecurity(c Caller, id uint64, info uint32, sdd
 	if s.deleted {
 		return windows.ERROR_SERVICE_MARKED_FOR_DELETE
 	}
+	if len(sddl) > MaxSDDLLength {
+		return windows.ERROR_INVALID_SECURITY_DESCR
+	}
 	n, err := security.Parse(sddl)
 	if err != nil {
 		return windows.ERROR_INVALID_SECURITY_DESCR

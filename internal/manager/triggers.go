@@ -55,6 +55,14 @@ func (m *Manager) FireCustom(c Caller, provider string, data []string) error {
 	if !c.Token.IsAdmin() {
 		return windows.ERROR_ACCESS_DENIED
 	}
+	if len(data) > MaxTriggerDataItems {
+		return windows.ERROR_INVALID_PARAMETER
+	}
+	for _, d := range data {
+		if triggerDataSize(services.TriggerData{Type: windows.SERVICE_TRIGGER_DATA_TYPE_STRING, Data: []byte(d)}) > MaxTriggerDataBytes {
+			return windows.ERROR_INVALID_PARAMETER
+		}
+	}
 	provider = strings.ToLower(strings.Trim(provider, "{}"))
 	if _, err := services.ParseGUID(provider); err != nil {
 		return windows.ERROR_INVALID_PARAMETER

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -28,33 +29,56 @@ type Server struct {
 	nextClient atomic.Uint64
 	conns      sync.Map // net.Conn → manager.ClientID
 	http       *http.Server
+	maxConns   int // client connections in all, administrators' reserve included
+	releasing  atomic.Bool
 }
 
-type callerKey struct{}
+type (
+	callerKey struct{}
+	connKey   struct{}
+)
 
 // New returns a server for m; owner is the uid of the process serving it.
 func New(m *manager.Manager, owner uint32) *Server {
-	s := &Server{m: m, owner: owner}
+	s := &Server{m: m, owner: owner, maxConns: connectionBudget()}
 	mux := http.NewServeMux()
 	// Replies are small and the socket is local: compressing costs more
 	// than it saves, except for big enumerations.
-	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m}, connect.WithCompressMinBytes(64<<10)))
+	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m},
+		connect.WithCompressMinBytes(64<<10),
+		connect.WithReadMaxBytes(MaxRequestBytes)))
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	s.http = &http.Server{
-		Handler:     mux,
-		Protocols:   protocols,
-		HTTP2:       &http.HTTP2Config{MaxConcurrentStreams: 1000},
+		Handler:   bounded(mux),
+		Protocols: protocols,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: MaxStreamsPerConn,
+			// Small receive windows: what a client may push ahead of
+			// scmd's reading stays small on every connection.
+			MaxReceiveBufferPerConnection: 64 << 10,
+			MaxReceiveBufferPerStream:     64 << 10,
+		},
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		// No ReadTimeout or IdleTimeout: both would also end connections
+		// that hold handles, and ReadTimeout would cut long calls over
+		// HTTP/1.1. The listener reaps idle connections instead, and
+		// bounded times each request's body.
 		ConnContext: s.connContext,
 		ConnState:   s.connState,
 	}
 	return s
 }
 
-// Serve accepts connections on l until Close.
+// Serve accepts connections on l until Close, within the caps of limits.go.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.http.Serve(l)
+	ll := newLimitListener(l, s.owner, s.maxConns,
+		func() manager.ClientID { return manager.ClientID(s.nextClient.Add(1)) },
+		s.m.HoldsHandles)
+	defer ll.Close()
+	err := s.http.Serve(ll)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -65,9 +89,17 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) Close() error { return s.http.Close() }
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
-	id := manager.ClientID(s.nextClient.Add(1))
+	var token *security.Token
+	var id manager.ClientID
+	if cc, ok := c.(*clientConn); ok {
+		id = cc.client
+		token = tokenOf(cc.cred, s.owner)
+		ctx = context.WithValue(ctx, connKey{}, cc)
+	} else {
+		id = manager.ClientID(s.nextClient.Add(1))
+		token = tokenOf(peerCred(c), s.owner)
+	}
 	s.conns.Store(c, id)
-	token := peerToken(c, s.owner)
 	return context.WithValue(ctx, callerKey{}, manager.Caller{Client: id, Token: token})
 }
 
@@ -76,28 +108,35 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 		return
 	}
 	if id, ok := s.conns.LoadAndDelete(c); ok {
-		s.m.ClientGone(id.(manager.ClientID))
+		if s.m.ClientGone(id.(manager.ClientID)) >= manyHandles {
+			s.releaseMemory()
+		}
 	}
 }
 
-// peerToken builds the caller's token from the socket's peer credentials.
+// manyHandles is how many handles a client must have held for its leaving
+// to be worth giving memory back to the system for.
+const manyHandles = 4096
+
+// releaseMemory returns freed memory to the system now rather than when
+// the runtime gets round to it, so that a client that came, took much and
+// went leaves scmd's resident size as it found it. At most one runs at a
+// time.
+func (s *Server) releaseMemory() {
+	if !s.releasing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.releasing.Store(false)
+		debug.FreeOSMemory()
+	}()
+}
+
+// tokenOf builds the caller's token from the socket's peer credentials.
 // Without them the caller is nobody in particular: Everyone only.
-func peerToken(c net.Conn, owner uint32) *security.Token {
-	anonymous := &security.Token{User: security.Anonymous, Name: "ANONYMOUS LOGON", Groups: []string{security.Everyone}}
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return anonymous
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return anonymous
-	}
-	var cred *unix.Ucred
-	raw.Control(func(fd uintptr) {
-		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	})
-	if err != nil || cred == nil {
-		return anonymous
+func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
+	if cred == nil {
+		return &security.Token{User: security.Anonymous, Name: "ANONYMOUS LOGON", Groups: []string{security.Everyone}}
 	}
 	return security.TokenFor(cred.Uid, cred.Gid, owner)
 }

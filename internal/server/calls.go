@@ -1,0 +1,105 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// userLoad is what one ordinary user holds across all its connections.
+type userLoad struct {
+	conns  int           // connections admitted; guarded by the listener's mutex
+	calls  atomic.Int32  // calls in flight
+	bodies chan struct{} // one token per request body being received
+}
+
+func newUserLoad() *userLoad {
+	return &userLoad{bodies: make(chan struct{}, MaxBodiesPerUser)}
+}
+
+// bounded wraps the API handler with the per-call bounds: a user's calls in
+// flight, the request body's size and the time it may take to arrive. It
+// also tells the idle reaper when a connection is in use.
+func bounded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Context().Value(connKey{}).(*clientConn)
+		if c == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c.callStarted()
+		defer c.callDone()
+		if u := c.user; u != nil {
+			if u.calls.Add(1) > MaxCallsPerUser {
+				u.calls.Add(-1)
+				// Windows' RPC runtime answers RPC_S_SERVER_TOO_BUSY here;
+				// over HTTP that is 503, which clients report as the
+				// server being unavailable.
+				http.Error(w, "too many calls in flight for this user", http.StatusServiceUnavailable)
+				return
+			}
+			defer u.calls.Add(-1)
+		}
+		rc := http.NewResponseController(w)
+		deadline := time.Now().Add(RequestReadTimeout)
+		rc.SetReadDeadline(deadline)
+		body := &boundedBody{
+			ReadCloser: http.MaxBytesReader(w, r.Body, MaxRequestBytes+maxEnvelopeSlack),
+			rc:         rc,
+		}
+		if u := c.user; u != nil {
+			// A user receives few bodies at once, so that stalled or huge
+			// ones cost at most MaxBodiesPerUser × MaxRequestBytes.
+			t := time.NewTimer(RequestReadTimeout)
+			select {
+			case u.bodies <- struct{}{}:
+				t.Stop()
+				body.release = func() { <-u.bodies }
+			case <-t.C:
+				http.Error(w, "request body not received in time", http.StatusRequestTimeout)
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		defer body.done()
+		r.Body = body
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxEnvelopeSlack is what a request may carry beyond MaxRequestBytes
+// around its message (gRPC's 5-byte envelope), so that Connect, which
+// enforces MaxRequestBytes on the message itself, reports an oversized one.
+const maxEnvelopeSlack = 16 << 10
+
+// boundedBody is a request body read under a deadline. Once it has been
+// read to its end (or the call is over) the deadline is lifted, so that a
+// long call (a start waiting on its service) is not cut short, and the
+// user's body token is given back.
+type boundedBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	release func()
+	once    sync.Once
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.done()
+	}
+	return n, err
+}
+
+func (b *boundedBody) done() {
+	b.once.Do(func() {
+		b.rc.SetReadDeadline(time.Time{})
+		if b.release != nil {
+			b.release()
+		}
+	})
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/openscm/scm/internal/manager"
+	"golang.org/x/sys/unix"
+)
+
+// limitListener admits connections within the caps of limits.go. The
+// peer's credentials are read at accept (SO_PEERCRED), before any byte of
+// HTTP, and a connection past a cap is closed at once: it costs neither a
+// goroutine nor a descriptor beyond that moment.
+type limitListener struct {
+	net.Listener
+	owner uint32
+	total int // connections admitted at most, reserve included
+
+	newClient    func() manager.ClientID
+	holdsHandles func(manager.ClientID) bool
+
+	mu     sync.Mutex
+	open   int                  // connections admitted and not yet closed
+	byUser map[uint32]*userLoad // of which, per ordinary user
+	conns  map[*clientConn]bool
+	closed bool
+	stop   chan struct{}
+}
+
+func newLimitListener(l net.Listener, owner uint32, total int, newClient func() manager.ClientID, holdsHandles func(manager.ClientID) bool) *limitListener {
+	ll := &limitListener{
+		Listener:     l,
+		owner:        owner,
+		total:        total,
+		newClient:    newClient,
+		holdsHandles: holdsHandles,
+		byUser:       map[uint32]*userLoad{},
+		conns:        map[*clientConn]bool{},
+		stop:         make(chan struct{}),
+	}
+	go ll.reapIdle()
+	return ll
+}
+
+// clientConn is one admitted connection: its peer, and what the idle reaper
+// needs to know about it.
+type clientConn struct {
+	net.Conn
+	l     *limitListener
+	cred  *unix.Ucred // nil: no peer credentials
+	admin bool
+	user  *userLoad // what the peer's uid holds in all; nil for administrators
+
+	inFlight   atomic.Int32 // calls being served
+	lastActive atomic.Int64 // unix nanoseconds of the last call's start or end
+	client     manager.ClientID
+	closeOnce  sync.Once
+}
+
+// Accept returns the next connection within the caps, closing the ones past
+// them.
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		cc := &clientConn{Conn: c, l: l, cred: peerCred(c)}
+		cc.admin = cc.cred != nil && (cc.cred.Uid == 0 || cc.cred.Uid == l.owner)
+		cc.lastActive.Store(time.Now().UnixNano())
+		cc.client = l.newClient()
+		if !l.admit(cc) {
+			c.Close()
+			continue
+		}
+		return cc, nil
+	}
+}
+
+// admit takes a slot for c if the caps allow: an ordinary user gets one
+// while under MaxConnsPerUser and outside the administrators' reserve;
+// an administrator gets any free slot.
+func (l *limitListener) admit(c *clientConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open >= l.total {
+		return false
+	}
+	if !c.admin {
+		if l.open >= l.total-AdminReserve {
+			return false
+		}
+		u := l.byUser[c.uid()]
+		if u == nil {
+			u = newUserLoad()
+			l.byUser[c.uid()] = u
+		}
+		if u.conns >= MaxConnsPerUser {
+			return false
+		}
+		u.conns++
+		c.user = u
+	}
+	l.open++
+	l.conns[c] = true
+	return true
+}
+
+// anonymousUID counts connections without peer credentials together.
+const anonymousUID = ^uint32(0)
+
+func (c *clientConn) uid() uint32 {
+	if c.cred == nil {
+		return anonymousUID
+	}
+	return c.cred.Uid
+}
+
+// Close closes the connection and gives its slot back, once.
+func (c *clientConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(func() {
+		l := c.l
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.conns, c)
+		l.open--
+		if c.user != nil {
+			if c.user.conns--; c.user.conns == 0 {
+				delete(l.byUser, c.uid())
+			}
+		}
+	})
+	return err
+}
+
+// callStarted and callDone bracket each call, for the idle reaper.
+func (c *clientConn) callStarted() {
+	c.inFlight.Add(1)
+	c.lastActive.Store(time.Now().UnixNano())
+}
+
+func (c *clientConn) callDone() {
+	c.lastActive.Store(time.Now().UnixNano())
+	c.inFlight.Add(-1)
+}
+
+// idle reports whether c has been unused for IdleTimeout: no call in
+// flight, none for that long, and no handle open.
+func (c *clientConn) idle(now time.Time) bool {
+	if c.inFlight.Load() > 0 || now.UnixNano()-c.lastActive.Load() < int64(IdleTimeout) {
+		return false
+	}
+	return !c.l.holdsHandles(c.client)
+}
+
+// reapIdle closes idle connections until the listener closes. The HTTP
+// server's own idle timeout is not used: it would close connections whose
+// handles the client still means to use.
+func (l *limitListener) reapIdle() {
+	t := time.NewTicker(IdleTimeout / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case now := <-t.C:
+			var idle []*clientConn
+			l.mu.Lock()
+			for c := range l.conns {
+				if c.idle(now) {
+					idle = append(idle, c)
+				}
+			}
+			l.mu.Unlock()
+			for _, c := range idle {
+				c.Close()
+			}
+		}
+	}
+}
+
+// Close stops accepting and stops the reaper.
+func (l *limitListener) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.stop)
+	}
+	l.mu.Unlock()
+	return l.Listener.Close()
+}
+
+// peerCred reads the credentials of a unix socket's peer, or nil.
+func peerCred(c net.Conn) *unix.Ucred {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return nil
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var cred *unix.Ucred
+	raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err != nil {
+		return nil
+	}
+	return cred
+}
