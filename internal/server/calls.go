@@ -22,7 +22,7 @@ func newUserLoad() *userLoad {
 // bounded wraps the API handler with the per-call bounds: a user's calls in
 // flight, the request body's size and the time it may take to arrive. It
 // also tells the idle reaper when a connection is in use.
-func bounded(next http.Handler) http.Handler {
+func (s *Server) bounded(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := r.Context().Value(connKey{}).(*clientConn)
 		if c == nil {
@@ -43,7 +43,7 @@ func bounded(next http.Handler) http.Handler {
 			defer u.calls.Add(-1)
 		}
 		rc := http.NewResponseController(w)
-		deadline := time.Now().Add(RequestReadTimeout)
+		deadline := time.Now().Add(s.requestReadTimeout)
 		rc.SetReadDeadline(deadline)
 		body := &boundedBody{
 			ReadCloser: http.MaxBytesReader(w, r.Body, MaxRequestBytes+maxEnvelopeSlack),
@@ -52,7 +52,7 @@ func bounded(next http.Handler) http.Handler {
 		if u := c.user; u != nil {
 			// A user receives few bodies at once, so that stalled or huge
 			// ones cost at most MaxBodiesPerUser × MaxRequestBytes.
-			t := time.NewTimer(RequestReadTimeout)
+			t := time.NewTimer(s.requestReadTimeout)
 			select {
 			case u.bodies <- struct{}{}:
 				t.Stop()
@@ -79,7 +79,9 @@ const maxEnvelopeSlack = 16 << 10
 // boundedBody is a request body read under a deadline. Once it has been
 // read to its end (or the call is over) the deadline is lifted, so that a
 // long call (a start waiting on its service) is not cut short, and the
-// user's body token is given back.
+// user's body token is given back. A body that failed (too slow, too big)
+// leaves the deadline expired: the server then gives up on the rest of it
+// rather than wait for it, and closes the connection.
 type boundedBody struct {
 	io.ReadCloser
 	rc      *http.ResponseController
@@ -89,15 +91,20 @@ type boundedBody struct {
 
 func (b *boundedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.done()
+	if err == io.EOF {
+		b.finish(time.Time{})
+	} else if err != nil {
+		b.finish(time.Now())
 	}
 	return n, err
 }
 
-func (b *boundedBody) done() {
+// done ends the body's reading when the call is over, however far it got.
+func (b *boundedBody) done() { b.finish(time.Time{}) }
+
+func (b *boundedBody) finish(deadline time.Time) {
 	b.once.Do(func() {
-		b.rc.SetReadDeadline(time.Time{})
+		b.rc.SetReadDeadline(deadline)
 		if b.release != nil {
 			b.release()
 		}

@@ -19,6 +19,8 @@ type limitListener struct {
 	owner uint32
 	total int // connections admitted at most, reserve included
 
+	idleTimeout time.Duration
+
 	newClient    func() manager.ClientID
 	holdsHandles func(manager.ClientID) bool
 
@@ -30,11 +32,12 @@ type limitListener struct {
 	stop   chan struct{}
 }
 
-func newLimitListener(l net.Listener, owner uint32, total int, newClient func() manager.ClientID, holdsHandles func(manager.ClientID) bool) *limitListener {
+func newLimitListener(l net.Listener, owner uint32, total int, idleTimeout time.Duration, newClient func() manager.ClientID, holdsHandles func(manager.ClientID) bool) *limitListener {
 	ll := &limitListener{
 		Listener:     l,
 		owner:        owner,
 		total:        total,
+		idleTimeout:  idleTimeout,
 		newClient:    newClient,
 		holdsHandles: holdsHandles,
 		byUser:       map[uint32]*userLoad{},
@@ -151,7 +154,7 @@ func (c *clientConn) callDone() {
 // idle reports whether c has been unused for IdleTimeout: no call in
 // flight, none for that long, and no handle open.
 func (c *clientConn) idle(now time.Time) bool {
-	if c.inFlight.Load() > 0 || now.UnixNano()-c.lastActive.Load() < int64(IdleTimeout) {
+	if c.inFlight.Load() > 0 || now.UnixNano()-c.lastActive.Load() < int64(c.l.idleTimeout) {
 		return false
 	}
 	return !c.l.holdsHandles(c.client)
@@ -161,7 +164,7 @@ func (c *clientConn) idle(now time.Time) bool {
 // server's own idle timeout is not used: it would close connections whose
 // handles the client still means to use.
 func (l *limitListener) reapIdle() {
-	t := time.NewTicker(IdleTimeout / 4)
+	t := time.NewTicker(l.idleTimeout / 4)
 	defer t.Stop()
 	for {
 		select {

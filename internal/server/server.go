@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
@@ -30,7 +31,10 @@ type Server struct {
 	conns      sync.Map // net.Conn → manager.ClientID
 	http       *http.Server
 	maxConns   int // client connections in all, administrators' reserve included
-	releasing  atomic.Bool
+
+	// The timeouts of limits.go, fields so that tests can shorten them.
+	idleTimeout, requestReadTimeout time.Duration
+	releasing                       atomic.Bool
 }
 
 type (
@@ -40,7 +44,8 @@ type (
 
 // New returns a server for m; owner is the uid of the process serving it.
 func New(m *manager.Manager, owner uint32) *Server {
-	s := &Server{m: m, owner: owner, maxConns: connectionBudget()}
+	s := &Server{m: m, owner: owner, maxConns: connectionBudget(),
+		idleTimeout: IdleTimeout, requestReadTimeout: RequestReadTimeout}
 	mux := http.NewServeMux()
 	// Replies are small and the socket is local: compressing costs more
 	// than it saves, except for big enumerations.
@@ -51,7 +56,7 @@ func New(m *manager.Manager, owner uint32) *Server {
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	s.http = &http.Server{
-		Handler:   bounded(mux),
+		Handler:   s.bounded(mux),
 		Protocols: protocols,
 		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: MaxStreamsPerConn,
@@ -74,7 +79,7 @@ func New(m *manager.Manager, owner uint32) *Server {
 
 // Serve accepts connections on l until Close, within the caps of limits.go.
 func (s *Server) Serve(l net.Listener) error {
-	ll := newLimitListener(l, s.owner, s.maxConns,
+	ll := newLimitListener(l, s.owner, s.maxConns, s.idleTimeout,
 		func() manager.ClientID { return manager.ClientID(s.nextClient.Add(1)) },
 		s.m.HoldsHandles)
 	defer ll.Close()
