@@ -151,13 +151,11 @@ func (c *clientConn) callDone() {
 	c.inFlight.Add(-1)
 }
 
-// idle reports whether c has been unused for IdleTimeout: no call in
-// flight, none for that long, and no handle open.
-func (c *clientConn) idle(now time.Time) bool {
-	if c.inFlight.Load() > 0 || now.UnixNano()-c.lastActive.Load() < int64(c.l.idleTimeout) {
-		return false
-	}
-	return !c.l.holdsHandles(c.client)
+// unused reports whether c has had no call in flight, nor started or
+// finished one, for the idle timeout. It is idle if it holds no handle
+// either.
+func (c *clientConn) unused(now time.Time) bool {
+	return c.inFlight.Load() == 0 && now.UnixNano()-c.lastActive.Load() >= int64(c.l.idleTimeout)
 }
 
 // reapIdle closes idle connections until the listener closes. The HTTP
@@ -171,16 +169,18 @@ func (l *limitListener) reapIdle() {
 		case <-l.stop:
 			return
 		case now := <-t.C:
-			var idle []*clientConn
+			var unused []*clientConn
 			l.mu.Lock()
 			for c := range l.conns {
-				if c.idle(now) {
-					idle = append(idle, c)
+				if c.unused(now) {
+					unused = append(unused, c)
 				}
 			}
 			l.mu.Unlock()
-			for _, c := range idle {
-				c.Close()
+			for _, c := range unused {
+				if !l.holdsHandles(c.client) {
+					c.Close()
+				}
 			}
 		}
 	}

@@ -34,7 +34,8 @@ type Server struct {
 
 	// The timeouts of limits.go, fields so that tests can shorten them.
 	idleTimeout, requestReadTimeout time.Duration
-	releasing                       atomic.Bool
+
+	releasing atomic.Bool // a release of memory to the system is under way
 }
 
 type (
