@@ -227,3 +227,56 @@ func TestHandleFloodOnOneConnection(t *testing.T) {
 	t.Logf("scmd VmRSS %d kB before, %d kB with the handles, %d kB after", rss, peak, memoryKB(t, pid, "VmRSS"))
 	scQuery(t, sock)
 }
+
+// An ordinary user sending 256 requests of 1 MB whose bodies never finish
+// does not make scmd hold them all: a user's bodies are received a few at
+// a time, each within its time, so scmd's peak resident size grows by a
+// few of them at most, and every request is answered.
+func TestStalledBodiesBounded(t *testing.T) {
+	u := newOrdinaryUser(t)
+	sock := publicSocket(t)
+	scmd := startSCMD(t, t.TempDir(), sock)
+	pid := scmd.Process.Pid
+	scQuery(t, sock)
+	hwm := memoryKB(t, pid, "VmHWM")
+
+	cmd := u.Attack("stall-bodies", "256", "1")
+	cmd.Env = append(os.Environ(), "SCM_SOCKET="+sock)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string)
+	go func() {
+		r := bufio.NewReader(out)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				close(lines)
+				return
+			}
+			lines <- strings.TrimSpace(line)
+		}
+	}()
+	t.Logf("attacker: %s", <-lines)
+	select {
+	case done := <-lines:
+		t.Logf("attacker: %s", done)
+		if done != "done 256" {
+			t.Errorf("the stalled requests: %q, want all 256 answered", done)
+		}
+	case <-time.After(60 * time.Second):
+		t.Errorf("the stalled requests were not all answered within 60s")
+	}
+	hwm2 := memoryKB(t, pid, "VmHWM")
+	t.Logf("scmd VmHWM %d → %d kB", hwm, hwm2)
+	if hwm2-hwm > 64<<10 {
+		t.Errorf("scmd's peak resident size grew by %d kB for stalled requests", hwm2-hwm)
+	}
+	scQuery(t, sock)
+}

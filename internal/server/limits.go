@@ -57,10 +57,11 @@ const (
 	MaxCallsPerUser = 1024
 
 	// MaxBodiesPerUser is how many request bodies of one ordinary user
-	// scmd receives at once; the others wait (up to RequestReadTimeout).
-	// With MaxRequestBytes it bounds the memory one user's requests can
-	// hold: 8 × 4 MiB.
-	MaxBodiesPerUser = 8
+	// scmd receives at once; the others wait, within the same
+	// RequestReadTimeout. With MaxRequestBytes it bounds the memory one
+	// user's requests can hold while they arrive: 4 bodies of at most
+	// 4 MiB, in buffers of at most twice that.
+	MaxBodiesPerUser = 4
 
 	// AdminReserve is how many of the connection slots only administrators
 	// may take: when ordinary users together hold all the others, root

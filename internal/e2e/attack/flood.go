@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
@@ -21,6 +24,7 @@ func init() {
 	attacks["hold-conns"] = holdConns
 	attacks["big-request"] = bigRequest
 	attacks["open-handles"] = openHandles
+	attacks["stall-bodies"] = stallBodies
 }
 
 func socketPath() string { return client.SocketPath() }
@@ -136,5 +140,53 @@ func openHandles(args []string) error {
 	}
 	fmt.Println()
 	os.Stdout.Sync()
+	return nil
+}
+
+// stallBodies N MB opens N connections and on each sends a request with MB
+// megabytes of its body and then stalls, never sending the last bytes. It
+// prints "ready" once connected, and "done <answered>" when every request
+// has been answered or its connection closed.
+func stallBodies(args []string) error {
+	if len(args) != 2 {
+		return errors.New("usage: stall-bodies N MB")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return err
+	}
+	mb, err := strconv.Atoi(args[1])
+	if err != nil {
+		return err
+	}
+	size := int64(mb) << 20
+	var conns []net.Conn
+	for i := 0; i < n; i++ {
+		c, err := net.Dial("unix", socketPath())
+		if err != nil {
+			continue
+		}
+		conns = append(conns, c)
+	}
+	fmt.Printf("ready %d\n", len(conns))
+	var wg sync.WaitGroup
+	var answered atomic.Int32
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			go func() {
+				fmt.Fprintf(c, "POST /scm.v1.ServiceControlManager/OpenSCManager HTTP/1.1\r\nHost: scm\r\n"+
+					"Content-Type: application/proto\r\nContent-Length: %d\r\n\r\n", size+10)
+				io.Copy(c, io.LimitReader(repeatA{}, size))
+			}()
+			if line, _ := bufio.NewReader(c).ReadString('\n'); strings.HasPrefix(line, "HTTP/1.1 ") {
+				answered.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("done %d\n", answered.Load())
 	return nil
 }
