@@ -17,6 +17,9 @@ import (
 // limit (soft and hard) set to nofile, so that a test can reach it.
 func startSCMDWithFiles(t *testing.T, state, sock string, nofile int) *exec.Cmd {
 	t.Helper()
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Skip("prlimit (util-linux) is needed to start scmd with few descriptors")
+	}
 	lim := fmt.Sprintf("--nofile=%d:%d", nofile, nofile)
 	cmd := exec.Command("prlimit", lim, "--", filepath.Join(binDir, "scmd"), "--state-dir", state, "--socket", sock)
 	if err := cmd.Start(); err != nil {
