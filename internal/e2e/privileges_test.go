@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
@@ -23,9 +25,19 @@ type procCaps struct {
 
 func capsOfPID(t *testing.T, pid uint32) procCaps {
 	t.Helper()
+	c, ok := capsOfTask(pid)
+	if !ok {
+		t.Fatalf("process %d is gone", pid)
+	}
+	return c
+}
+
+// capsOfTask reads a process's or thread's capabilities; false if it is
+// gone.
+func capsOfTask(pid uint32) (procCaps, bool) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(int(pid)), "status"))
 	if err != nil {
-		t.Fatal(err)
+		return procCaps{}, false
 	}
 	var c procCaps
 	for _, line := range strings.Split(string(b), "\n") {
@@ -51,7 +63,7 @@ func capsOfPID(t *testing.T, pid uint32) procCaps {
 			c.NoNewPrivs = f[1] == "1"
 		}
 	}
-	return c
+	return c, true
 }
 
 func capBits(list ...int) uint64 {
@@ -124,18 +136,39 @@ func TestRequiredPrivileges(t *testing.T) {
 			t.Errorf("%s: no_new_privs set for an unrestricted service", c.name)
 		}
 	}
-	// The threads that forked restricted services are gone: every thread
-	// scmd has left keeps the full bounding set.
+	// The threads that forked restricted services end with the goroutine
+	// that locked them; once they have, every thread scmd has left keeps
+	// the full bounding set. A spent thread may take a moment to exit, so
+	// wait for that, not for a fixed time.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tainted := taintedThreads(t, scmd, own)
+		if len(tainted) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scmd threads with capabilities dropped: %v", tainted)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// taintedThreads lists scmd's threads whose bounding or effective set is
+// not scmd's own, or that have no_new_privs.
+func taintedThreads(t *testing.T, scmd int, own procCaps) []string {
+	t.Helper()
 	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(scmd), "task"))
 	if err != nil || len(tasks) == 0 {
 		t.Fatalf("scmd's threads: %v", err)
 	}
+	var out []string
 	for _, task := range tasks {
 		tid, _ := strconv.Atoi(task.Name())
-		if got := capsOfPID(t, uint32(tid)); got.Bnd != own.Bnd || got.Eff != own.Eff || got.NoNewPrivs {
-			t.Errorf("scmd thread %d: CapBnd %x CapEff %x NoNewPrivs %v; want %x, %x, false", tid, got.Bnd, got.Eff, got.NoNewPrivs, own.Bnd, own.Eff)
+		if got, ok := capsOfTask(uint32(tid)); ok && (got.Bnd != own.Bnd || got.Eff != own.Eff || got.NoNewPrivs) {
+			out = append(out, fmt.Sprintf("%d: CapBnd %x CapEff %x NoNewPrivs %v", tid, got.Bnd, got.Eff, got.NoNewPrivs))
 		}
 	}
+	return out
 }
 
 // TestRestrictedSIDSetsNoNewPrivs checks that a service whose SID type is
