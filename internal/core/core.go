@@ -428,8 +428,11 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 		switch code := windows.Errno(st.Win32ExitCode); code {
 		case 0:
 		case windows.ERROR_SERVICE_SPECIFIC_ERROR:
+			// Windows records the code as a parameter insert, %%N with N
+			// signed, which the event's text resolves to the system
+			// message of that number where there is one.
 			acts = append(acts, Event{ID: 7024, Type: EventError, Service: s.name,
-				Inserts: []string{DisplayName, strconv.FormatUint(uint64(st.ServiceSpecificExitCode), 10)}})
+				Inserts: []string{DisplayName, "%%" + strconv.FormatInt(int64(int32(st.ServiceSpecificExitCode)), 10)}})
 		default:
 			acts = append(acts, Event{ID: 7023, Type: EventError, Service: s.name, Inserts: []string{DisplayName, code.Error()}})
 		}

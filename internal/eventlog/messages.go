@@ -3,6 +3,8 @@ package eventlog
 import (
 	"strconv"
 	"strings"
+
+	"github.com/openscm/scm/windows"
 )
 
 // SCMSource is the provider name of the SCM's own events.
@@ -33,10 +35,39 @@ var scmMessages = map[uint32]string{
 func Message(r *Record) string {
 	if r.Source == SCMSource {
 		if tmpl, ok := scmMessages[r.EventID]; ok {
-			return expand(tmpl, r.Strings)
+			inserts := make([]string, len(r.Strings))
+			for i, s := range r.Strings {
+				inserts[i] = parameter(s)
+			}
+			return expand(tmpl, inserts)
 		}
 	}
 	return strings.Join(r.Strings, " ")
+}
+
+// parameter resolves an insert of the form %%N, as the SCM's parameter
+// message file does: to the system message for N (7024 records a
+// service-specific code so, and shows "Incorrect function." for 1), or,
+// for a number with no system message, to the insert itself, as Event
+// Viewer shows "%%17058".
+func parameter(s string) string {
+	if !strings.HasPrefix(s, "%%") {
+		return s
+	}
+	n, err := strconv.ParseInt(s[2:], 10, 32)
+	if err != nil {
+		return s
+	}
+	code := windows.Errno(uint32(n))
+	if text := code.Error(); text != unknownErrno(code) {
+		return text
+	}
+	return s
+}
+
+// unknownErrno is what windows.Errno prints for a code it has no text for.
+func unknownErrno(e windows.Errno) string {
+	return "Win32 error " + strconv.FormatUint(uint64(e), 10)
 }
 
 func expand(tmpl string, inserts []string) string {
