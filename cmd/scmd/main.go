@@ -125,9 +125,13 @@ func run(stateDir, socket string) error {
 	case s := <-sig:
 		log.Printf("%v: stopping services", s)
 		close(stopBoot)
+		// The API stays up until the last service has stopped, as the
+		// event log does on Windows: services write their last events
+		// from their PRESHUTDOWN and SHUTDOWN handlers, and the manager
+		// refuses new starts meanwhile.
+		shutdown(m, launcher)
 		srv.Close()
 		<-done
-		shutdown(m, launcher)
 		m.FlushEvents()
 		return nil
 	case err := <-done:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
+	"github.com/openscm/scm/windows/svc/eventlog"
 )
 
 var (
@@ -92,6 +93,22 @@ func main() {
 }
 
 type handler struct{}
+
+// lastWords writes an event from a shutdown handler, as real services log
+// their last lines while the SCM shuts down.
+func lastWords(service, control string) {
+	l, err := eventlog.Open(service)
+	if err != nil {
+		logf("last words: open: %v", err)
+		return
+	}
+	defer l.Close()
+	if err := l.Info(1, service+" stopping on "+control); err != nil {
+		logf("last words: %v", err)
+		return
+	}
+	logf("last words written on %s", control)
+}
 
 // AnswerControl logs a power event as the SCM delivers it, before the
 // answer goes back; a suspend is taken slowly, as a service saving its
@@ -181,6 +198,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 			s <- c.CurrentStatus
 			s <- c.CurrentStatus // twice: the dispatcher must not deadlock
 		case svc.Stop, svc.Shutdown:
+			if *mode == "log-at-shutdown" && c.Cmd == svc.Shutdown {
+				lastWords(args[0], "SHUTDOWN")
+			}
 			if *mode == "ignore-stop" {
 				continue
 			}
@@ -190,6 +210,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 			}
 			return *specific, uint32(*exitCode)
 		case svc.PreShutdown:
+			if *mode == "log-at-shutdown" {
+				lastWords(args[0], "PRESHUTDOWN")
+			}
 			if *pre == "hang" {
 				continue
 			}
