@@ -34,7 +34,9 @@ const (
 	ERROR_NOT_ENOUGH_MEMORY                  Errno = 8
 	ERROR_INVALID_DATA                       Errno = 13
 	ERROR_NOT_SUPPORTED                      Errno = 50
+	ERROR_FILE_EXISTS                        Errno = 80
 	ERROR_INVALID_PARAMETER                  Errno = 87
+	ERROR_DISK_FULL                          Errno = 112
 	ERROR_CALL_NOT_IMPLEMENTED               Errno = 120
 	ERROR_INSUFFICIENT_BUFFER                Errno = 122
 	ERROR_INVALID_NAME                       Errno = 123
@@ -86,6 +88,7 @@ const (
 	ERROR_INVALID_SECURITY_DESCR             Errno = 1338
 	ERROR_INVALID_COMMAND_LINE               Errno = 1639
 	RPC_S_SERVER_UNAVAILABLE                 Errno = 1722
+	RPC_S_INVALID_BOUND                      Errno = 1734
 	ERROR_LOG_FILE_FULL                      Errno = 1502
 	ERROR_EVT_CHANNEL_NOT_FOUND              Errno = 15007
 	ERROR_EVT_INVALID_QUERY                  Errno = 15001
@@ -111,7 +114,9 @@ var errorText = map[Errno]string{
 	ERROR_NOT_ENOUGH_MEMORY:                  "Not enough memory resources are available to process this command.",
 	ERROR_INVALID_DATA:                       "The data is invalid.",
 	ERROR_NOT_SUPPORTED:                      "The request is not supported.",
+	ERROR_FILE_EXISTS:                        "The file exists.",
 	ERROR_INVALID_PARAMETER:                  "The parameter is incorrect.",
+	ERROR_DISK_FULL:                          "There is not enough space on the disk.",
 	ERROR_CALL_NOT_IMPLEMENTED:               "This function is not supported on this system.",
 	ERROR_INSUFFICIENT_BUFFER:                "The data area passed to a system call is too small.",
 	ERROR_INVALID_NAME:                       "The filename, directory name, or volume label syntax is incorrect.",
@@ -171,6 +176,7 @@ var errorText = map[Errno]string{
 	ERROR_NO_SYSTEM_RESOURCES:                "Insufficient system resources exist to complete the requested service.",
 	ERROR_INVALID_COMMAND_LINE:               "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
 	RPC_S_SERVER_UNAVAILABLE:                 "The RPC server is unavailable.",
+	RPC_S_INVALID_BOUND:                      "The array bounds are invalid.",
 	ERROR_LOG_FILE_FULL:                      "The event log file is full.",
 	ERROR_EVT_CHANNEL_NOT_FOUND:              "The specified channel could not be found.",
 	ERROR_EVT_INVALID_QUERY:                  "The specified query is invalid.",

@@ -97,26 +97,16 @@ func run(args []string, out, errOut io.Writer) int {
 			return invalid(errOut)
 		}
 		if bu, ok := opts["bu"]; ok {
-			r, err := client.Call(conn.ReadEventLog, &pb.ReadEventLogRequest{Log: pos[0]})
-			if err != nil {
+			if err := clearWithBackup(conn, pos[0], bu); err != nil {
+				if _, ok := err.(windows.Errno); !ok {
+					fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
+					return 1
+				}
 				return fail("Failed to clear log "+pos[0]+".", err)
 			}
-			f, err := os.Create(bu)
-			if err != nil {
-				fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
-				return 1
-			}
-			fmt.Fprint(f, "<Events>\n")
-			for _, e := range r.Records {
-				printXML(f, pos[0], e, true)
-			}
-			fmt.Fprint(f, "</Events>\n")
-			if err := f.Close(); err != nil {
-				fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
-				return 1
-			}
+			break
 		}
-		if _, err := client.Call(conn.ClearEventLog, &pb.LogRequest{Log: pos[0]}); err != nil {
+		if _, err := client.Call(conn.ClearEventLog, &pb.ClearEventLogRequest{Log: pos[0]}); err != nil {
 			return fail("Failed to clear log "+pos[0]+".", err)
 		}
 	case "qe", "query-events":

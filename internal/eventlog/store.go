@@ -237,19 +237,28 @@ func (s *Store) Info(log string) (Info, error) {
 }
 
 // Clear empties a log; record numbers go on from where they were.
-func (s *Store) Clear(log string) error {
+func (s *Store) Clear(log string) error { return s.ClearThrough(log, 0) }
+
+// ClearThrough removes a log's records numbered up to through (0: all of
+// them), keeping any written since.
+func (s *Store) ClearThrough(log string, through uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(log))
 		if b == nil {
 			return ErrNoLog
 		}
+		size := logSize(b)
 		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.First() {
+		for k, v := c.First(); k != nil && len(k) == 8; k, v = c.First() {
+			if through != 0 && binary.BigEndian.Uint64(k) > through {
+				break
+			}
+			size -= min(size, uint64(len(v)))
 			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
 	})
 }
 

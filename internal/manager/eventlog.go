@@ -271,6 +271,10 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 	if err != nil {
 		return nil, err
 	}
+	return eventRecords(recs), nil
+}
+
+func eventRecords(recs []eventlog.Record) *pb.EventRecords {
 	out := &pb.EventRecords{}
 	for i := range recs {
 		rec := &recs[i]
@@ -280,25 +284,37 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 			Computer: rec.Computer, UserSid: rec.UserSID, Strings: rec.Strings, Data: rec.Data, Message: eventlog.Message(rec),
 		})
 	}
-	return out, nil
+	return out
 }
 
-// ClearEventLog empties a log; it takes an administrator.
-func (m *Manager) ClearEventLog(c Caller, name string) error {
+// ClearEventLog empties a log, or the records up to r.Through; it takes
+// the right to clear, which Windows' logs grant administrators only. With
+// r.ReadForBackup it clears nothing and returns the records: the caller
+// writes its backup file itself, with its own identity, and then clears
+// through the last record it saved. So scmd never creates a file at a
+// path a caller names, and the access check comes before any file does.
+func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.EventRecords, error) {
 	if !c.Token.IsAdmin() {
-		return windows.ERROR_ACCESS_DENIED
+		return nil, windows.ERROR_ACCESS_DENIED
 	}
 	m.FlushEvents()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	log, ok := m.canonicalLog(name)
+	log, ok := m.canonicalLog(r.Log)
 	if !ok || m.events == nil {
-		return windows.ERROR_EVT_CHANNEL_NOT_FOUND
+		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}
-	if err := m.events.Clear(log); err != nil && err != eventlog.ErrNoLog {
-		return err
+	if r.ReadForBackup {
+		recs, err := m.events.Read(log, false, 0, nil)
+		if err != nil && err != eventlog.ErrNoLog {
+			return nil, err
+		}
+		return eventRecords(recs), nil
 	}
-	return nil
+	if err := m.events.ClearThrough(log, r.Through); err != nil && err != eventlog.ErrNoLog {
+		return nil, err
+	}
+	return &pb.EventRecords{}, nil
 }
 
 // GetEventLogInfo describes a log and its limits.

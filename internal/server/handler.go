@@ -202,10 +202,8 @@ func (h *handler) ReadEventLog(ctx context.Context, r *connect.Request[pb.ReadEv
 	return call(ctx, r, h.m.ReadEventLog)
 }
 
-func (h *handler) ClearEventLog(ctx context.Context, r *connect.Request[pb.LogRequest]) (*connect.Response[pb.Empty], error) {
-	return call(ctx, r, func(c manager.Caller, q *pb.LogRequest) (*pb.Empty, error) {
-		return empty(h.m.ClearEventLog(c, q.Log))
-	})
+func (h *handler) ClearEventLog(ctx context.Context, r *connect.Request[pb.ClearEventLogRequest]) (*connect.Response[pb.EventRecords], error) {
+	return call(ctx, r, h.m.ClearEventLog)
 }
 
 func (h *handler) GetEventLogInfo(ctx context.Context, r *connect.Request[pb.LogRequest]) (*connect.Response[pb.EventLogInfo], error) {

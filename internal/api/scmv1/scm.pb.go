@@ -3016,6 +3016,69 @@ func (x *LogRequest) GetLog() string {
 	return ""
 }
 
+type ClearEventLogRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Log   string                 `protobuf:"bytes,1,opt,name=log,proto3" json:"log,omitempty"`
+	// Check the right to clear and return the log's records; clear nothing.
+	ReadForBackup bool `protobuf:"varint,2,opt,name=read_for_backup,json=readForBackup,proto3" json:"read_for_backup,omitempty"`
+	// Clear only the records numbered up to this one (0: all), so that an
+	// event written after a backup was read is neither lost nor saved twice.
+	Through       uint64 `protobuf:"varint,3,opt,name=through,proto3" json:"through,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearEventLogRequest) Reset() {
+	*x = ClearEventLogRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearEventLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearEventLogRequest) ProtoMessage() {}
+
+func (x *ClearEventLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearEventLogRequest.ProtoReflect.Descriptor instead.
+func (*ClearEventLogRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ClearEventLogRequest) GetLog() string {
+	if x != nil {
+		return x.Log
+	}
+	return ""
+}
+
+func (x *ClearEventLogRequest) GetReadForBackup() bool {
+	if x != nil {
+		return x.ReadForBackup
+	}
+	return false
+}
+
+func (x *ClearEventLogRequest) GetThrough() uint64 {
+	if x != nil {
+		return x.Through
+	}
+	return 0
+}
+
 type EventLogInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Records       uint64                 `protobuf:"varint,1,opt,name=records,proto3" json:"records,omitempty"`
@@ -3031,7 +3094,7 @@ type EventLogInfo struct {
 
 func (x *EventLogInfo) Reset() {
 	*x = EventLogInfo{}
-	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3043,7 +3106,7 @@ func (x *EventLogInfo) String() string {
 func (*EventLogInfo) ProtoMessage() {}
 
 func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3056,7 +3119,7 @@ func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogInfo.ProtoReflect.Descriptor instead.
 func (*EventLogInfo) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{45}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *EventLogInfo) GetRecords() uint64 {
@@ -3117,7 +3180,7 @@ type EventLogNames struct {
 
 func (x *EventLogNames) Reset() {
 	*x = EventLogNames{}
-	mi := &file_scm_v1_scm_proto_msgTypes[46]
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3129,7 +3192,7 @@ func (x *EventLogNames) String() string {
 func (*EventLogNames) ProtoMessage() {}
 
 func (x *EventLogNames) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[46]
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3142,7 +3205,7 @@ func (x *EventLogNames) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogNames.ProtoReflect.Descriptor instead.
 func (*EventLogNames) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{46}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *EventLogNames) GetNames() []string {
@@ -3162,7 +3225,7 @@ type CustomTriggerRequest struct {
 
 func (x *CustomTriggerRequest) Reset() {
 	*x = CustomTriggerRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3174,7 +3237,7 @@ func (x *CustomTriggerRequest) String() string {
 func (*CustomTriggerRequest) ProtoMessage() {}
 
 func (x *CustomTriggerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3187,7 +3250,7 @@ func (x *CustomTriggerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomTriggerRequest.ProtoReflect.Descriptor instead.
 func (*CustomTriggerRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{47}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CustomTriggerRequest) GetProvider() string {
@@ -3213,7 +3276,7 @@ type DeviceInterfacesRequest struct {
 
 func (x *DeviceInterfacesRequest) Reset() {
 	*x = DeviceInterfacesRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3225,7 +3288,7 @@ func (x *DeviceInterfacesRequest) String() string {
 func (*DeviceInterfacesRequest) ProtoMessage() {}
 
 func (x *DeviceInterfacesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3238,7 +3301,7 @@ func (x *DeviceInterfacesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterfacesRequest.ProtoReflect.Descriptor instead.
 func (*DeviceInterfacesRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{48}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeviceInterfacesRequest) GetClass() string {
@@ -3259,7 +3322,7 @@ type DeviceInterface struct {
 
 func (x *DeviceInterface) Reset() {
 	*x = DeviceInterface{}
-	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3271,7 +3334,7 @@ func (x *DeviceInterface) String() string {
 func (*DeviceInterface) ProtoMessage() {}
 
 func (x *DeviceInterface) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3284,7 +3347,7 @@ func (x *DeviceInterface) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterface.ProtoReflect.Descriptor instead.
 func (*DeviceInterface) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{49}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *DeviceInterface) GetName() string {
@@ -3317,7 +3380,7 @@ type DeviceInterfaces struct {
 
 func (x *DeviceInterfaces) Reset() {
 	*x = DeviceInterfaces{}
-	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3392,7 @@ func (x *DeviceInterfaces) String() string {
 func (*DeviceInterfaces) ProtoMessage() {}
 
 func (x *DeviceInterfaces) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3405,7 @@ func (x *DeviceInterfaces) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterfaces.ProtoReflect.Descriptor instead.
 func (*DeviceInterfaces) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{50}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *DeviceInterfaces) GetInterfaces() []*DeviceInterface {
@@ -3361,7 +3424,7 @@ type DeviceRemovalRequest struct {
 
 func (x *DeviceRemovalRequest) Reset() {
 	*x = DeviceRemovalRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3373,7 +3436,7 @@ func (x *DeviceRemovalRequest) String() string {
 func (*DeviceRemovalRequest) ProtoMessage() {}
 
 func (x *DeviceRemovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3386,7 +3449,7 @@ func (x *DeviceRemovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRemovalRequest.ProtoReflect.Descriptor instead.
 func (*DeviceRemovalRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{51}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *DeviceRemovalRequest) GetName() string {
@@ -3409,7 +3472,7 @@ type DeviceRemovalResult struct {
 
 func (x *DeviceRemovalResult) Reset() {
 	*x = DeviceRemovalResult{}
-	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	mi := &file_scm_v1_scm_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3421,7 +3484,7 @@ func (x *DeviceRemovalResult) String() string {
 func (*DeviceRemovalResult) ProtoMessage() {}
 
 func (x *DeviceRemovalResult) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	mi := &file_scm_v1_scm_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3434,7 +3497,7 @@ func (x *DeviceRemovalResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRemovalResult.ProtoReflect.Descriptor instead.
 func (*DeviceRemovalResult) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{52}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *DeviceRemovalResult) GetVetoType() uint32 {
@@ -3704,7 +3767,11 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\arecords\x18\x01 \x03(\v2\x13.scm.v1.EventRecordR\arecords\"\x1e\n" +
 	"\n" +
 	"LogRequest\x12\x10\n" +
-	"\x03log\x18\x01 \x01(\tR\x03log\"\xc1\x01\n" +
+	"\x03log\x18\x01 \x01(\tR\x03log\"j\n" +
+	"\x14ClearEventLogRequest\x12\x10\n" +
+	"\x03log\x18\x01 \x01(\tR\x03log\x12&\n" +
+	"\x0fread_for_backup\x18\x02 \x01(\bR\rreadForBackup\x12\x18\n" +
+	"\athrough\x18\x03 \x01(\x04R\athrough\"\xc1\x01\n" +
 	"\fEventLogInfo\x12\x18\n" +
 	"\arecords\x18\x01 \x01(\x04R\arecords\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x16\n" +
@@ -3732,7 +3799,7 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"O\n" +
 	"\x13DeviceRemovalResult\x12\x1b\n" +
 	"\tveto_type\x18\x01 \x01(\rR\bvetoType\x12\x1b\n" +
-	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xd7\x13\n" +
+	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xe8\x13\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3758,8 +3825,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x12N\n" +
 	"\x13RegisterEventSource\x12\".scm.v1.RegisterEventSourceRequest\x1a\x13.scm.v1.HandleReply\x128\n" +
 	"\vReportEvent\x12\x1a.scm.v1.ReportEventRequest\x1a\r.scm.v1.Empty\x12A\n" +
-	"\fReadEventLog\x12\x1b.scm.v1.ReadEventLogRequest\x1a\x14.scm.v1.EventRecords\x122\n" +
-	"\rClearEventLog\x12\x12.scm.v1.LogRequest\x1a\r.scm.v1.Empty\x12;\n" +
+	"\fReadEventLog\x12\x1b.scm.v1.ReadEventLogRequest\x1a\x14.scm.v1.EventRecords\x12C\n" +
+	"\rClearEventLog\x12\x1c.scm.v1.ClearEventLogRequest\x1a\x14.scm.v1.EventRecords\x12;\n" +
 	"\x0fGetEventLogInfo\x12\x12.scm.v1.LogRequest\x1a\x14.scm.v1.EventLogInfo\x125\n" +
 	"\rEnumEventLogs\x12\r.scm.v1.Empty\x1a\x15.scm.v1.EventLogNames\x12@\n" +
 	"\x11FireCustomTrigger\x12\x1c.scm.v1.CustomTriggerRequest\x1a\r.scm.v1.Empty\x12P\n" +
@@ -3783,7 +3850,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3830,14 +3897,15 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*EventRecord)(nil),                  // 42: scm.v1.EventRecord
 	(*EventRecords)(nil),                 // 43: scm.v1.EventRecords
 	(*LogRequest)(nil),                   // 44: scm.v1.LogRequest
-	(*EventLogInfo)(nil),                 // 45: scm.v1.EventLogInfo
-	(*EventLogNames)(nil),                // 46: scm.v1.EventLogNames
-	(*CustomTriggerRequest)(nil),         // 47: scm.v1.CustomTriggerRequest
-	(*DeviceInterfacesRequest)(nil),      // 48: scm.v1.DeviceInterfacesRequest
-	(*DeviceInterface)(nil),              // 49: scm.v1.DeviceInterface
-	(*DeviceInterfaces)(nil),             // 50: scm.v1.DeviceInterfaces
-	(*DeviceRemovalRequest)(nil),         // 51: scm.v1.DeviceRemovalRequest
-	(*DeviceRemovalResult)(nil),          // 52: scm.v1.DeviceRemovalResult
+	(*ClearEventLogRequest)(nil),         // 45: scm.v1.ClearEventLogRequest
+	(*EventLogInfo)(nil),                 // 46: scm.v1.EventLogInfo
+	(*EventLogNames)(nil),                // 47: scm.v1.EventLogNames
+	(*CustomTriggerRequest)(nil),         // 48: scm.v1.CustomTriggerRequest
+	(*DeviceInterfacesRequest)(nil),      // 49: scm.v1.DeviceInterfacesRequest
+	(*DeviceInterface)(nil),              // 50: scm.v1.DeviceInterface
+	(*DeviceInterfaces)(nil),             // 51: scm.v1.DeviceInterfaces
+	(*DeviceRemovalRequest)(nil),         // 52: scm.v1.DeviceRemovalRequest
+	(*DeviceRemovalResult)(nil),          // 53: scm.v1.DeviceRemovalResult
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -3853,7 +3921,7 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	18, // 10: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
 	18, // 11: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
 	42, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
-	49, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
+	50, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
 	4,  // 14: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
 	2,  // 15: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
 	5,  // 16: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
@@ -3879,12 +3947,12 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	39, // 36: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
 	40, // 37: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
 	41, // 38: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
-	44, // 39: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.LogRequest
+	45, // 39: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.ClearEventLogRequest
 	44, // 40: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
 	1,  // 41: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
-	47, // 42: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
-	48, // 43: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
-	51, // 44: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
+	48, // 42: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
+	49, // 43: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
+	52, // 44: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
 	29, // 45: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
 	29, // 46: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
 	29, // 47: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
@@ -3915,12 +3983,12 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	3,  // 72: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
 	1,  // 73: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
 	43, // 74: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	1,  // 75: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.Empty
-	45, // 76: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	46, // 77: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	43, // 75: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	46, // 76: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	47, // 77: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
 	1,  // 78: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	50, // 79: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	52, // 80: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	51, // 79: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	53, // 80: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
 	31, // 81: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
 	1,  // 82: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
 	1,  // 83: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
@@ -3948,7 +4016,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

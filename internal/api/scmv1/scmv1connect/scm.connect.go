@@ -179,7 +179,12 @@ type ServiceControlManagerClient interface {
 	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
 	ReportEvent(context.Context, *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error)
 	ReadEventLog(context.Context, *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
-	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
+	// ClearEventLog empties a log after checking that the caller may.
+	// With a backup, the caller writes the file itself (as itself, never
+	// through scmd): one call with read_for_backup checks the right and
+	// returns the records without clearing, and a second clears through
+	// the last record the backup holds.
+	ClearEventLog(context.Context, *connect.Request[scmv1.ClearEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
 	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
 	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
@@ -361,7 +366,7 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("ReadEventLog")),
 			connect.WithClientOptions(opts...),
 		),
-		clearEventLog: connect.NewClient[scmv1.LogRequest, scmv1.Empty](
+		clearEventLog: connect.NewClient[scmv1.ClearEventLogRequest, scmv1.EventRecords](
 			httpClient,
 			baseURL+ServiceControlManagerClearEventLogProcedure,
 			connect.WithSchema(serviceControlManagerMethods.ByName("ClearEventLog")),
@@ -457,7 +462,7 @@ type serviceControlManagerClient struct {
 	registerEventSource        *connect.Client[scmv1.RegisterEventSourceRequest, scmv1.HandleReply]
 	reportEvent                *connect.Client[scmv1.ReportEventRequest, scmv1.Empty]
 	readEventLog               *connect.Client[scmv1.ReadEventLogRequest, scmv1.EventRecords]
-	clearEventLog              *connect.Client[scmv1.LogRequest, scmv1.Empty]
+	clearEventLog              *connect.Client[scmv1.ClearEventLogRequest, scmv1.EventRecords]
 	getEventLogInfo            *connect.Client[scmv1.LogRequest, scmv1.EventLogInfo]
 	enumEventLogs              *connect.Client[scmv1.Empty, scmv1.EventLogNames]
 	fireCustomTrigger          *connect.Client[scmv1.CustomTriggerRequest, scmv1.Empty]
@@ -596,7 +601,7 @@ func (c *serviceControlManagerClient) ReadEventLog(ctx context.Context, req *con
 }
 
 // ClearEventLog calls scm.v1.ServiceControlManager.ClearEventLog.
-func (c *serviceControlManagerClient) ClearEventLog(ctx context.Context, req *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error) {
+func (c *serviceControlManagerClient) ClearEventLog(ctx context.Context, req *connect.Request[scmv1.ClearEventLogRequest]) (*connect.Response[scmv1.EventRecords], error) {
 	return c.clearEventLog.CallUnary(ctx, req)
 }
 
@@ -682,7 +687,12 @@ type ServiceControlManagerHandler interface {
 	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
 	ReportEvent(context.Context, *connect.Request[scmv1.ReportEventRequest]) (*connect.Response[scmv1.Empty], error)
 	ReadEventLog(context.Context, *connect.Request[scmv1.ReadEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
-	ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error)
+	// ClearEventLog empties a log after checking that the caller may.
+	// With a backup, the caller writes the file itself (as itself, never
+	// through scmd): one call with read_for_backup checks the right and
+	// returns the records without clearing, and a second clears through
+	// the last record the backup holds.
+	ClearEventLog(context.Context, *connect.Request[scmv1.ClearEventLogRequest]) (*connect.Response[scmv1.EventRecords], error)
 	GetEventLogInfo(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.EventLogInfo], error)
 	EnumEventLogs(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.EventLogNames], error)
 	// Raises a custom trigger event (SERVICE_TRIGGER_TYPE_CUSTOM), as an ETW
@@ -1109,7 +1119,7 @@ func (UnimplementedServiceControlManagerHandler) ReadEventLog(context.Context, *
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ReadEventLog is not implemented"))
 }
 
-func (UnimplementedServiceControlManagerHandler) ClearEventLog(context.Context, *connect.Request[scmv1.LogRequest]) (*connect.Response[scmv1.Empty], error) {
+func (UnimplementedServiceControlManagerHandler) ClearEventLog(context.Context, *connect.Request[scmv1.ClearEventLogRequest]) (*connect.Response[scmv1.EventRecords], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ClearEventLog is not implemented"))
 }
 
