@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,20 +60,41 @@ const NeverOverwrite = 0xFFFFFFFF
 // and has no room.
 var ErrLogFull = errors.New("eventlog: the event log file is full")
 
-// Store is the event log file.
+// Store is the event log file. Its size stays within the sum of its
+// logs' sizes plus FileSlack: each record is charged the bytes it takes in
+// the file's pages, and when freed pages the file cannot reuse make it
+// larger than that, the file is rewritten compactly (bbolt never shrinks
+// a file by itself).
 type Store struct {
-	db *bolt.DB
+	mu   sync.RWMutex // compaction replaces db
+	db   *bolt.DB
+	path string
+
+	compactions int // how many times the file was rewritten, for tests
 }
 
 var sizeKey = []byte("\x00size") // per log: the bytes its records take
 
+// FileSlack is how far the file may outgrow the sum of its logs' sizes
+// before it is compacted: the file's own pages (meta, freelist, bucket
+// roots and branches), the pages a write copies before it frees the old
+// ones, and the file's growth step.
+const FileSlack = 2 << 20
+
+// growStep is how much the file grows by at a time (bbolt's AllocSize,
+// 16 MiB by default, would be most of a log).
+const growStep = 256 << 10
+
+var boltOptions = &bolt.Options{Timeout: 2 * time.Second}
+
 // Open opens or creates the event log file.
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	os.Remove(path + compactSuffix) // a compaction cut short
+	db, err := openBolt(path)
 	if err != nil {
-		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, path: path}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, log := range []string{"Application", "System"} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(log)); err != nil {
@@ -87,13 +110,42 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
+func openBolt(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, boltOptions)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
+	}
+	db.AllocSize = growStep
+	return db, nil
+}
+
+// view and update run a transaction on the current file.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.View(fn)
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(fn)
+}
+
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
 
 // Append writes a record to a log, making room by dropping the oldest when
 // the log may overwrite; the record is on disk when Append returns.
 func (s *Store) Append(log string, r *Record, lim Limits) (uint64, error) {
-	err := s.db.Update(func(tx *bolt.Tx) error { return appendTx(tx, log, r, lim) })
+	err := s.update(func(tx *bolt.Tx) error { return appendTx(tx, log, r, lim) })
+	if err == nil {
+		err = s.keepFileSize()
+	}
 	return r.RecordNumber, err
 }
 
@@ -101,7 +153,7 @@ func (s *Store) Append(log string, r *Record, lim Limits) (uint64, error) {
 // all of them. A record the log has no room for is dropped with the error.
 func (s *Store) AppendMany(log string, rs []*Record, lim Limits) error {
 	var first error
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, r := range rs {
 			if err := appendTx(tx, log, r, lim); err == ErrLogFull {
 				if first == nil {
@@ -113,6 +165,9 @@ func (s *Store) AppendMany(log string, rs []*Record, lim Limits) error {
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.keepFileSize()
+	}
 	if err != nil {
 		return err
 	}
@@ -129,9 +184,11 @@ func appendTx(tx *bolt.Tx, log string, r *Record, lim Limits) error {
 		if err != nil {
 			return err
 		}
+		// Records are appended in key order: full pages pack best.
+		b.FillPercent = 1.0
 		r.RecordNumber = seq
 		enc := encode(r)
-		size := logSize(b) + uint64(len(enc))
+		size := logSize(b) + recordCost(len(enc))
 		if lim.MaxSize > 0 && size > lim.MaxSize {
 			if lim.Retention == NeverOverwrite {
 				return ErrLogFull
@@ -141,7 +198,7 @@ func appendTx(tx *bolt.Tx, log string, r *Record, lim Limits) error {
 				if len(k) != 8 {
 					break
 				}
-				size -= uint64(len(v))
+				size -= min(size, recordCost(len(v)))
 				if err := c.Delete(); err != nil {
 					return err
 				}
@@ -167,7 +224,7 @@ func recordKey(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 // (nil: all), oldest first or newest first.
 func (s *Store) Read(log string, newestFirst bool, count int, match func(*Record) bool) ([]Record, error) {
 	var out []Record
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(log))
 		if b == nil {
 			return ErrNoLog
@@ -210,7 +267,7 @@ type Info struct {
 // Info returns a log's record count, size and range.
 func (s *Store) Info(log string) (Info, error) {
 	var info Info
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(log))
 		if b == nil {
 			return ErrNoLog
@@ -242,7 +299,7 @@ func (s *Store) Clear(log string) error { return s.ClearThrough(log, 0) }
 // ClearThrough removes a log's records numbered up to through (0: all of
 // them), keeping any written since.
 func (s *Store) ClearThrough(log string, through uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(log))
 		if b == nil {
 			return ErrNoLog
@@ -253,19 +310,23 @@ func (s *Store) ClearThrough(log string, through uint64) error {
 			if through != 0 && binary.BigEndian.Uint64(k) > through {
 				break
 			}
-			size -= min(size, uint64(len(v)))
+			size -= min(size, recordCost(len(v)))
 			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
 		return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
 	})
+	if err != nil {
+		return err
+	}
+	return s.keepFileSize()
 }
 
 // Logs lists the logs that have a place in the file.
 func (s *Store) Logs() []string {
 	var logs []string
-	s.db.View(func(tx *bolt.Tx) error {
+	s.view(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			logs = append(logs, string(name))
 			return nil

@@ -196,16 +196,21 @@ func (m *Manager) ReportEvent(c Caller, r *pb.ReportEventRequest) (*pb.Empty, er
 	default:
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
-	if len(r.Strings) > 256 || r.Category > 0xffff || len(r.Data) > 61440 {
+	if r.Category > 0xffff {
 		return nil, windows.ERROR_INVALID_PARAMETER
+	}
+	rec := &eventlog.Record{
+		EventID: r.EventId, Type: uint16(r.Type), Category: uint16(r.Category), Source: h.source,
+		UserSID: c.Token.User, Strings: r.Strings, Data: r.Data,
+	}
+	rec.Computer, _ = os.Hostname()
+	if err := eventlog.CheckReport(rec); err != nil {
+		return nil, err
 	}
 	if h.log != "Application" && !c.Token.IsAdmin() {
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
-	return &pb.Empty{}, m.writeEvent(h.log, &eventlog.Record{
-		EventID: r.EventId, Type: uint16(r.Type), Category: uint16(r.Category), Source: h.source,
-		UserSID: c.Token.User, Strings: r.Strings, Data: r.Data,
-	})
+	return &pb.Empty{}, m.writeEvent(h.log, rec)
 }
 
 func (m *Manager) writeEvent(log string, rec *eventlog.Record) error {
