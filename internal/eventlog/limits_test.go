@@ -140,3 +140,30 @@ func TestCompactionKeepsEverything(t *testing.T) {
 		t.Errorf("Custom: %v", rs)
 	}
 }
+
+// TestOpenRecountsSizes: a file whose logs were counted otherwise (by an
+// older scmd, charging only the records' bytes) is held to the pages its
+// records take as soon as it is opened.
+func TestOpenRecountsSizes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "eventlog.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		s.Append("Application", &Record{Strings: []string{strings.Repeat("z", 1000)}}, DefaultLimits)
+	}
+	want, _ := s.Info("Application")
+	s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("Application")).Put(sizeKey, make([]byte, 8))
+	})
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, _ := s.Info("Application"); got.Size != want.Size {
+		t.Errorf("size after open %d, want %d", got.Size, want.Size)
+	}
+}

@@ -101,7 +101,7 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return recount(b) })
 	})
 	if err != nil {
 		db.Close()
@@ -209,6 +209,22 @@ func appendTx(tx *bolt.Tx, log string, r *Record, lim Limits) error {
 		}
 		return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
 	}
+}
+
+// recount charges a log's records again, so that a file written with
+// another charge (or none) is held to this one's.
+func recount(b *bolt.Bucket) error {
+	var size uint64
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) == 8 {
+			size += recordCost(len(v))
+		}
+	}
+	if size == logSize(b) {
+		return nil
+	}
+	return b.Put(sizeKey, binary.BigEndian.AppendUint64(nil, size))
 }
 
 func logSize(b *bolt.Bucket) uint64 {
