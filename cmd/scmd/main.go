@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -28,6 +29,12 @@ import (
 	"github.com/openscm/scm/internal/server"
 	"github.com/openscm/scm/internal/statedir"
 )
+
+// The main goroutine keeps the main thread to itself. The launcher spends
+// a thread on each restricted fork (launch's privilegePlan.fork) and relies
+// on the runtime ending it; the runtime cannot end the main thread, only
+// park it for good with the dropped capabilities still on it.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	stateDir := flag.String("state-dir", defaultStateDir(), "directory for the registry file and all durable state")
