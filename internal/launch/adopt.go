@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -127,22 +126,10 @@ func (l *Launcher) Adopt(id core.ProcID, pid uint32, conn *net.UnixConn) error {
 	return nil
 }
 
-// cgroupOf finds the cgroup a process is in, if it is one of this SCM's.
+// cgroupOf finds the group a process is in, if it is one of this SCM's.
 func (l *Launcher) cgroupOf(pid int) string {
 	if l.cg == nil {
 		return ""
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rel, ok := strings.CutPrefix(line, "0::"); ok {
-			dir := filepath.Join(cgroup2Mount(), rel)
-			if strings.HasPrefix(dir, l.cg.base+"/") {
-				return dir
-			}
-		}
-	}
-	return ""
+	return l.cg.groupOf(pid)
 }

@@ -62,13 +62,13 @@ type Launcher struct {
 	opts Options
 	cg   *cgroups
 
-	mu      sync.Mutex
-	procs   map[core.ProcID]*proc
-	byPID   map[int]*proc
-	helpers map[int]func(status int) // helper programs by pid
-	stale   []string                 // cgroups to remove once empty
-	sigs    chan os.Signal
-	closed  bool
+	mu       sync.Mutex
+	procs    map[core.ProcID]*proc
+	byPID    map[int]*proc
+	helpers  map[int]func(status int) // helper programs by pid
+	retiring sync.WaitGroup           // groups being removed once empty
+	sigs     chan os.Signal
+	closed   bool
 
 	hostListener *net.UnixListener
 }
@@ -158,17 +158,20 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	privs.apply(attr.Sys)
 	var cgroupDir string
 	if l.cg != nil {
-		dir, f, err := l.cg.create(uint64(id))
-		if err == nil {
-			defer f.Close()
-			cgroupDir = dir
-			attr.Sys.UseCgroupFD = true
-			attr.Sys.CgroupFD = int(f.Fd())
+		dir, err := l.cg.create(uint64(id))
+		if err != nil {
+			l.opts.Logf("%s: %v", spec.Service, err)
+			ours.Close()
+			if errors.Is(err, os.ErrExist) {
+				return 0, windows.ERROR_ALREADY_EXISTS
+			}
+			return 0, windows.ERROR_NOT_ENOUGH_MEMORY
 		}
+		cgroupDir = dir
 	}
 
 	l.mu.Lock()
-	pid, err := privs.fork(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
+	pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
 	if err != nil {
 		l.mu.Unlock()
 		ours.Close()
@@ -292,7 +295,7 @@ func (l *Launcher) Kill(id core.ProcID) {
 		return
 	}
 	if p.cgroup != "" {
-		killGroup(p.cgroup)
+		l.cg.kill(p.cgroup)
 	}
 	syscall.Kill(-p.pid, syscall.SIGKILL)
 	l.mu.Lock()
@@ -312,19 +315,8 @@ func (l *Launcher) forget(p *proc) {
 	}
 	delete(l.procs, p.id)
 	if p.cgroup != "" {
-		l.stale = append(l.stale, p.cgroup)
+		l.retire(p.cgroup)
 	}
-	l.removeStale()
-}
-
-func (l *Launcher) removeStale() {
-	kept := l.stale[:0]
-	for _, dir := range l.stale {
-		if removeGroup(dir) != nil {
-			kept = append(kept, dir)
-		}
-	}
-	l.stale = kept
 }
 
 // reaper collects exited children on every SIGCHLD.
@@ -399,7 +391,6 @@ func (l *Launcher) reap() []exit {
 			}
 		}
 	}
-	l.removeStale()
 	return exits
 }
 
@@ -427,12 +418,12 @@ func (l *Launcher) KillAll() {
 // gone; call it after the last service process has been reaped.
 func (l *Launcher) Close() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.hostListener != nil {
 		l.hostListener.Close()
 	}
-	l.removeStale()
-	if l.cg != nil && len(l.stale) == 0 {
+	l.mu.Unlock()
+	l.retiring.Wait()
+	if l.cg != nil {
 		os.Remove(l.cg.base)
 	}
 }

@@ -25,7 +25,8 @@ import (
 // the state directory. When scmd dies, a host with running services keeps
 // them running and reconnects; the restarted scmd adopts what the tokens
 // prove. The services that were running (recorded in running.json) but do
-// not come back within the grace period are reported as crashed.
+// not come back within the grace period are reported as crashed, once
+// whatever their hosts left behind has been killed.
 
 // Adoption is what a Manager needs to take over after a restart.
 type Adoption struct {
@@ -89,6 +90,11 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 				continue
 			}
 			break
+		}
+		// What dead hosts left running goes before their services are
+		// reported crashed: a failure action must not start a second copy.
+		if k, ok := l.(interface{ KillLeftovers() }); ok {
+			k.KillLeftovers()
 		}
 		m.mu.Lock()
 		for name := range a.waiting {

@@ -29,6 +29,8 @@ var (
 	timechange = flag.Bool("timechange", false, "accept TIMECHANGE")
 	netbind    = flag.Bool("netbind", false, "accept NETBIND*")
 	power      = flag.Bool("power", false, "accept POWEREVENT")
+	pidsPath   = flag.String("pids", "", "mode descendants: file the descendants write their pids to")
+	child      = flag.String("child", "", "run as one of mode descendants' descendants (setsid, setpgid, ignore-term, double-fork, leaf)")
 )
 
 func logf(format string, args ...any) {
@@ -45,6 +47,10 @@ func logf(format string, args ...any) {
 
 func main() {
 	flag.Parse()
+	if *child != "" {
+		runDescendant(*child)
+		return
+	}
 	isSvc, _ := svc.IsWindowsService()
 	interactive, _ := svc.IsAnInteractiveSession()
 	wd, _ := os.Getwd()
@@ -174,6 +180,8 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 		time.Sleep(300 * time.Millisecond)
 		s <- svc.Status{State: svc.StartPending, CheckPoint: 2, WaitHint: 1000}
 		time.Sleep(300 * time.Millisecond)
+	case "descendants":
+		startDescendants()
 	case "hang-start":
 		s <- svc.Status{State: svc.StartPending, CheckPoint: 1, WaitHint: 500}
 		select {}

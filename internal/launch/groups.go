@@ -1,0 +1,79 @@
+package launch
+
+import (
+	"syscall"
+	"time"
+)
+
+// How long a killed group may take to empty before it is killed again, and
+// how long the SCM waits for what an earlier scmd's dead hosts left.
+const (
+	retireTimeout   = 10 * time.Second
+	leftoverTimeout = 5 * time.Second
+)
+
+// forkExec starts a service process with its privileges (restrict.go),
+// inside its group when it has one. Both the v1 group and the privileges
+// are attributes of the thread that forks: on v1 the one thread takes both.
+func (l *Launcher) forkExec(group string, attr *syscall.ProcAttr, privs privilegePlan, fork func() (int, error)) (int, error) {
+	switch {
+	case group == "":
+		return privs.fork(fork)
+	case l.cg.v1:
+		var spend func() error
+		if privs.bound || privs.noNewPrivs {
+			spend = privs.restrictThread
+		}
+		return forkFromThreadInV1Group(group, l.cg.home, spend, fork)
+	default:
+		return l.cg.forkExecV2(group, attr, func() (int, error) { return privs.fork(fork) })
+	}
+}
+
+// retire removes the group of a host that exited and was killed, once the
+// last of its processes is gone; nothing waits for it but Close.
+func (l *Launcher) retire(group string) {
+	l.retiring.Add(1)
+	go func() {
+		defer l.retiring.Done()
+		if !waitEmpty(group, retireTimeout) {
+			l.cg.kill(group)
+			waitEmpty(group, retireTimeout)
+		}
+		if err := removeGroup(group); err != nil {
+			l.opts.Logf("%v", err)
+		}
+	}()
+}
+
+// KillLeftovers kills whatever an earlier scmd's hosts left in their groups
+// that no adopted host claims (a host that died while no scmd watched, and
+// the programs it started), waits for it to be gone, and removes those
+// groups. Call it once the hosts that come back have been adopted, before
+// failure actions start anything again: a service must never run twice.
+func (l *Launcher) KillLeftovers() {
+	if l.cg == nil {
+		return
+	}
+	claimed := map[string]bool{}
+	l.mu.Lock()
+	for _, p := range l.procs {
+		if p.cgroup != "" {
+			claimed[p.cgroup] = true
+		}
+	}
+	l.mu.Unlock()
+	for _, group := range l.cg.leftovers(claimed) {
+		if pids := members(group); len(pids) > 0 {
+			l.opts.Logf("killing %d processes left in %s by a host that is gone", len(pids), group)
+		}
+		l.cg.kill(group)
+		if !waitEmpty(group, leftoverTimeout) {
+			l.opts.Logf("processes left in %s do not die", group)
+			continue
+		}
+		if err := removeGroup(group); err != nil {
+			l.opts.Logf("%v", err)
+		}
+	}
+}
