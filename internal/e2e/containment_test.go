@@ -20,8 +20,8 @@ import (
 // writable cgroup v2 hierarchy and on one without (cgroup v1 only), and
 // nothing of one service is ever killed with another.
 
-// hostKind is a way to run scmd: on this machine as it is, or as on a host
-// without cgroup v2.
+// hostKind is a way to run scmd: on this machine as it is, as on a host
+// without cgroup v2, or as on one without any cgroup hierarchy.
 type hostKind struct {
 	name  string
 	start func(t *testing.T, state, sock string) *exec.Cmd
@@ -29,17 +29,24 @@ type hostKind struct {
 
 var hostKinds = []hostKind{
 	{"cgroup2", startSCMD},
-	{"cgroup1-only", startSCMDWithoutCgroup2},
+	{"cgroup1-only", func(t *testing.T, state, sock string) *exec.Cmd {
+		return startSCMDHiding(t, state, sock, "cgroup2")
+	}},
+	{"no-cgroup", func(t *testing.T, state, sock string) *exec.Cmd {
+		return startSCMDHiding(t, state, sock, "cgroup2", "cgroup")
+	}},
 }
 
-// startSCMDWithoutCgroup2 runs scmd in a private mount namespace where the
-// cgroup2 mounts are unmounted: scmd sees the machine as a host with cgroup
-// v1 hierarchies only. The machine's own mounts are not touched.
-func startSCMDWithoutCgroup2(t *testing.T, state, sock string) *exec.Cmd {
+// startSCMDHiding runs scmd in a private mount namespace where the mounts
+// of the given file system types are unmounted: scmd sees the machine as a
+// host without them. The machine's own mounts are not touched.
+func startSCMDHiding(t *testing.T, state, sock string, fstypes ...string) *exec.Cmd {
 	t.Helper()
 	args := []string{"--mount", "--propagation", "private", "sh", "-c",
 		`while [ "$1" != -- ]; do umount "$1" || exit 1; shift; done; shift; exec "$@"`, "sh"}
-	args = append(args, mountsOf("cgroup2")...)
+	for _, fstype := range fstypes {
+		args = append(args, mountsOf(fstype)...)
+	}
 	args = append(args, "--", filepath.Join(binDir, "scmd"), "--state-dir", state, "--socket", sock)
 	cmd := exec.Command("unshare", args...)
 	cmd.Stderr = os.Stderr
@@ -53,8 +60,10 @@ func startSCMDWithoutCgroup2(t *testing.T, state, sock string) *exec.Cmd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), " - cgroup2 ") {
-		t.Fatal("scmd still sees a cgroup2 mount")
+	for _, fstype := range fstypes {
+		if strings.Contains(string(b), " - "+fstype+" ") {
+			t.Fatalf("scmd still sees a %s mount", fstype)
+		}
 	}
 	return cmd
 }
@@ -362,9 +371,14 @@ func TestStopAfterRestartKillsOnlyItsService(t *testing.T) {
 
 // TestOrphansOfDeadHostKilledBeforeRestart: a host dies while scmd is down
 // and leaves descendants running; the restarted scmd kills them before the
-// service's failure action starts it again, so it never runs twice.
+// service's failure action starts it again, so it never runs twice. Only
+// on hosts with cgroups: without them, what a host left when it died with
+// no scmd to reparent to went to init, out of a restarted scmd's sight.
 func TestOrphansOfDeadHostKilledBeforeRestart(t *testing.T) {
 	for _, host := range hostKinds {
+		if host.name == "no-cgroup" {
+			continue
+		}
 		t.Run(host.name, func(t *testing.T) {
 			state, tmp := t.TempDir(), t.TempDir()
 			sock := filepath.Join(tmp, "scm.sock")

@@ -105,6 +105,9 @@ func (l *Launcher) Adopt(id core.ProcID, pid uint32, conn *net.UnixConn) error {
 	l.mu.Lock()
 	l.procs[id] = p
 	l.mu.Unlock()
+	if l.tracker != nil {
+		l.tracker.adopt(int(pid), id)
+	}
 	go func() {
 		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
 		for {

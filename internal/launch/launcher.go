@@ -61,6 +61,9 @@ type Launcher struct {
 	ev   Events
 	opts Options
 	cg   *cgroups
+	// tracker attributes processes to hosts where there is no cgroup
+	// hierarchy to use; nil where there is, or without process events.
+	tracker *processTracker
 
 	mu       sync.Mutex
 	procs    map[core.ProcID]*proc
@@ -99,6 +102,13 @@ func New(ev Events, opts Options) (*Launcher, error) {
 	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, helpers: map[int]func(int){}, sigs: make(chan os.Signal, 16)}
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
+	}
+	if l.cg == nil && opts.ReapOrphans {
+		t, err := newProcessTracker(opts.Logf)
+		if err != nil {
+			opts.Logf("no cgroup to contain services in, and %v: what a service leaves in a session of its own after its process exits may outlive it", err)
+		}
+		l.tracker = t
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
 	go l.reaper()
@@ -179,6 +189,9 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 			removeGroup(cgroupDir)
 		}
 		return 0, execError(err)
+	}
+	if l.tracker != nil {
+		l.tracker.assign(pid, id)
 	}
 	if spec.Nice != 0 {
 		syscall.Setpriority(syscall.PRIO_PROCESS, pid, spec.Nice)
@@ -296,6 +309,15 @@ func (l *Launcher) Kill(id core.ProcID) {
 	}
 	if p.cgroup != "" {
 		l.cg.kill(p.cgroup)
+	}
+	if l.tracker != nil {
+		l.retiring.Add(1)
+		go func() {
+			defer l.retiring.Done()
+			if !l.tracker.kill(id, retireTimeout) {
+				l.opts.Logf("processes of service process %d do not die", id)
+			}
+		}()
 	}
 	syscall.Kill(-p.pid, syscall.SIGKILL)
 	l.mu.Lock()

@@ -1,0 +1,257 @@
+package launch
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/openscm/scm/internal/core"
+	"golang.org/x/sys/unix"
+)
+
+// processTracker attributes each process to the service process (host) it
+// descends from where no cgroup hierarchy can be used, from the kernel's
+// fork and exit events (the netlink process connector, root only). A
+// process keeps the host it was forked under however it daemonizes: its
+// parent may exit (it is reparented to scmd, the child subreaper) and it
+// may make a session of its own, it still goes with its service, as
+// everything a Windows service starts is in the SCM's reach.
+//
+// Only scmd's own descendants are kept; the events of the rest of the
+// machine are read and dropped.
+type processTracker struct {
+	fd   int
+	self int
+	logf func(string, ...any)
+
+	mu      sync.Mutex
+	procs   map[int]*trackedProc // by pid (tgid): scmd's live descendants
+	changed chan struct{}        // closed and replaced when an exit is recorded
+	working bool                 // an event about a child of scmd arrived: the connector serves this namespace
+	lost    bool                 // events were dropped: a process may be missing
+}
+
+type trackedProc struct {
+	parent int         // the process that forked it
+	host   core.ProcID // its service process; 0 until known (a host, or one forked before it was named)
+}
+
+// The process connector's constants (linux/connector.h, linux/cn_proc.h).
+const (
+	cnIdxProc         = 1
+	cnValProc         = 1
+	procCnMcastListen = 1
+	procEventFork     = 0x00000001
+	procEventExit     = 0x80000000
+	cnProcEventOffset = unix.SizeofNlMsghdr + 20 // nlmsghdr, then struct cn_msg
+)
+
+// newProcessTracker subscribes to the kernel's process events.
+func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
+	if err != nil {
+		return nil, fmt.Errorf("process events: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("process events: %w", err)
+	}
+	// A burst of forks elsewhere on the machine must not push ours out.
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
+	msg := make([]byte, cnProcEventOffset+4)
+	binary.NativeEndian.PutUint32(msg[0:], uint32(len(msg)))
+	binary.NativeEndian.PutUint16(msg[4:], unix.NLMSG_DONE)
+	binary.NativeEndian.PutUint32(msg[12:], uint32(os.Getpid()))
+	cn := msg[unix.SizeofNlMsghdr:]
+	binary.NativeEndian.PutUint32(cn[0:], cnIdxProc)
+	binary.NativeEndian.PutUint32(cn[4:], cnValProc)
+	binary.NativeEndian.PutUint16(cn[16:], 4)
+	binary.NativeEndian.PutUint32(cn[20:], procCnMcastListen)
+	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("process events: %w", err)
+	}
+	t := &processTracker{fd: fd, self: os.Getpid(), logf: logf, procs: map[int]*trackedProc{}, changed: make(chan struct{})}
+	go t.read()
+	return t, nil
+}
+
+func (t *processTracker) read() {
+	buf := make([]byte, 64<<10)
+	for {
+		n, _, err := unix.Recvfrom(t.fd, buf, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if errors.Is(err, unix.ENOBUFS) {
+			t.mu.Lock()
+			if !t.lost {
+				t.logf("process events were lost: processes started by services may escape their stop")
+			}
+			t.lost = true
+			t.mu.Unlock()
+			continue
+		}
+		if err != nil {
+			t.logf("process events: %v", err)
+			return
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, m := range msgs {
+			t.event(m.Data)
+		}
+	}
+}
+
+func (t *processTracker) event(data []byte) {
+	const at = cnProcEventOffset - unix.SizeofNlMsghdr + 16 // struct proc_event's union
+	if len(data) < at+16 {
+		return
+	}
+	what := binary.NativeEndian.Uint32(data[cnProcEventOffset-unix.SizeofNlMsghdr:])
+	u := func(i int) int { return int(binary.NativeEndian.Uint32(data[at+4*i:])) }
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch what {
+	case procEventFork:
+		parent, child, childTgid := u(1), u(2), u(3)
+		if child != childTgid {
+			return // a new thread, not a process
+		}
+		if parent == t.self {
+			t.working = true
+			if t.procs[child] == nil {
+				t.procs[child] = &trackedProc{parent: parent}
+			}
+		} else if p := t.procs[parent]; p != nil && t.procs[child] == nil {
+			t.procs[child] = &trackedProc{parent: parent, host: p.host}
+		}
+	case procEventExit:
+		pid, tgid := u(0), u(1)
+		p := t.procs[pid]
+		if pid != tgid || p == nil {
+			return
+		}
+		delete(t.procs, pid)
+		// Its children keep their ancestry through its parent.
+		for _, c := range t.procs {
+			if c.host == 0 && c.parent == pid {
+				c.parent, c.host = p.parent, p.host
+			}
+		}
+		close(t.changed)
+		t.changed = make(chan struct{})
+	}
+}
+
+// assign names a host: it and whatever it forked so far belong to id.
+func (t *processTracker) assign(pid int, id core.ProcID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.procs[pid]; p != nil {
+		p.host = id
+	} else {
+		t.procs[pid] = &trackedProc{parent: t.self, host: id}
+	}
+	for _, p := range t.procs {
+		if p.host == 0 {
+			p.host = t.hostOf(p)
+		}
+	}
+}
+
+// adopt takes over a host an earlier scmd started, with the descendants it
+// has now (forks before this scmd ran were never seen).
+func (t *processTracker) adopt(pid int, id core.ProcID) {
+	t.assign(pid, id)
+	for _, d := range descendants(pid) {
+		t.mu.Lock()
+		if t.procs[d] == nil {
+			t.procs[d] = &trackedProc{parent: pid, host: id}
+		}
+		t.mu.Unlock()
+	}
+}
+
+func (t *processTracker) hostOf(p *trackedProc) core.ProcID {
+	for i := 0; p != nil && p.host == 0 && i < 1000; i++ {
+		p = t.procs[p.parent]
+	}
+	if p == nil {
+		return 0
+	}
+	return p.host
+}
+
+func (t *processTracker) members(id core.ProcID) []int {
+	var pids []int
+	for pid, p := range t.procs {
+		if t.hostOf(p) == id {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// kill SIGKILLs every process of a host until none is left: after each
+// round it waits for the exits, by when whatever they forked meanwhile is
+// known, and is killed in the next.
+func (t *processTracker) kill(id core.ProcID, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		t.mu.Lock()
+		pids := t.members(id)
+		if t.lost || !t.working {
+			for _, pid := range pids {
+				pids = append(pids, descendants(pid)...)
+			}
+		}
+		changed := t.changed
+		t.mu.Unlock()
+		if len(pids) == 0 {
+			return true
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if !t.working {
+			return true // no events come: nothing more is known to wait for
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// descendants walks a process's tree through /proc/PID/task/TID/children:
+// only the processes under pid are read.
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/task")
+		for _, task := range tasks {
+			b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/task/" + task.Name() + "/children")
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					out = append(out, c)
+					queue = append(queue, c)
+				}
+			}
+		}
+	}
+	return out
+}
