@@ -30,12 +30,37 @@ func (l *Launcher) forkExec(group string, attr *syscall.ProcAttr, privs privileg
 	}
 }
 
+// killContained kills everything a host started: its group, or the
+// processes the tracker knows are its, or (with neither) the processes
+// still under it in the process tree. Its process group is the caller's.
+func (l *Launcher) killContained(p *proc) {
+	switch {
+	case p.cgroup != "":
+		l.cg.kill(p.cgroup)
+	case l.tracker != nil:
+		l.mu.Lock()
+		l.inBackground(func() {
+			if !l.tracker.kill(p.id, retireTimeout) {
+				l.opts.Logf("processes of service process %d do not die", p.id)
+			}
+		})
+		l.mu.Unlock()
+	default:
+		l.mu.Lock()
+		exited := p.exited
+		l.mu.Unlock()
+		if !exited { // else its pid may name another process by now
+			for _, pid := range descendants(p.pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
 // retire removes the group of a host that exited and was killed, once the
 // last of its processes is gone; nothing waits for it but Close.
 func (l *Launcher) retire(group string) {
-	l.retiring.Add(1)
-	go func() {
-		defer l.retiring.Done()
+	l.inBackground(func() {
 		if !waitEmpty(group, retireTimeout) {
 			l.cg.kill(group)
 			waitEmpty(group, retireTimeout)
@@ -43,6 +68,18 @@ func (l *Launcher) retire(group string) {
 		if err := removeGroup(group); err != nil {
 			l.opts.Logf("%v", err)
 		}
+	})
+}
+
+// inBackground runs a kill or a removal that Close waits for. l.mu is held.
+func (l *Launcher) inBackground(f func()) {
+	l.cleaning++
+	go func() {
+		f()
+		l.mu.Lock()
+		l.cleaning--
+		l.cleaned.Broadcast()
+		l.mu.Unlock()
 	}()
 }
 

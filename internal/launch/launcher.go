@@ -65,13 +65,17 @@ type Launcher struct {
 	// hierarchy to use; nil where there is, or without process events.
 	tracker *processTracker
 
-	mu       sync.Mutex
-	procs    map[core.ProcID]*proc
-	byPID    map[int]*proc
-	helpers  map[int]func(status int) // helper programs by pid
-	retiring sync.WaitGroup           // groups being removed once empty
-	sigs     chan os.Signal
-	closed   bool
+	mu      sync.Mutex
+	procs   map[core.ProcID]*proc
+	byPID   map[int]*proc
+	helpers map[int]func(status int) // helper programs by pid
+	sigs    chan os.Signal
+	closed  bool
+
+	// Kills and group removals still under way (on l.mu), which Close
+	// waits for: cleaned is signalled when cleaning drops.
+	cleaning int
+	cleaned  *sync.Cond
 
 	hostListener *net.UnixListener
 }
@@ -100,6 +104,7 @@ func New(ev Events, opts Options) (*Launcher, error) {
 		}
 	}
 	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, helpers: map[int]func(int){}, sigs: make(chan os.Signal, 16)}
+	l.cleaned = sync.NewCond(&l.mu)
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
 	}
@@ -307,18 +312,7 @@ func (l *Launcher) Kill(id core.ProcID) {
 	if p == nil {
 		return
 	}
-	if p.cgroup != "" {
-		l.cg.kill(p.cgroup)
-	}
-	if l.tracker != nil {
-		l.retiring.Add(1)
-		go func() {
-			defer l.retiring.Done()
-			if !l.tracker.kill(id, retireTimeout) {
-				l.opts.Logf("processes of service process %d do not die", id)
-			}
-		}()
-	}
+	l.killContained(p)
 	syscall.Kill(-p.pid, syscall.SIGKILL)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -443,8 +437,10 @@ func (l *Launcher) Close() {
 	if l.hostListener != nil {
 		l.hostListener.Close()
 	}
+	for l.cleaning > 0 {
+		l.cleaned.Wait()
+	}
 	l.mu.Unlock()
-	l.retiring.Wait()
 	if l.cg != nil {
 		os.Remove(l.cg.base)
 	}

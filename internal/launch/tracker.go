@@ -54,6 +54,11 @@ const (
 
 // newProcessTracker subscribes to the kernel's process events.
 func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
+	if os.Geteuid() != 0 {
+		// The kernel ignores the subscription of a process without
+		// CAP_NET_ADMIN, silently.
+		return nil, errors.New("process events are for root only")
+	}
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
 	if err != nil {
 		return nil, fmt.Errorf("process events: %w", err)

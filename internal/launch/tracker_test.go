@@ -1,0 +1,52 @@
+package launch
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tracker keeps a process with the host it was forked under after it
+// double-forks into a session of its own, and kills it with that host.
+func TestTrackerFollowsDaemons(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("process events need root")
+	}
+	tr, err := newProcessTracker(t.Logf)
+	if err != nil {
+		t.Skip(err)
+	}
+	pidFile := t.TempDir() + "/pid"
+	host := exec.Command("/bin/sh", "-c", `(setsid sh -c 'echo $$ > "$1"; exec sleep 1000' sh "$1" &) ; exec sleep 1000`, "sh", pidFile)
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tr.assign(host.Process.Pid, 7)
+	daemon := 0
+	for deadline := time.Now().Add(10 * time.Second); daemon == 0; {
+		b, _ := os.ReadFile(pidFile)
+		daemon, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon did not start")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) })
+	if !tr.kill(7, 10*time.Second) {
+		t.Fatal("kill timed out")
+	}
+	host.Wait()
+	tr.mu.Lock()
+	working := tr.working
+	tr.mu.Unlock()
+	if !working {
+		t.Skip("no process events in this namespace")
+	}
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(daemon) + "/stat"); err == nil && !strings.Contains(string(b), ") Z ") {
+		t.Fatalf("the daemon %d outlived its host's kill", daemon)
+	}
+}
