@@ -423,3 +423,71 @@ func TestOrphansOfDeadHostKilledBeforeRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestOrphanOfDeadWrapperKilledBeforeRestart: scm-wrap dies while scmd is
+// down and the program it ran keeps running; the restarted scmd kills the
+// program before the failure action starts the service, and so a second
+// copy of the program.
+func TestOrphanOfDeadWrapperKilledBeforeRestart(t *testing.T) {
+	for _, host := range hostKinds {
+		if host.name == "no-cgroup" {
+			continue
+		}
+		t.Run(host.name, func(t *testing.T) {
+			state, tmp := t.TempDir(), t.TempDir()
+			sock := filepath.Join(tmp, "scm.sock")
+			t.Setenv("SCM_SOCKET", sock)
+			cleanupGroups(t, sock)
+			cmd := host.start(t, state, sock)
+			m, err := mgr.Connect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pidPath, logPath := filepath.Join(tmp, "pid"), filepath.Join(tmp, "log")
+			// The program says whether the copy before it is still alive.
+			prog := script(t, `old=$(cat "$1" 2>/dev/null)
+if [ -n "$old" ] && [ "$(awk '{print $3}' /proc/$old/stat 2>/dev/null)" != "" ] && [ "$(awk '{print $3}' /proc/$old/stat)" != Z ]; then
+	echo "leftover alive pid=$old" >> "$2"
+fi
+echo $$ > "$1"
+echo "program started" >> "$2"
+exec sleep 1000
+`)
+			s := wrapped(t, m, "wrapped", nil, prog, pidPath, logPath)
+			if err := s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 10 * time.Millisecond}}, 60); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Start(); err != nil {
+				t.Fatal(err)
+			}
+			st := waitStatus(t, s, "running", running)
+			var program int
+			waitFor(t, func() bool {
+				b, _ := os.ReadFile(pidPath)
+				program, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				return program != 0
+			})
+			t.Cleanup(func() { syscall.Kill(program, syscall.SIGKILL) })
+			m.Disconnect()
+
+			cmd.Process.Kill()
+			cmd.Wait()
+			syscall.Kill(int(st.ProcessId), syscall.SIGKILL)
+			waitFor(t, func() bool { return !alive(int(st.ProcessId)) })
+			if !alive(program) {
+				t.Fatal("the program died with scm-wrap: nothing to test")
+			}
+
+			host.start(t, state, sock)
+			waitFor(t, func() bool {
+				b, _ := os.ReadFile(logPath)
+				return strings.Count(string(b), "program started") == 2
+			})
+			b, _ := os.ReadFile(logPath)
+			if strings.Contains(string(b), "leftover alive") {
+				t.Errorf("the program ran twice:\n%s", b)
+			}
+			waitGone(t, map[string]int{"program": program})
+		})
+	}
+}
