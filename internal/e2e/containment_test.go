@@ -240,12 +240,20 @@ func cleanupGroups(t *testing.T, sock string) {
 	t.Cleanup(func() {
 		for _, dir := range subgroups(sock) {
 			os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0)
-			os.Remove(dir)
 		}
-		for _, dir := range scmCgroupDirs(sock) {
-			os.Remove(dir)
-		}
+		removeSCMCgroupDirs(sock)
 	})
+}
+
+// removeSCMCgroupDirs removes the empty directories an scmd serving on sock
+// left: an scmd killed with SIGKILL cannot remove its own.
+func removeSCMCgroupDirs(sock string) {
+	for _, dir := range subgroups(sock) {
+		os.Remove(dir)
+	}
+	for _, dir := range scmCgroupDirs(sock) {
+		os.Remove(dir)
+	}
 }
 
 // TestContainmentMatrix starts a service whose descendants call setsid,

@@ -94,6 +94,7 @@ func TestKillDuringWrites(t *testing.T) {
 func startSCMD(t *testing.T, state, sock string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "scmd"), "--state-dir", state, "--socket", sock)
+	t.Cleanup(func() { removeSCMCgroupDirs(sock) }) // after the stop: an scmd killed last leaves its directory
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
