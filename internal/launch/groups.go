@@ -83,6 +83,32 @@ func (l *Launcher) inBackground(f func()) {
 	}()
 }
 
+// HasLeftovers reports whether processes an earlier scmd's hosts started
+// are left in groups that no adopted host claims.
+func (l *Launcher) HasLeftovers() bool {
+	if l.cg == nil {
+		return false
+	}
+	for _, group := range l.cg.leftovers(l.claimedGroups()) {
+		if len(members(group)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Launcher) claimedGroups() map[string]bool {
+	claimed := map[string]bool{}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range l.procs {
+		if p.cgroup != "" {
+			claimed[p.cgroup] = true
+		}
+	}
+	return claimed
+}
+
 // KillLeftovers kills whatever an earlier scmd's hosts left in their groups
 // that no adopted host claims (a host that died while no scmd watched, and
 // the programs it started), waits for it to be gone, and removes those
@@ -92,15 +118,7 @@ func (l *Launcher) KillLeftovers() {
 	if l.cg == nil {
 		return
 	}
-	claimed := map[string]bool{}
-	l.mu.Lock()
-	for _, p := range l.procs {
-		if p.cgroup != "" {
-			claimed[p.cgroup] = true
-		}
-	}
-	l.mu.Unlock()
-	for _, group := range l.cg.leftovers(claimed) {
+	for _, group := range l.cg.leftovers(l.claimedGroups()) {
 		if pids := members(group); len(pids) > 0 {
 			l.opts.Logf("killing %d processes left in %s by a host that is gone", len(pids), group)
 		}

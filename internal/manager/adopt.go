@@ -47,7 +47,10 @@ type Adoption struct {
 
 // EnableAdoption loads (or makes) the key, reads which services were
 // running, and starts listening for hosts on path. Within grace, hosts
-// that come back are adopted; then the rest are reported crashed.
+// that come back are adopted; then what the others left running is
+// killed and their services are reported crashed. The grace period ends
+// early once every service recorded as running is back and no process an
+// earlier scmd started is left unclaimed.
 func (m *Manager) EnableAdoption(stateDir string, l interface {
 	ListenHosts(string, launch.Reattacher) error
 }, path string, grace time.Duration) error {
@@ -72,6 +75,7 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 		return err
 	}
 	go m.saveRunning()
+	leftovers, _ := l.(leftoverKiller)
 	go func() {
 		deadline := time.NewTimer(grace)
 		defer deadline.Stop()
@@ -81,7 +85,7 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 			m.mu.Lock()
 			left := len(a.waiting)
 			m.mu.Unlock()
-			if left == 0 {
+			if left == 0 && (leftovers == nil || !leftovers.HasLeftovers()) {
 				break
 			}
 			select {
@@ -93,8 +97,8 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 		}
 		// What dead hosts left running goes before their services are
 		// reported crashed: a failure action must not start a second copy.
-		if k, ok := l.(interface{ KillLeftovers() }); ok {
-			k.KillLeftovers()
+		if leftovers != nil {
+			leftovers.KillLeftovers()
 		}
 		m.mu.Lock()
 		for name := range a.waiting {
@@ -106,6 +110,13 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 		close(a.done)
 	}()
 	return nil
+}
+
+// leftoverKiller is the launcher's side of the grace period: processes an
+// earlier scmd's hosts started that no adopted host claims.
+type leftoverKiller interface {
+	HasLeftovers() bool
+	KillLeftovers()
 }
 
 // WaitAdoption returns once hosts have had their chance to come back.
