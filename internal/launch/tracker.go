@@ -52,6 +52,10 @@ const (
 	cnProcEventOffset = unix.SizeofNlMsghdr + 20 // nlmsghdr, then struct cn_msg
 )
 
+// eventBatchDelay is how long the tracker lets process events gather
+// after a burst: a kill waits that much longer for the exits it caused.
+const eventBatchDelay = 2 * time.Millisecond
+
 // newProcessTracker subscribes to the kernel's process events.
 func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
 	if os.Geteuid() != 0 {
@@ -59,7 +63,7 @@ func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
 		// CAP_NET_ADMIN, silently.
 		return nil, errors.New("process events are for root only")
 	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_CONNECTOR)
 	if err != nil {
 		return nil, fmt.Errorf("process events: %w", err)
 	}
@@ -69,52 +73,102 @@ func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
 	}
 	// A burst of forks elsewhere on the machine must not push ours out.
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
-	msg := make([]byte, cnProcEventOffset+4)
+	// Since Linux 6.6 the kernel drops the events nobody asked for (exec,
+	// uid, comm, ...) before they are queued; before, the request must be
+	// the bare operation.
+	input := []uint32{procCnMcastListen}
+	if kernelAtLeast(6, 6) {
+		input = append(input, procEventFork|procEventExit)
+	}
+	msg := make([]byte, cnProcEventOffset+4*len(input))
 	binary.NativeEndian.PutUint32(msg[0:], uint32(len(msg)))
 	binary.NativeEndian.PutUint16(msg[4:], unix.NLMSG_DONE)
 	binary.NativeEndian.PutUint32(msg[12:], uint32(os.Getpid()))
 	cn := msg[unix.SizeofNlMsghdr:]
 	binary.NativeEndian.PutUint32(cn[0:], cnIdxProc)
 	binary.NativeEndian.PutUint32(cn[4:], cnValProc)
-	binary.NativeEndian.PutUint16(cn[16:], 4)
-	binary.NativeEndian.PutUint32(cn[20:], procCnMcastListen)
+	binary.NativeEndian.PutUint16(cn[16:], uint16(4*len(input)))
+	for i, v := range input {
+		binary.NativeEndian.PutUint32(cn[20+4*i:], v)
+	}
 	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("process events: %w", err)
 	}
 	t := &processTracker{fd: fd, self: os.Getpid(), logf: logf, procs: map[int]*trackedProc{}, changed: make(chan struct{})}
-	go t.read()
+	// Through the runtime's poller: a burst of events is read in one
+	// wake-up, not one thread wake-up per event.
+	f := os.NewFile(uintptr(fd), "process-events")
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("process events: %w", err)
+	}
+	go t.read(f, raw)
 	return t, nil
 }
 
-func (t *processTracker) read() {
+func (t *processTracker) read(f *os.File, raw syscall.RawConn) {
+	defer f.Close()
 	buf := make([]byte, 64<<10)
-	for {
-		n, _, err := unix.Recvfrom(t.fd, buf, 0)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if errors.Is(err, unix.ENOBUFS) {
-			t.mu.Lock()
-			if !t.lost {
-				t.logf("process events were lost: processes started by services may escape their stop")
+	var failed error
+	err := raw.Read(func(fd uintptr) bool {
+		read := false
+		for {
+			n, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+			switch {
+			case err == unix.EAGAIN && read:
+				// Let the events of a busy machine gather: one wake-up
+				// then reads many. They stay in order meanwhile.
+				time.Sleep(eventBatchDelay)
+				read = false
+				continue
+			case err == unix.EAGAIN:
+				return false
+			case err == unix.EINTR:
+				continue
+			case err == unix.ENOBUFS:
+				t.mu.Lock()
+				if !t.lost {
+					t.logf("process events were lost: processes started by services may escape their stop")
+				}
+				t.lost = true
+				t.mu.Unlock()
+				continue
+			case err != nil:
+				failed = err
+				return true
 			}
-			t.lost = true
-			t.mu.Unlock()
-			continue
+			read = true
+			for b := buf[:n]; len(b) >= unix.SizeofNlMsghdr; {
+				size := int(binary.NativeEndian.Uint32(b))
+				if size < unix.SizeofNlMsghdr || size > len(b) {
+					break
+				}
+				t.event(b[unix.SizeofNlMsghdr:size])
+				next := (size + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1)
+				if next >= len(b) {
+					break
+				}
+				b = b[next:]
+			}
 		}
-		if err != nil {
-			t.logf("process events: %v", err)
-			return
-		}
-		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
-		if err != nil {
-			continue
-		}
-		for _, m := range msgs {
-			t.event(m.Data)
-		}
+	})
+	if failed == nil {
+		failed = err
 	}
+	t.logf("process events: %v", failed)
+}
+
+// kernelAtLeast compares the running kernel's release with major.minor.
+func kernelAtLeast(major, minor int) bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return false
+	}
+	var maj, min int
+	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &maj, &min)
+	return maj > major || maj == major && min >= minor
 }
 
 func (t *processTracker) event(data []byte) {
