@@ -53,8 +53,9 @@ const (
 )
 
 // eventBatchDelay is how long the tracker lets process events gather
-// after a burst: a kill waits that much longer for the exits it caused.
-const eventBatchDelay = 2 * time.Millisecond
+// before it reads them: a kill waits up to that much longer for the exits
+// it caused.
+const eventBatchDelay = 10 * time.Millisecond
 
 // newProcessTracker subscribes to the kernel's process events.
 func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
@@ -113,16 +114,13 @@ func (t *processTracker) read(f *os.File, raw syscall.RawConn) {
 	buf := make([]byte, 64<<10)
 	var failed error
 	err := raw.Read(func(fd uintptr) bool {
-		read := false
+		// Let the events of a busy machine gather: one wake-up then reads
+		// many, and the wake-ups of the tracker stay few whatever the
+		// machine's rate of forks. The events stay in order meanwhile.
+		time.Sleep(eventBatchDelay)
 		for {
 			n, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
 			switch {
-			case err == unix.EAGAIN && read:
-				// Let the events of a busy machine gather: one wake-up
-				// then reads many. They stay in order meanwhile.
-				time.Sleep(eventBatchDelay)
-				read = false
-				continue
 			case err == unix.EAGAIN:
 				return false
 			case err == unix.EINTR:
@@ -139,7 +137,6 @@ func (t *processTracker) read(f *os.File, raw syscall.RawConn) {
 				failed = err
 				return true
 			}
-			read = true
 			for b := buf[:n]; len(b) >= unix.SizeofNlMsghdr; {
 				size := int(binary.NativeEndian.Uint32(b))
 				if size < unix.SizeofNlMsghdr || size > len(b) {
