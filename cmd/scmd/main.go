@@ -98,6 +98,7 @@ func run(stateDir, socket string) error {
 		SocketPath:  abs,
 		ReapOrphans: true,
 		CgroupName:  cgroupName(abs),
+		TrackFile:   filepath.Join(stateDir, "processes.json"),
 		Logf:        log.Printf,
 	})
 	if err != nil {

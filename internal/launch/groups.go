@@ -86,6 +86,9 @@ func (l *Launcher) inBackground(f func()) {
 // HasLeftovers reports whether processes an earlier scmd's hosts started
 // are left in groups that no adopted host claims.
 func (l *Launcher) HasLeftovers() bool {
+	if l.tracker != nil {
+		return len(l.tracker.leftovers()) > 0
+	}
 	if l.cg == nil {
 		return false
 	}
@@ -115,6 +118,11 @@ func (l *Launcher) claimedGroups() map[string]bool {
 // groups. Call it once the hosts that come back have been adopted, before
 // failure actions start anything again: a service must never run twice.
 func (l *Launcher) KillLeftovers() {
+	if l.tracker != nil {
+		if left := l.tracker.killLeftovers(leftoverTimeout); len(left) > 0 {
+			l.opts.Logf("killed %d processes left by hosts that are gone", len(left))
+		}
+	}
 	if l.cg == nil {
 		return
 	}

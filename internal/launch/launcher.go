@@ -38,6 +38,7 @@ type Options struct {
 	SocketPath  string // given to services as SCM_SOCKET
 	ReapOrphans bool   // the process is scmd: subreaper, and it reaps every child
 	CgroupName  string // directory for service cgroups under the SCM's own
+	TrackFile   string // without cgroups: where which process is whose is recorded, for a restarted scmd
 	Logf        func(format string, args ...any)
 }
 
@@ -109,7 +110,7 @@ func New(ev Events, opts Options) (*Launcher, error) {
 		l.cg = newCgroups(opts.CgroupName)
 	}
 	if l.cg == nil && opts.ReapOrphans {
-		t, err := newProcessTracker(opts.Logf)
+		t, err := newProcessTracker(opts.Logf, opts.TrackFile)
 		if err != nil {
 			opts.Logf("no cgroup to contain services in, and %v: what a service leaves in a session of its own after its process exits may outlive it", err)
 		}

@@ -29,12 +29,16 @@ type processTracker struct {
 	fd   int
 	self int
 	logf func(string, ...any)
+	file string // the record for a restarted scmd (tracker_record.go); "" for none
+
+	dirty chan struct{} // the record is to be rewritten
 
 	mu      sync.Mutex
 	procs   map[int]*trackedProc // by pid (tgid): scmd's live descendants
 	changed chan struct{}        // closed and replaced when an exit is recorded
 	working bool                 // an event about a child of scmd arrived: the connector serves this namespace
 	lost    bool                 // events were dropped: a process may be missing
+	earlier []recordedProc       // what an earlier scmd recorded, not yet claimed or killed
 }
 
 type trackedProc struct {
@@ -57,8 +61,9 @@ const (
 // it caused.
 const eventBatchDelay = 10 * time.Millisecond
 
-// newProcessTracker subscribes to the kernel's process events.
-func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
+// newProcessTracker subscribes to the kernel's process events, and reads
+// and keeps the record in file (none if "").
+func newProcessTracker(logf func(string, ...any), file string) (*processTracker, error) {
 	if os.Geteuid() != 0 {
 		// The kernel ignores the subscription of a process without
 		// CAP_NET_ADMIN, silently.
@@ -96,7 +101,11 @@ func newProcessTracker(logf func(string, ...any)) (*processTracker, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("process events: %w", err)
 	}
-	t := &processTracker{fd: fd, self: os.Getpid(), logf: logf, procs: map[int]*trackedProc{}, changed: make(chan struct{})}
+	t := &processTracker{fd: fd, self: os.Getpid(), logf: logf, file: file, procs: map[int]*trackedProc{}, changed: make(chan struct{}), dirty: make(chan struct{}, 1)}
+	if file != "" {
+		t.loadRecord()
+		go t.writeRecords()
+	}
 	// Through the runtime's poller: a burst of events is read in one
 	// wake-up, not one thread wake-up per event.
 	f := os.NewFile(uintptr(fd), "process-events")
@@ -190,6 +199,7 @@ func (t *processTracker) event(data []byte) {
 			}
 		} else if p := t.procs[parent]; p != nil && t.procs[child] == nil {
 			t.procs[child] = &trackedProc{parent: parent, host: p.host}
+			t.noteChange()
 		}
 	case procEventExit:
 		pid, tgid := u(0), u(1)
@@ -206,6 +216,7 @@ func (t *processTracker) event(data []byte) {
 		}
 		close(t.changed)
 		t.changed = make(chan struct{})
+		t.noteChange()
 	}
 }
 
@@ -223,12 +234,16 @@ func (t *processTracker) assign(pid int, id core.ProcID) {
 			p.host = t.hostOf(p)
 		}
 	}
+	t.noteChange()
 }
 
 // adopt takes over a host an earlier scmd started, with the descendants it
 // has now (forks before this scmd ran were never seen).
 func (t *processTracker) adopt(pid int, id core.ProcID) {
 	t.assign(pid, id)
+	t.mu.Lock()
+	t.claimEarlier(pid, id)
+	t.mu.Unlock()
 	for _, d := range descendants(pid) {
 		t.mu.Lock()
 		if t.procs[d] == nil {

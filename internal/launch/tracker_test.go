@@ -16,7 +16,7 @@ func TestTrackerFollowsDaemons(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("process events need root")
 	}
-	tr, err := newProcessTracker(t.Logf)
+	tr, err := newProcessTracker(t.Logf, "")
 	if err != nil {
 		t.Skip(err)
 	}
