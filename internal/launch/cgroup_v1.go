@@ -22,8 +22,7 @@ import (
 // goroutine ends still locked, and the Go runtime retires the thread
 // rather than run anything else of scmd's in a service's group. spend, if
 // not nil, changes the thread further before the fork (the service's
-// capabilities, restrict.go): the thread is then never moved back, but
-// retired.
+// capabilities, restrict.go): the thread then goes back but is retired.
 func forkFromThreadInV1Group(dir, home string, spend func() error, fork func() (int, error)) (int, error) {
 	type result struct {
 		pid int
@@ -38,17 +37,16 @@ func forkFromThreadInV1Group(dir, home string, spend func() error, fork func() (
 			done <- result{0, fmt.Errorf("moving a thread into cgroup %s: %w", dir, err)}
 			return
 		}
+		pid, err := 0, error(nil)
 		if spend != nil {
-			if err := spend(); err != nil {
-				done <- result{0, err}
-				return
-			}
-			pid, err := fork()
-			done <- result{pid, err}
-			return
+			err = spend()
 		}
-		pid, err := fork()
-		if os.WriteFile(filepath.Join(home, "tasks"), tid, 0) == nil {
+		if err == nil {
+			pid, err = fork()
+		}
+		// Back home, even if spent: a thread left in the group would keep
+		// it from being removed (the main thread is wedged, not retired).
+		if os.WriteFile(filepath.Join(home, "tasks"), tid, 0) == nil && spend == nil {
 			runtime.UnlockOSThread()
 		}
 		done <- result{pid, err}
