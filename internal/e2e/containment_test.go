@@ -509,3 +509,50 @@ exec sleep 1000
 		})
 	}
 }
+
+// TestRestrictedServiceInCgroup1Group: on a host with cgroup v1 only, the
+// thread that forks a service both joins the service's group and takes
+// its capabilities; the service has both, and no thread of scmd stays in
+// the group or keeps the restriction.
+func TestRestrictedServiceInCgroup1Group(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the machine's SCM runs as root")
+	}
+	own := capsOfPID(t, uint32(os.Getpid()))
+	state, tmp := t.TempDir(), t.TempDir()
+	sock := filepath.Join(tmp, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	cleanupGroups(t, sock)
+	cmd := startSCMDHiding(t, state, sock, "cgroup2")
+	m, err := mgr.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Disconnect()
+	s := installTestService(t, m, "restricted")
+	privSC(t, "privs", "restricted", "SeChangeNotifyPrivilege")
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st := waitStatus(t, s, "running", func(st svc.Status) bool { return st.State == svc.Running })
+	if got := capsOfPID(t, st.ProcessId); got.Eff != 0 || got.Bnd != 0 {
+		t.Errorf("CapEff %x CapBnd %x, want 0 and 0", got.Eff, got.Bnd)
+	}
+	if len(groupsOf(int(st.ProcessId))) == 0 {
+		t.Errorf("service process %d is in no group of the SCM's", st.ProcessId)
+	}
+	scmd := cmd.Process.Pid
+	waitFor(t, func() bool {
+		tasks, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(scmd), "task"))
+		for _, task := range tasks {
+			b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(scmd), "task", task.Name(), "cgroup"))
+			if strings.Contains(string(b), "/scm-") {
+				return false
+			}
+		}
+		return len(taintedThreads(t, scmd, own)) == 0
+	})
+	s.Control(svc.Stop)
+	waitStatus(t, s, "stopped", stoppedWith(0))
+	waitFor(t, func() bool { return len(subgroups(sock)) == 0 })
+}
