@@ -300,6 +300,11 @@ func TestContainmentMatrix(t *testing.T) {
 				cmd.Wait()
 				waitGone(t, pids)
 				if left := existing(scmCgroupDirs(sock)); len(left) != 0 {
+					for _, g := range subgroups(sock) {
+						procs, _ := os.ReadFile(filepath.Join(g, "cgroup.procs"))
+						events, _ := os.ReadFile(filepath.Join(g, "cgroup.events"))
+						t.Logf("left: %s, processes %q, events %q", g, procs, events)
+					}
 					t.Errorf("cgroup directories left after shutdown: %v", left)
 				}
 			})

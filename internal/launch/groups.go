@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"errors"
 	"syscall"
 	"time"
 )
@@ -65,10 +66,24 @@ func (l *Launcher) retire(group string) {
 			l.cg.kill(group)
 			waitEmpty(group, retireTimeout)
 		}
-		if err := removeGroup(group); err != nil {
+		if err := removeEmptyGroup(group, retireTimeout); err != nil {
 			l.opts.Logf("%v", err)
 		}
 	})
+}
+
+// removeEmptyGroup removes a group that has no process left, retrying
+// while the kernel still counts one that has exited but is not yet
+// released (rmdir fails with EBUSY until then).
+func removeEmptyGroup(group string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := removeGroup(group)
+		if err == nil || !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // inBackground runs a kill or a removal that Close waits for. l.mu is held.
@@ -135,7 +150,7 @@ func (l *Launcher) KillLeftovers() {
 			l.opts.Logf("processes left in %s do not die", group)
 			continue
 		}
-		if err := removeGroup(group); err != nil {
+		if err := removeEmptyGroup(group, leftoverTimeout); err != nil {
 			l.opts.Logf("%v", err)
 		}
 	}
