@@ -286,7 +286,7 @@ func (t *processTracker) kill(id core.ProcID, timeout time.Duration) bool {
 				pids = append(pids, descendants(pid)...)
 			}
 		}
-		changed := t.changed
+		changed, working := t.changed, t.working
 		t.mu.Unlock()
 		if len(pids) == 0 {
 			return true
@@ -294,7 +294,7 @@ func (t *processTracker) kill(id core.ProcID, timeout time.Duration) bool {
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if !t.working {
+		if !working {
 			return true // no events come: nothing more is known to wait for
 		}
 		select {

@@ -36,16 +36,24 @@ func TestTrackerFollowsDaemons(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) })
+	// The tracker knows it works once it has read the event of a fork of
+	// ours; the daemon's arrives in the same batches, so wait for that.
+	working := false
+	for deadline := time.Now().Add(5 * time.Second); !working && time.Now().Before(deadline); {
+		tr.mu.Lock()
+		working = tr.working && tr.procs[daemon] != nil
+		tr.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !working {
+		syscall.Kill(host.Process.Pid, syscall.SIGKILL)
+		host.Wait()
+		t.Skip("no process events in this namespace")
+	}
 	if !tr.kill(7, 10*time.Second) {
 		t.Fatal("kill timed out")
 	}
 	host.Wait()
-	tr.mu.Lock()
-	working := tr.working
-	tr.mu.Unlock()
-	if !working {
-		t.Skip("no process events in this namespace")
-	}
 	if b, err := os.ReadFile("/proc/" + strconv.Itoa(daemon) + "/stat"); err == nil && !strings.Contains(string(b), ") Z ") {
 		t.Fatalf("the daemon %d outlived its host's kill", daemon)
 	}
