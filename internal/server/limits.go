@@ -48,8 +48,12 @@ const (
 	MaxConnsPerUser = 256
 
 	// MaxStreamsPerConn bounds the calls one connection may have in flight
-	// at once (HTTP/2 concurrent streams).
-	MaxStreamsPerConn = 100
+	// at once (HTTP/2 concurrent streams). A status notification
+	// (NotifyServiceStatusChange) holds its stream for as long as it
+	// waits, and one client may watch many services while it starts them:
+	// the bound is well above that, and MaxCallsPerUser is what holds an
+	// ordinary user's total.
+	MaxStreamsPerConn = 1000
 
 	// MaxCallsPerUser is how many calls one ordinary user may have in
 	// flight across all its connections; one more is refused at once (the
