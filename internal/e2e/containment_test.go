@@ -352,7 +352,7 @@ func TestStopAfterRestartKillsOnlyItsService(t *testing.T) {
 
 			cmd.Process.Kill()
 			cmd.Wait()
-			host.start(t, state, sock)
+			cmd = host.start(t, state, sock)
 			m, err = mgr.Connect()
 			if err != nil {
 				t.Fatal(err)
@@ -377,6 +377,14 @@ func TestStopAfterRestartKillsOnlyItsService(t *testing.T) {
 			}
 			if st, err := b.Control(svc.Interrogate); err != nil || st.State != svc.Running {
 				t.Fatalf("b after a stopped: %+v, %v", st, err)
+			}
+			// Shutting down, the new scmd stops the adopted b too, and
+			// leaves no group behind, the adopted one's included.
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+			waitGone(t, map[string]int{"b": int(bst.ProcessId)})
+			if left := existing(scmCgroupDirs(sock)); len(left) != 0 {
+				t.Errorf("cgroup directories left after shutdown: %v", left)
 			}
 		})
 	}

@@ -443,7 +443,16 @@ func (l *Launcher) Close() {
 	}
 	l.mu.Unlock()
 	if l.cg != nil {
-		os.Remove(l.cg.base)
+		// Every process is gone by now, but the exit of an adopted host
+		// may not have been seen yet, and its group not retired: remove
+		// what is left, then the base.
+		subs, _ := os.ReadDir(l.cg.base)
+		for _, sub := range subs {
+			if sub.IsDir() {
+				removeEmptyGroup(filepath.Join(l.cg.base, sub.Name()), retireTimeout)
+			}
+		}
+		removeEmptyGroup(l.cg.base, retireTimeout)
 	}
 }
 
