@@ -30,6 +30,16 @@ func run(args []string, out, errOut io.Writer) int {
 	defer conn.Close()
 	verb, rest := strings.ToLower(args[0]), args[1:]
 	opts, pos := options(rest)
+	if _, remote := opts["r"]; remote {
+		// Other computers are not reachable from here, as for sc \\host.
+		fmt.Fprintf(errOut, "%s\n", windows.RPC_S_SERVER_UNAVAILABLE.Error())
+		return int(windows.RPC_S_SERVER_UNAVAILABLE)
+	}
+	for name := range opts {
+		if !switches[verb][name] {
+			return invalid(errOut)
+		}
+	}
 	fail := func(what string, err error) int {
 		code, ok := err.(windows.Errno)
 		if !ok {
@@ -73,13 +83,13 @@ func run(args []string, out, errOut io.Writer) int {
 		for k, v := range opts {
 			var err error
 			switch k {
-			case "ms", "maxsize":
+			case "ms":
 				n, perr := strconv.ParseUint(v, 10, 32)
 				if perr != nil || n < 1<<20 {
 					return invalid(errOut) // Windows' floor is 1 MB
 				}
 				err = set("MaxSize", uint32(n))
-			case "rt", "retention":
+			case "rt":
 				r := uint32(0)
 				if strings.EqualFold(v, "true") {
 					r = 0xFFFFFFFF
@@ -154,15 +164,36 @@ func invalid(errOut io.Writer) int {
 	return int(windows.ERROR_INVALID_PARAMETER)
 }
 
+// switches are the options each verb takes, by short name; any other is
+// refused with 87, as wevtutil.exe refuses an option it does not know,
+// rather than ignored (a /r:host ignored would read the local log).
+var switches = map[string]map[string]bool{
+	"el": {}, "enum-logs": {},
+	"gl": {"f": true}, "get-log": {"f": true},
+	"sl": {"ms": true, "rt": true}, "set-log": {"ms": true, "rt": true},
+	"cl": {"bu": true}, "clear-log": {"bu": true},
+	"qe": {"q": true, "rd": true, "f": true, "c": true, "e": true}, "query-events": {"q": true, "rd": true, "f": true, "c": true, "e": true},
+}
+
+// longNames are the long spellings of the switches wevtutil.exe accepts.
+var longNames = map[string]string{
+	"format": "f", "maxsize": "ms", "retention": "rt", "backup": "bu", "query": "q",
+	"reversedirection": "rd", "count": "c", "element": "e", "remote": "r",
+}
+
 // options splits wevtutil's /name:value switches from the rest; a value may
-// hold colons (/q:*[System[...]] or /bu:C:\x).
+// hold colons (/q:*[System[...]] or /bu:C:\x). Names come back short.
 func options(args []string) (map[string]string, []string) {
 	opts := map[string]string{}
 	var pos []string
 	for _, a := range args {
 		if (strings.HasPrefix(a, "/") || strings.HasPrefix(a, "-")) && strings.Contains(a, ":") {
 			i := strings.IndexByte(a, ':')
-			opts[strings.ToLower(a[1:i])] = a[i+1:]
+			name := strings.ToLower(a[1:i])
+			if short, ok := longNames[name]; ok {
+				name = short
+			}
+			opts[name] = a[i+1:]
 			continue
 		}
 		pos = append(pos, a)
