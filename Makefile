@@ -1,8 +1,20 @@
-# Regenerate the API code after editing proto/ (needs protoc, protoc-gen-go
-# and protoc-gen-connect-go on PATH).
+# Regenerate the API code after editing proto/. protoc comes from the
+# system (Debian: protobuf-compiler); the Go plugins are the versions go.mod
+# pins as tools, run through `go tool`.
+PLUGINS := --plugin=protoc-gen-go=bin/protoc-gen-go --plugin=protoc-gen-connect-go=bin/protoc-gen-connect-go
+
 proto:
-	protoc -I proto --go_out=. --go_opt=module=github.com/openscm/scm \
+	go build -o bin/ google.golang.org/protobuf/cmd/protoc-gen-go connectrpc.com/connect/cmd/protoc-gen-connect-go
+	protoc -I proto $(PLUGINS) --go_out=. --go_opt=module=github.com/openscm/scm \
 		--connect-go_out=. --connect-go_opt=module=github.com/openscm/scm \
 		proto/scm/v1/scm.proto
 
-.PHONY: proto
+# verify fails when the tree is not as its tools would leave it: unformatted
+# Go, a go.mod or go.sum that `go mod tidy` would change, or generated code
+# that differs from what proto/ generates.
+verify: proto
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above are not formatted'; exit 1; }
+	go mod tidy
+	git diff --exit-code -- go.mod go.sum internal/api
+
+.PHONY: proto verify
