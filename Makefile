@@ -16,6 +16,6 @@ proto:
 verify: proto
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above are not formatted'; exit 1; }
 	go mod tidy
-	git diff --exit-code -I '^// +protoc +v' -- go.mod go.sum internal/api
+	git diff --exit-code -I '^//[[:space:]]+protoc[[:space:]]+v' -- go.mod go.sum internal/api
 
 .PHONY: proto verify
