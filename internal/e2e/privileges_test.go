@@ -207,17 +207,19 @@ func TestServiceAccountPrivileges(t *testing.T) {
 	}
 	defer s.Close()
 
-	want := capBits(unix.CAP_AUDIT_WRITE, unix.CAP_SYS_RESOURCE, unix.CAP_SYS_BOOT, unix.CAP_SYS_TIME) & own.Eff
+	want := capBits(unix.CAP_AUDIT_WRITE, unix.CAP_SYS_RESOURCE, unix.CAP_SYS_TIME) & own.Eff
 	got := runningCaps(t, s)
 	if got.Eff != want || got.Prm != want || got.Amb != want || got.Bnd != own.Bnd {
 		t.Errorf("LocalService: CapEff %x CapPrm %x CapAmb %x CapBnd %x; want %x, %x, %x, %x", got.Eff, got.Prm, got.Amb, got.Bnd, want, want, want, own.Bnd)
 	}
 
-	privSC(t, "privs", "privLocal", "SeShutdownPrivilege/SeImpersonatePrivilege")
-	want = capBits(unix.CAP_SYS_BOOT) & own.Eff
+	// SeShutdownPrivilege is held, so the service starts, but not as
+	// CAP_SYS_BOOT, which would let it kexec a kernel of its own.
+	privSC(t, "privs", "privLocal", "SeShutdownPrivilege/SeSystemtimePrivilege/SeImpersonatePrivilege")
+	want = capBits(unix.CAP_SYS_TIME) & own.Eff
 	got = runningCaps(t, s)
 	if got.Eff != want || got.Prm != want || got.Amb != want || got.Bnd != want {
-		t.Errorf("LocalService with SeShutdownPrivilege: CapEff %x CapPrm %x CapAmb %x CapBnd %x; want %x in each", got.Eff, got.Prm, got.Amb, got.Bnd, want)
+		t.Errorf("LocalService with SeShutdown, SeSystemtime: CapEff %x CapPrm %x CapAmb %x CapBnd %x; want %x in each", got.Eff, got.Prm, got.Amb, got.Bnd, want)
 	}
 
 	privSC(t, "privs", "privLocal", "SeBackupPrivilege")

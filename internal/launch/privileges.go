@@ -104,9 +104,11 @@ var privilegeTable = []struct {
 // client that authenticated to it; CAP_SETUID lets a Linux process become
 // anyone, root included, so in a LocalService or NetworkService process it
 // would hand over the machine, which those accounts cannot take on Windows;
-// so would CAP_SETPCAP and CAP_SYS_ADMIN. Such an account keeps the privilege (starting a service that requires it
+// so would CAP_SETPCAP and CAP_SYS_ADMIN, and CAP_SYS_BOOT, which besides
+// reboot allows kexec_load: booting a kernel of one's choosing. Such an
+// account keeps the privilege (starting a service that requires it
 // succeeds) without the capability.
-var rootOnlyCaps = caps(unix.CAP_SETUID, unix.CAP_SETGID, unix.CAP_SETPCAP, unix.CAP_SYS_ADMIN)
+var rootOnlyCaps = caps(unix.CAP_SETUID, unix.CAP_SETGID, unix.CAP_SETPCAP, unix.CAP_SYS_ADMIN, unix.CAP_SYS_BOOT)
 
 // alwaysKept is the privilege Windows never removes from a service's token,
 // whatever it requires ("for compatibility").

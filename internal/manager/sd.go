@@ -147,12 +147,14 @@ func (m *Manager) ReloadService(name string) error {
 	return nil
 }
 
-// mayOwn tells whether t may make sid the owner of an object: one of its
-// own SIDs, or any SID for an administrator (SeRestorePrivilege), as
-// Windows allows. An empty owner is never valid.
+// mayOwn tells whether t may make sid the owner of an object. Windows
+// allows the caller's own user SID, or a group of its token marked
+// SE_GROUP_OWNER, which of the groups scm gives a token only Administrators
+// is; an administrator may name any SID (SeRestorePrivilege). Anything
+// else, Everyone or Users among them, is ERROR_INVALID_OWNER.
 func mayOwn(t *security.Token, sid string) bool {
 	if sid == "" {
 		return false
 	}
-	return t.IsAdmin() || t.Has(sid)
+	return t.IsAdmin() || sid == t.User
 }

@@ -67,10 +67,21 @@ func Prepare(dir string) error {
 	})
 }
 
+// checkAncestor checks one directory above the state directory. A
+// symbolic link there is judged as itself (its owner could repoint it) and
+// then as what it leads to.
 func checkAncestor(path string, uid uint32) error {
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if err != nil {
 		return err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if owner := fi.Sys().(*syscall.Stat_t).Uid; owner != uid && owner != 0 {
+			return unsafe(path, fmt.Sprintf("is a symbolic link of uid %d, not of uid %d or root", owner, uid))
+		}
+		if fi, err = os.Stat(path); err != nil {
+			return err
+		}
 	}
 	st := fi.Sys().(*syscall.Stat_t)
 	if st.Uid != uid && st.Uid != 0 {

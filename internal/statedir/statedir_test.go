@@ -67,3 +67,29 @@ func TestPrepareAcceptsStickyParent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A directory above reached through another user's symbolic link is
+// refused: its owner could point it elsewhere at any time.
+func TestPrepareRefusesForeignLinkAbove(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a link to another user")
+	}
+	parent := t.TempDir()
+	real := filepath.Join(parent, "real")
+	if err := os.Mkdir(real, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(parent, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Prepare(filepath.Join(link, "state")); err != nil {
+		t.Fatalf("a link of our own is refused: %v", err)
+	}
+	if err := os.Lchown(link, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := Prepare(filepath.Join(link, "state")); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Prepare through another user's link = %v, want ErrUnsafe", err)
+	}
+}
