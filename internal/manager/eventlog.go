@@ -184,10 +184,13 @@ func (m *Manager) RegisterEventSource(c Caller, machine, source string) (uint64,
 
 // ReportEvent writes an event through a source handle. Anyone may write to
 // Application; the System log and the others take an administrator.
+// The write itself (an fsync, and now and then a compaction of the file)
+// happens outside m.mu: the store serialises its own writers, and no
+// caller's event may hold up another's calls.
 func (m *Manager) ReportEvent(c Caller, r *pb.ReportEventRequest) (*pb.Empty, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	h, err := m.lookup(c, r.Handle, eventSourceHandle)
+	m.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -258,9 +261,11 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
 	m.FlushEvents()
+	// Reading and rendering a whole log happen outside m.mu, as writing
+	// does: the store has its own lock.
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	log, ok := m.canonicalLog(r.Log)
+	m.mu.Unlock()
 	if !ok || m.events == nil {
 		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}
@@ -303,9 +308,11 @@ func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.Event
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
 	m.FlushEvents()
+	// Reading and rendering a whole log happen outside m.mu, as writing
+	// does: the store has its own lock.
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	log, ok := m.canonicalLog(r.Log)
+	m.mu.Unlock()
 	if !ok || m.events == nil {
 		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/openscm/scm/internal/api/scmv1/scmv1connect"
 )
 
 // userLoad is what one ordinary user holds across all its connections.
@@ -13,10 +15,21 @@ type userLoad struct {
 	conns  int           // connections admitted; guarded by the listener's mutex
 	calls  atomic.Int32  // calls in flight
 	bodies chan struct{} // one token per request body being received
+	large  chan struct{} // one token per call whose reply may be large
 }
 
 func newUserLoad() *userLoad {
-	return &userLoad{bodies: make(chan struct{}, MaxBodiesPerUser)}
+	return &userLoad{bodies: make(chan struct{}, MaxBodiesPerUser), large: make(chan struct{}, MaxLargeRepliesPerUser)}
+}
+
+// largeReplies are the calls whose reply grows with what scmd holds rather
+// than with the request: a whole event log, every service. A user has few
+// of them in flight at once, so that replies built and not yet read cost
+// at most MaxLargeRepliesPerUser of them.
+var largeReplies = map[string]bool{
+	scmv1connect.ServiceControlManagerReadEventLogProcedure:       true,
+	scmv1connect.ServiceControlManagerEnumServicesStatusProcedure: true,
+	scmv1connect.ServiceControlManagerClearEventLogProcedure:      true,
 }
 
 // bounded wraps the API handler with the per-call bounds: a user's calls in
@@ -67,6 +80,14 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 		}
 		defer body.done()
 		r.Body = body
+		if u := c.user; u != nil && largeReplies[r.URL.Path] {
+			select {
+			case u.large <- struct{}{}:
+				defer func() { <-u.large }()
+			case <-r.Context().Done():
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

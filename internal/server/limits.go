@@ -67,6 +67,12 @@ const (
 	// 4 MiB, in buffers of at most twice that.
 	MaxBodiesPerUser = 4
 
+	// MaxLargeRepliesPerUser is how many calls whose reply grows with
+	// what scmd holds (reading a whole event log, enumerating every
+	// service) one ordinary user may have in flight; the others wait
+	// their turn. A log's reply is at most its MaxSize and its text.
+	MaxLargeRepliesPerUser = 2
+
 	// AdminReserve is how many of the connection slots only administrators
 	// may take: when ordinary users together hold all the others, root
 	// (LocalSystem, Administrators) is still served.
