@@ -137,6 +137,9 @@ func TestConnectionFloodLeavesRootServed(t *testing.T) {
 	if held > 192+8 {
 		t.Errorf("the attacker holds %d connections, more than the 192 ordinary users may", held)
 	}
+	if held < 150 {
+		t.Errorf("the attack held only %d connections: it never reached the cap it tests", held)
+	}
 
 	for _, a := range attackers {
 		a.Process.Kill()
@@ -149,6 +152,9 @@ func TestConnectionFloodLeavesRootServed(t *testing.T) {
 	// Half-sent requests are dropped by the server itself, while their
 	// sender lives.
 	startAttackers(t, u, sock, 1, "hold-conns", "100")
+	eventually(t, 30*time.Second, func() string {
+		return fmt.Sprintf("scmd took only %d of the 100 half-sent requests' connections", openFiles(t, pid)-base)
+	}, func() bool { return openFiles(t, pid) >= base+50 })
 	eventually(t, 30*time.Second, func() string {
 		return fmt.Sprintf("scmd still holds %d descriptors for half-sent requests", openFiles(t, pid)-base)
 	}, func() bool { return openFiles(t, pid) <= base+2 })
@@ -191,8 +197,12 @@ func TestOversizedRequestNotBuffered(t *testing.T) {
 	}
 	reply := strings.TrimSpace(string(out))
 	t.Logf("reply: %.300s", reply)
-	if !strings.HasPrefix(reply, "status 429") || !strings.Contains(reply, "resource_exhausted") {
-		t.Errorf("a 300 MB request got %.300q, want 429 resource_exhausted", reply)
+	// The answer is 429 resource_exhausted; on a loaded machine the
+	// attacker may instead see the connection closed under its body
+	// before it reads the answer. Either way the memory is what counts.
+	answered := strings.HasPrefix(reply, "status 429") && strings.Contains(reply, "resource_exhausted")
+	if !answered && !strings.HasPrefix(reply, "error") {
+		t.Errorf("a 300 MB request got %.300q, want 429 resource_exhausted or the connection closed", reply)
 	}
 	rss2, hwm2 := memoryKB(t, pid, "VmRSS"), memoryKB(t, pid, "VmHWM")
 	t.Logf("scmd VmRSS %d → %d kB, VmHWM %d → %d kB", rss, rss2, hwm, hwm2)
