@@ -44,6 +44,34 @@ type processTracker struct {
 type trackedProc struct {
 	parent int         // the process that forked it
 	host   core.ProcID // its service process; 0 until known (a host, or one forked before it was named)
+	start  uint64      // its start time (StartTime): with the pid, it names the process for good; 0 if gone
+}
+
+// tracked makes the entry of a process, reading its start time now, while
+// its pid is surely still its own: a kill checks the time again before it
+// signals, so a pid reused after an exit event was missed or is still on
+// its way is never killed.
+func tracked(pid, parent int, host core.ProcID) *trackedProc {
+	start, _ := StartTime(pid)
+	return &trackedProc{parent: parent, host: host, start: start}
+}
+
+// signalKill SIGKILLs the process pid names if it is still the one that
+// started at start, through a pidfd so that the check and the signal are
+// about one process.
+func signalKill(pid int, start uint64) {
+	if start == 0 {
+		return
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	if now, err := StartTime(pid); err != nil || now != start {
+		return
+	}
+	unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 }
 
 // The process connector's constants (linux/connector.h, linux/cn_proc.h).
@@ -195,10 +223,10 @@ func (t *processTracker) event(data []byte) {
 		if parent == t.self {
 			t.working = true
 			if t.procs[child] == nil {
-				t.procs[child] = &trackedProc{parent: parent}
+				t.procs[child] = tracked(child, parent, 0)
 			}
 		} else if p := t.procs[parent]; p != nil && t.procs[child] == nil {
-			t.procs[child] = &trackedProc{parent: parent, host: p.host}
+			t.procs[child] = tracked(child, parent, p.host)
 			t.noteChange()
 		}
 	case procEventExit:
@@ -227,7 +255,7 @@ func (t *processTracker) assign(pid int, id core.ProcID) {
 	if p := t.procs[pid]; p != nil {
 		p.host = id
 	} else {
-		t.procs[pid] = &trackedProc{parent: t.self, host: id}
+		t.procs[pid] = tracked(pid, t.self, id)
 	}
 	for _, p := range t.procs {
 		if p.host == 0 {
@@ -247,7 +275,7 @@ func (t *processTracker) adopt(pid int, id core.ProcID) {
 	for _, d := range descendants(pid) {
 		t.mu.Lock()
 		if t.procs[d] == nil {
-			t.procs[d] = &trackedProc{parent: pid, host: id}
+			t.procs[d] = tracked(d, pid, id)
 		}
 		t.mu.Unlock()
 	}
@@ -263,11 +291,12 @@ func (t *processTracker) hostOf(p *trackedProc) core.ProcID {
 	return p.host
 }
 
-func (t *processTracker) members(id core.ProcID) []int {
-	var pids []int
+// members lists a host's processes with their start times.
+func (t *processTracker) members(id core.ProcID) map[int]uint64 {
+	pids := map[int]uint64{}
 	for pid, p := range t.procs {
 		if t.hostOf(p) == id {
-			pids = append(pids, pid)
+			pids[pid] = p.start
 		}
 	}
 	return pids
@@ -282,8 +311,13 @@ func (t *processTracker) kill(id core.ProcID, timeout time.Duration) bool {
 		t.mu.Lock()
 		pids := t.members(id)
 		if t.lost || !t.working {
-			for _, pid := range pids {
-				pids = append(pids, descendants(pid)...)
+			for pid, start := range pids {
+				if start == 0 {
+					continue
+				}
+				for _, d := range descendants(pid) {
+					pids[d], _ = StartTime(d)
+				}
 			}
 		}
 		changed, working := t.changed, t.working
@@ -291,8 +325,8 @@ func (t *processTracker) kill(id core.ProcID, timeout time.Duration) bool {
 		if len(pids) == 0 {
 			return true
 		}
-		for _, pid := range pids {
-			syscall.Kill(pid, syscall.SIGKILL)
+		for pid, start := range pids {
+			signalKill(pid, start)
 		}
 		if !working {
 			return true // no events come: nothing more is known to wait for

@@ -101,7 +101,7 @@ func (t *processTracker) claimEarlier(host int, id core.ProcID) {
 	for _, r := range t.earlier {
 		if r.Host == host && r.HostStart == hostStart {
 			if t.procs[r.PID] == nil {
-				t.procs[r.PID] = &trackedProc{parent: host, host: id}
+				t.procs[r.PID] = &trackedProc{parent: host, host: id, start: r.Start}
 			}
 			continue
 		}

@@ -58,3 +58,26 @@ func TestTrackerFollowsDaemons(t *testing.T) {
 		t.Fatalf("the daemon %d outlived its host's kill", daemon)
 	}
 }
+
+// signalKill kills a process only if it is still the one that started at
+// the recorded time: a pid reused by another process is left alone.
+func TestSignalKillChecksStartTime(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	start, err := StartTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signalKill(cmd.Process.Pid, start+1) // another process that had the pid
+	signalKill(cmd.Process.Pid, 0)       // one that was gone when first seen
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("a process with another start time was killed: %v", err)
+	}
+	signalKill(cmd.Process.Pid, start)
+	if st, _ := cmd.Process.Wait(); st == nil || st.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the process itself was not killed: %v", st)
+	}
+}
