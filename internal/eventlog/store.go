@@ -70,7 +70,8 @@ type Store struct {
 	db   *bolt.DB
 	path string
 
-	compactions int // how many times the file was rewritten, for tests
+	compactions int  // how many times the file was rewritten, for tests
+	closed      bool // Close was called
 }
 
 var sizeKey = []byte("\x00size") // per log: the bytes its records take
@@ -119,23 +120,52 @@ func openBolt(path string) (*bolt.DB, error) {
 	return db, nil
 }
 
-// view and update run a transaction on the current file.
+// view and update run a transaction on the current file. A file that a
+// compaction closed and could not open again is opened again first.
 func (s *Store) view(fn func(*bolt.Tx) error) error {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.db.View(fn)
+	err := s.db.View(fn)
+	s.mu.RUnlock()
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) && s.reopen() == nil {
+		return s.view(fn)
+	}
+	return err
 }
 
 func (s *Store) update(fn func(*bolt.Tx) error) error {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.db.Update(fn)
+	err := s.db.Update(fn)
+	s.mu.RUnlock()
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) && s.reopen() == nil {
+		return s.update(fn)
+	}
+	return err
+}
+
+// reopen opens the file again after a compaction left it closed (its
+// reopening failed); it fails for a store that Close closed.
+func (s *Store) reopen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return bolt.ErrDatabaseNotOpen
+	}
+	if err := s.db.View(func(*bolt.Tx) error { return nil }); err == nil {
+		return nil // another caller reopened it
+	}
+	db, err := openBolt(s.path)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	return nil
 }
 
 // Close closes the file.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closed = true
 	return s.db.Close()
 }
 

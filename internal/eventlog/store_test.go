@@ -78,3 +78,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A file a compaction closed and could not open again (the disk refused
+// for a moment) is opened again by the next call, not left closed for good.
+func TestStoreReopensAfterFailedCompaction(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "eventlog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.mu.Lock()
+	s.db.Close() // where compactLocked leaves it when reopening fails
+	s.mu.Unlock()
+	rec := &Record{EventID: 1, Type: Information, Source: "test", Strings: []string{"after"}}
+	if _, err := s.Append("Application", rec, DefaultLimits); err != nil {
+		t.Fatalf("Append after a failed reopening: %v", err)
+	}
+	recs, err := s.Read("Application", false, 0, nil)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Read: %d records, %v", len(recs), err)
+	}
+	s.Close()
+	if _, err := s.Append("Application", rec, DefaultLimits); err == nil {
+		t.Fatal("Append on a closed store succeeded")
+	}
+}
