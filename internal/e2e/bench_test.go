@@ -137,6 +137,7 @@ func BenchmarkSCMDRSS10k(b *testing.B) {
 	scmtest.Populate(b, dir, 10000)
 	sock := filepath.Join(dir, "scm.sock")
 	b.Setenv("SCM_SOCKET", sock)
+	b.Cleanup(func() { removeSCMCgroupDirs(sock) }) // each scmd is killed, and leaves its directory
 	var rss float64
 	for i := 0; i < b.N; i++ {
 		cmd := exec.Command(filepath.Join(binDir, "scmd"), "--state-dir", dir, "--socket", sock)
