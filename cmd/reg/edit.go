@@ -6,7 +6,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 	"github.com/openscm/scm/windows"
 )
 
@@ -24,9 +24,9 @@ func (s *session) add(args []string) int {
 		}
 		return s.success()
 	}
-	t := registry.SZ
+	t := regdata.SZ
 	if name, ok := f.vals["t"]; ok {
-		if t, ok = registry.ParseValueType(name); !ok {
+		if t, ok = regdata.ParseValueType(name); !ok {
 			fmt.Fprint(s.errOut, "ERROR: Invalid syntax.\nType \"REG ADD /?\" for usage.\n")
 			return 1
 		}

@@ -6,16 +6,16 @@ import (
 	"strings"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 )
 
 // longPath writes a key's path with its hive's long name, as reg.exe prints.
 func longPath(path string) string {
-	hive, names, ok := registry.SplitPath(path)
+	hive, names, ok := regdata.SplitPath(path)
 	if !ok {
 		return path
 	}
-	return strings.Join(append([]string{registry.HiveName(hive)}, names...), `\`)
+	return strings.Join(append([]string{regdata.HiveName(hive)}, names...), `\`)
 }
 
 // valueLine is one value as reg query prints it.
@@ -24,19 +24,19 @@ func valueLine(v *pb.RegValue) string {
 	if name == "" {
 		name = "(Default)"
 	}
-	return fmt.Sprintf("    %s    %s    %s", name, registry.ValueType(v.Type), valueText(v))
+	return fmt.Sprintf("    %s    %s    %s", name, regdata.ValueType(v.Type), valueText(v))
 }
 
 func valueText(v *pb.RegValue) string {
-	rv := registry.Value{Name: v.Name, Type: registry.ValueType(v.Type), Data: v.Data}
+	rv := regdata.Value{Name: v.Name, Type: regdata.ValueType(v.Type), Data: v.Data}
 	switch rv.Type {
-	case registry.SZ, registry.EXPAND_SZ:
+	case regdata.SZ, regdata.EXPAND_SZ:
 		return rv.String()
-	case registry.MULTI_SZ:
+	case regdata.MULTI_SZ:
 		return strings.Join(rv.Strings(), `\0`)
-	case registry.DWORD:
+	case regdata.DWORD:
 		return fmt.Sprintf("0x%x", rv.Uint32())
-	case registry.QWORD:
+	case regdata.QWORD:
 		return fmt.Sprintf("0x%x", rv.Uint64())
 	}
 	return fmt.Sprintf("%X", v.Data)
@@ -45,18 +45,18 @@ func valueText(v *pb.RegValue) string {
 // parseData turns /d text into a value of the given type, as reg add reads
 // it: numbers in decimal or 0x hex, REG_MULTI_SZ split at the separator,
 // REG_BINARY as hex digits.
-func parseData(name string, t registry.ValueType, d, sep string) (registry.Value, bool) {
+func parseData(name string, t regdata.ValueType, d, sep string) (regdata.Value, bool) {
 	switch t {
-	case registry.SZ:
-		return registry.StringValue(name, d), true
-	case registry.EXPAND_SZ:
-		return registry.ExpandStringValue(name, d), true
-	case registry.MULTI_SZ:
+	case regdata.SZ:
+		return regdata.StringValue(name, d), true
+	case regdata.EXPAND_SZ:
+		return regdata.ExpandStringValue(name, d), true
+	case regdata.MULTI_SZ:
 		if sep == "" {
 			sep = `\0`
 		}
-		return registry.MultiStringValue(name, strings.Split(d, sep)), true
-	case registry.DWORD, registry.QWORD:
+		return regdata.MultiStringValue(name, strings.Split(d, sep)), true
+	case regdata.DWORD, regdata.QWORD:
 		var n uint64
 		var err error
 		if d == "" {
@@ -67,26 +67,26 @@ func parseData(name string, t registry.ValueType, d, sep string) (registry.Value
 		} else {
 			_, err = fmt.Sscanf(d, "%d", &n)
 		}
-		if err != nil || (t == registry.DWORD && n > 0xffffffff) {
-			return registry.Value{}, false
+		if err != nil || (t == regdata.DWORD && n > 0xffffffff) {
+			return regdata.Value{}, false
 		}
-		if t == registry.DWORD {
-			return registry.DWordValue(name, uint32(n)), true
+		if t == regdata.DWORD {
+			return regdata.DWordValue(name, uint32(n)), true
 		}
-		return registry.QWordValue(name, n), true
-	case registry.BINARY, registry.NONE:
+		return regdata.QWordValue(name, n), true
+	case regdata.BINARY, regdata.NONE:
 		if len(d)%2 != 0 {
-			return registry.Value{}, false
+			return regdata.Value{}, false
 		}
 		b := make([]byte, len(d)/2)
 		for i := range b {
 			if _, err := fmt.Sscanf(d[2*i:2*i+2], "%02x", &b[i]); err != nil {
-				return registry.Value{}, false
+				return regdata.Value{}, false
 			}
 		}
-		return registry.Value{Name: name, Type: t, Data: b}, true
+		return regdata.Value{Name: name, Type: t, Data: b}, true
 	}
-	return registry.Value{}, false
+	return regdata.Value{}, false
 }
 
 // le32 and le64 are helpers for the .reg format's dword and hex(b) values.

@@ -13,7 +13,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 )
 
 // The .reg format of regedit and reg export: "Windows Registry Editor
@@ -62,21 +62,21 @@ func regLine(v *pb.RegValue) string {
 	if v.Name != "" {
 		name = `"` + escape(v.Name) + `"`
 	}
-	switch registry.ValueType(v.Type) {
-	case registry.SZ:
+	switch regdata.ValueType(v.Type) {
+	case regdata.SZ:
 		return name + `="` + escape(string(v.Data)) + `"`
-	case registry.DWORD:
+	case regdata.DWORD:
 		return fmt.Sprintf("%s=dword:%08x", name, le32(v.Data))
-	case registry.BINARY:
+	case regdata.BINARY:
 		return wrapHex(name+"=hex:", v.Data)
 	}
 	data := v.Data
-	switch registry.ValueType(v.Type) {
-	case registry.EXPAND_SZ:
+	switch regdata.ValueType(v.Type) {
+	case regdata.EXPAND_SZ:
 		data = utf16z(string(v.Data))
-	case registry.MULTI_SZ:
+	case regdata.MULTI_SZ:
 		data = nil
-		for _, s := range (registry.Value{Data: v.Data}).Strings() {
+		for _, s := range (regdata.Value{Data: v.Data}).Strings() {
 			data = append(data, utf16z(s)...)
 		}
 		data = append(data, 0, 0)
@@ -220,15 +220,15 @@ func parseRegValue(line string) (name string, v *pb.RegValue, del, ok bool) {
 		if !ok {
 			return "", nil, false, false
 		}
-		v.Type, v.Data = uint32(registry.SZ), []byte(s)
+		v.Type, v.Data = uint32(regdata.SZ), []byte(s)
 	case strings.HasPrefix(rest, "dword:"):
 		n, err := strconv.ParseUint(rest[6:], 16, 32)
 		if err != nil {
 			return "", nil, false, false
 		}
-		v.Type, v.Data = uint32(registry.DWORD), binary.LittleEndian.AppendUint32(nil, uint32(n))
+		v.Type, v.Data = uint32(regdata.DWORD), binary.LittleEndian.AppendUint32(nil, uint32(n))
 	case strings.HasPrefix(rest, "hex"):
-		t := registry.BINARY
+		t := regdata.BINARY
 		colon := strings.IndexByte(rest, ':')
 		if colon < 0 {
 			return "", nil, false, false
@@ -238,7 +238,7 @@ func parseRegValue(line string) (name string, v *pb.RegValue, del, ok bool) {
 			if err != nil {
 				return "", nil, false, false
 			}
-			t = registry.ValueType(n)
+			t = regdata.ValueType(n)
 		}
 		var data []byte
 		for _, h := range strings.Split(rest[colon+1:], ",") {
@@ -260,8 +260,8 @@ func parseRegValue(line string) (name string, v *pb.RegValue, del, ok bool) {
 
 // fromRegBytes turns a .reg file's UTF-16 string bytes into the store's
 // UTF-8 form.
-func fromRegBytes(t registry.ValueType, data []byte) []byte {
-	if t != registry.EXPAND_SZ && t != registry.MULTI_SZ && t != registry.SZ {
+func fromRegBytes(t regdata.ValueType, data []byte) []byte {
+	if t != regdata.EXPAND_SZ && t != regdata.MULTI_SZ && t != regdata.SZ {
 		return data
 	}
 	u := make([]uint16, len(data)/2)
@@ -274,7 +274,7 @@ func fromRegBytes(t registry.ValueType, data []byte) []byte {
 			parts = append(parts, p)
 		}
 	}
-	if t == registry.MULTI_SZ {
+	if t == regdata.MULTI_SZ {
 		return []byte(strings.Join(parts, "\x00"))
 	}
 	return []byte(strings.Join(parts, ""))

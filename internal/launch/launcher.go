@@ -9,6 +9,7 @@ package launch
 import (
 	"errors"
 	"fmt"
+	"github.com/openscm/scm/internal/cmdline"
 	"net"
 	"os"
 	"os/signal"
@@ -129,7 +130,7 @@ func (l *Launcher) Contained() bool { return l.cg != nil }
 // that cannot be run, 5 where permission is refused, 1069 for an account
 // that cannot be used.
 func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
-	argv, err := ResolveImage(spec.Image)
+	argv, err := cmdline.ResolveImage(spec.Image)
 	if err != nil {
 		return 0, windows.ERROR_FILE_NOT_FOUND
 	}

@@ -2,12 +2,12 @@ package manager
 
 import (
 	"fmt"
+	"github.com/openscm/scm/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/openscm/scm/internal/core"
-	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/services"
 )
@@ -34,7 +34,7 @@ func (m *Manager) runFailureCommand(a core.RunCommand) {
 		m.logf("failure command of %s not run: no place to run it", a.Service)
 		return
 	}
-	argv, err := launch.ResolveImage(a.Command)
+	argv, err := cmdline.ResolveImage(a.Command)
 	if err != nil {
 		m.logf("failure command of %s: %v", a.Service, err)
 		return

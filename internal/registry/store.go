@@ -6,6 +6,7 @@ package registry
 import (
 	"bytes"
 	"fmt"
+	"github.com/openscm/scm/internal/regdata"
 	"sort"
 	"strings"
 	"time"
@@ -72,15 +73,6 @@ type Tx struct {
 	btx *bolt.Tx
 }
 
-// Hives are the registry's roots, with the short names reg.exe accepts.
-var hives = []struct{ long, short string }{
-	{"HKEY_LOCAL_MACHINE", "HKLM"},
-	{"HKEY_CURRENT_USER", "HKCU"},
-	{"HKEY_CLASSES_ROOT", "HKCR"},
-	{"HKEY_USERS", "HKU"},
-	{"HKEY_CURRENT_CONFIG", "HKCC"},
-}
-
 func seedHives(tx *Tx) error {
 	for _, name := range []string{string(keysBucket), string(valuesBucket)} {
 		if _, err := tx.btx.CreateBucketIfNotExists([]byte(name)); err != nil {
@@ -88,47 +80,14 @@ func seedHives(tx *Tx) error {
 		}
 	}
 	keys := tx.btx.Bucket(keysBucket)
-	for _, h := range hives {
-		if keys.Get(fold(h.short)) == nil {
-			if err := keys.Put(fold(h.short), []byte(h.short)); err != nil {
+	for _, h := range regdata.Hives {
+		if keys.Get(fold(h.Short)) == nil {
+			if err := keys.Put(fold(h.Short), []byte(h.Short)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// SplitPath splits a key path such as HKLM\SYSTEM\CurrentControlSet into its
-// hive's short name and the names below it. It reports false for an unknown
-// hive.
-func SplitPath(path string) (hive string, names []string, ok bool) {
-	parts := strings.Split(strings.Trim(path, `\`), `\`)
-	for _, h := range hives {
-		if strings.EqualFold(parts[0], h.short) || strings.EqualFold(parts[0], h.long) {
-			hive = h.short
-			break
-		}
-	}
-	if hive == "" {
-		return "", nil, false
-	}
-	for _, p := range parts[1:] {
-		if p == "" {
-			return "", nil, false
-		}
-		names = append(names, p)
-	}
-	return hive, names, true
-}
-
-// HiveName returns the long name of a hive given by its short name.
-func HiveName(short string) string {
-	for _, h := range hives {
-		if h.short == short {
-			return h.long
-		}
-	}
-	return short
 }
 
 func fold(name string) []byte { return []byte(strings.ToLower(name)) }

@@ -2,6 +2,7 @@ package wrap
 
 import (
 	"fmt"
+	"github.com/openscm/scm/internal/cmdline"
 	"io"
 	"os"
 	"os/signal"
@@ -12,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/openscm/scm/internal/launch"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,7 +75,7 @@ type Child struct {
 // Start runs the program in a process group of its own, with its output
 // going to the logs (or nowhere) through pipes that are always drained.
 func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Child, error) {
-	argv := append([]string{c.Application}, launch.SplitCommandLine("x " + c.AppParameters)[1:]...)
+	argv := append([]string{c.Application}, cmdline.Split("x " + c.AppParameters)[1:]...)
 	if c.AppParameters == "" {
 		argv = []string{c.Application}
 	}

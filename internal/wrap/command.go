@@ -3,6 +3,7 @@ package wrap
 import (
 	"bufio"
 	"fmt"
+	"github.com/openscm/scm/internal/cmdline"
 	"io"
 	"os"
 	"os/exec"
@@ -13,7 +14,6 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc/mgr"
@@ -165,7 +165,7 @@ func install(conn *client.Conn, name string, args []string) error {
 	defer s.Close()
 	quoted := make([]string, len(program)-1)
 	for i, a := range program[1:] {
-		quoted[i] = launch.QuoteArg(a)
+		quoted[i] = cmdline.Quote(a)
 	}
 	writes := [][]string{{"Application", prog}, {"AppDirectory", filepath.Dir(prog)}}
 	if len(quoted) > 0 {

@@ -8,7 +8,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 	"github.com/openscm/scm/windows"
 )
 
@@ -36,14 +36,14 @@ func Install(src, msgFile string, useExpandKey bool, eventsSupported uint32) err
 	} else if err != windows.ERROR_FILE_NOT_FOUND {
 		return err
 	}
-	msg := registry.StringValue("EventMessageFile", msgFile)
+	msg := regdata.StringValue("EventMessageFile", msgFile)
 	if useExpandKey {
-		msg = registry.ExpandStringValue("EventMessageFile", msgFile)
+		msg = regdata.ExpandStringValue("EventMessageFile", msgFile)
 	}
-	for _, v := range []registry.Value{
-		registry.DWordValue("CustomSource", 1),
+	for _, v := range []regdata.Value{
+		regdata.DWordValue("CustomSource", 1),
 		msg,
-		registry.DWordValue("TypesSupported", eventsSupported),
+		regdata.DWordValue("TypesSupported", eventsSupported),
 	} {
 		if _, err := client.Call(conn.RegSetValue, &pb.RegSetValueRequest{Path: key, Value: &pb.RegValue{Name: v.Name, Type: uint32(v.Type), Data: v.Data}}); err != nil {
 			return err

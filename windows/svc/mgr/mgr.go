@@ -4,11 +4,11 @@
 package mgr
 
 import (
+	"github.com/openscm/scm/internal/cmdline"
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/windows"
 )
 
@@ -73,9 +73,9 @@ func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Se
 	if c.ServiceType == 0 {
 		c.ServiceType = windows.SERVICE_WIN32_OWN_PROCESS
 	}
-	s := launch.QuoteArg(exepath)
+	s := cmdline.Quote(exepath)
 	for _, v := range args {
-		s += " " + launch.QuoteArg(v)
+		s += " " + cmdline.Quote(v)
 	}
 	r, err := client.Call(m.conn.CreateService, &pb.CreateServiceRequest{
 		Scm: uint64(m.Handle), ServiceName: name, DisplayName: c.DisplayName,

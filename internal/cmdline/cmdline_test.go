@@ -1,4 +1,4 @@
-package launch
+package cmdline
 
 import (
 	"os"
@@ -21,8 +21,8 @@ func TestSplitCommandLine(t *testing.T) {
 		{`svc ""`, []string{"svc", ""}},
 	}
 	for _, c := range cases {
-		if got := SplitCommandLine(c.in); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("SplitCommandLine(%q) = %q, want %q", c.in, got, c.want)
+		if got := Split(c.in); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Split(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -52,7 +52,7 @@ func TestResolveUnquotedPathWithSpaces(t *testing.T) {
 func FuzzSplitCommandLine(f *testing.F) {
 	f.Add(`"/opt/a b/c" x\"y "z \\" w`)
 	f.Fuzz(func(t *testing.T, s string) {
-		args := SplitCommandLine(s)
+		args := Split(s)
 		if len(args) == 0 {
 			t.Fatal("no argv[0]")
 		}
@@ -62,9 +62,9 @@ func FuzzSplitCommandLine(f *testing.F) {
 func FuzzQuoteArgRoundTrip(f *testing.F) {
 	f.Add(`a b\"c\\`)
 	f.Fuzz(func(t *testing.T, s string) {
-		got := SplitCommandLine("prog " + QuoteArg(s))
+		got := Split("prog " + Quote(s))
 		if len(got) != 2 || got[1] != s {
-			t.Fatalf("%q quoted as %q reads back as %q", s, QuoteArg(s), got)
+			t.Fatalf("%q quoted as %q reads back as %q", s, Quote(s), got)
 		}
 	})
 }

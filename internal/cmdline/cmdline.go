@@ -1,4 +1,4 @@
-package launch
+package cmdline
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// SplitCommandLine splits a command line as Windows' CommandLineToArgvW
+// Split splits a command line as Windows' CommandLineToArgvW
 // does. The program name is read on its own rules: up to the closing quote
 // if it starts with one, else up to the first space or tab, with no
 // backslash processing. Then, in the arguments, 2n backslashes before a
@@ -14,7 +14,7 @@ import (
 // 2n+1 backslashes before a quote are n backslashes and a literal quote,
 // other backslashes are literal, and "" inside a quoted part is a literal
 // quote.
-func SplitCommandLine(s string) []string {
+func Split(s string) []string {
 	var args []string
 	i := 0
 	// argv[0]
@@ -87,7 +87,7 @@ var errNoImage = errors.New("no executable named by the image path")
 // the first that names an executable file wins.
 func ResolveImage(imagePath string) ([]string, error) {
 	expanded := expandEnv(imagePath)
-	argv := SplitCommandLine(expanded)
+	argv := Split(expanded)
 	if argv[0] == "" {
 		return nil, errNoImage
 	}
@@ -99,7 +99,7 @@ func ResolveImage(imagePath string) ([]string, error) {
 		candidate := strings.Join(words[:n], " ")
 		if isExecutable(candidate) {
 			rest := strings.TrimPrefix(strings.TrimLeft(expanded, " \t"), candidate)
-			return append([]string{candidate}, SplitCommandLine("x" + rest)[1:]...), nil
+			return append([]string{candidate}, Split("x" + rest)[1:]...), nil
 		}
 	}
 	return argv, nil // the launch reports what is wrong with argv[0]
@@ -136,9 +136,9 @@ func expandEnv(s string) string {
 	}
 }
 
-// QuoteArg quotes an argument so that SplitCommandLine (and Windows'
+// Quote quotes an argument so that Split (and Windows'
 // CommandLineToArgvW) reads it back as it was: upstream's EscapeArg rules.
-func QuoteArg(s string) string {
+func Quote(s string) string {
 	if s == "" {
 		return `""`
 	}

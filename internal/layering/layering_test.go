@@ -1,0 +1,57 @@
+// Package layering holds the test of the repository's dependency rules:
+// what a program linking a client-side package pays for. A service built
+// on windows/svc, a program calling mgr or the event log, and the command-
+// line tools link no part of the daemon: not its store (bbolt), not its
+// launcher, state machine, manager or server.
+package layering
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// daemonOnly are the packages only scmd may link.
+var daemonOnly = []string{
+	"go.etcd.io/bbolt",
+	"github.com/openscm/scm/internal/registry",
+	"github.com/openscm/scm/internal/eventlog",
+	"github.com/openscm/scm/internal/launch",
+	"github.com/openscm/scm/internal/core",
+	"github.com/openscm/scm/internal/manager",
+	"github.com/openscm/scm/internal/server",
+}
+
+// clientSide are the packages and programs that must not link them.
+// windows/svc/trigger, cmd/sc and cmd/scm-wrap are not here yet: they use
+// internal/services, whose configuration code reads and writes the store.
+var clientSide = []string{
+	"github.com/openscm/scm/windows",
+	"github.com/openscm/scm/windows/svc",
+	"github.com/openscm/scm/windows/svc/mgr",
+	"github.com/openscm/scm/windows/svc/eventlog",
+	"github.com/openscm/scm/windows/svc/debug",
+	"github.com/openscm/scm/windows/svc/example",
+	"github.com/openscm/scm/cmd/net",
+	"github.com/openscm/scm/cmd/reg",
+	"github.com/openscm/scm/cmd/wevtutil",
+	"github.com/openscm/scm/cmd/pnputil",
+}
+
+func TestClientsLinkNoDaemonCode(t *testing.T) {
+	for _, pkg := range clientSide {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		deps := map[string]bool{}
+		for _, d := range strings.Fields(string(out)) {
+			deps[d] = true
+		}
+		for _, banned := range daemonOnly {
+			if deps[banned] {
+				t.Errorf("%s links %s", pkg, banned)
+			}
+		}
+	}
+}
