@@ -47,6 +47,7 @@ func TestResourceSoak(t *testing.T) {
 	flapUntil := func(starts int) {
 		t.Helper()
 		for _, s := range all {
+			setStartType(t, s, mgr.StartManual)
 			if err := s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 100 * time.Millisecond}}, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -61,11 +62,10 @@ func TestResourceSoak(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		// Rest: no more restarts, every service stopped.
+		// Rest: every service stopped, and none restarted: a restart
+		// already scheduled finds its service disabled (1058).
 		for _, s := range all {
-			if err := s.ResetRecoveryActions(); err != nil {
-				t.Fatal(err)
-			}
+			setStartType(t, s, mgr.StartDisabled)
 		}
 		for _, s := range all {
 			waitStatus(t, s, "stopped", func(st svc.Status) bool { return st.State == svc.Stopped })
@@ -103,6 +103,18 @@ func TestResourceSoak(t *testing.T) {
 
 func (u usage) String() string {
 	return fmt.Sprintf("RSS %d kB, %d descriptors, %d zombies, %d service cgroups", u.rssKB, u.fds, u.zombies, u.cgroups)
+}
+
+func setStartType(t *testing.T, s *mgr.Service, start uint32) {
+	t.Helper()
+	c, err := s.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartType = start
+	if err := s.UpdateConfig(c); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func countStarts(logPath string) int {
