@@ -38,6 +38,24 @@ var hostKinds = []hostKind{
 	}},
 }
 
+// startOn starts scmd on a kind of host with fresh state, points
+// SCM_SOCKET at it and connects: the state directory, a directory of the
+// test's own for the socket and other files, the socket, scmd and the
+// connection.
+func startOn(t *testing.T, host hostKind) (state, tmp, sock string, cmd *exec.Cmd, m *mgr.Mgr) {
+	t.Helper()
+	state, tmp = t.TempDir(), t.TempDir()
+	sock = filepath.Join(tmp, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	cleanupGroups(t, sock)
+	cmd = host.start(t, state, sock)
+	m, err := mgr.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, tmp, sock, cmd, m
+}
+
 // startSCMDHiding runs scmd in a private mount namespace where the mounts
 // of the given file system types are unmounted: scmd sees the machine as a
 // host without them. The machine's own mounts are not touched.
@@ -280,15 +298,7 @@ func TestContainmentMatrix(t *testing.T) {
 	for _, host := range hostKinds {
 		for _, end := range []string{"net stop", "scmd shutdown"} {
 			t.Run(host.name+"/"+strings.ReplaceAll(end, " ", "-"), func(t *testing.T) {
-				state, tmp := t.TempDir(), t.TempDir()
-				sock := filepath.Join(tmp, "scm.sock")
-				t.Setenv("SCM_SOCKET", sock)
-				cleanupGroups(t, sock)
-				cmd := host.start(t, state, sock)
-				m, err := mgr.Connect()
-				if err != nil {
-					t.Fatal(err)
-				}
+				_, tmp, sock, cmd, m := startOn(t, host)
 				defer m.Disconnect()
 				pidsPath := filepath.Join(tmp, "pids")
 				s, err := m.CreateService("contained", filepath.Join(binDir, "testsvc"), mgr.Config{}, "-mode", "descendants", "-pids", pidsPath)
@@ -334,15 +344,7 @@ func TestContainmentMatrix(t *testing.T) {
 func TestStopAfterRestartKillsOnlyItsService(t *testing.T) {
 	for _, host := range hostKinds {
 		t.Run(host.name, func(t *testing.T) {
-			state, tmp := t.TempDir(), t.TempDir()
-			sock := filepath.Join(tmp, "scm.sock")
-			t.Setenv("SCM_SOCKET", sock)
-			cleanupGroups(t, sock)
-			cmd := host.start(t, state, sock)
-			m, err := mgr.Connect()
-			if err != nil {
-				t.Fatal(err)
-			}
+			state, _, sock, cmd, m := startOn(t, host)
 			exe := filepath.Join(binDir, "testsvc")
 			for _, name := range []string{"a", "b"} {
 				s, err := m.CreateService(name, exe, mgr.Config{})
@@ -369,7 +371,7 @@ func TestStopAfterRestartKillsOnlyItsService(t *testing.T) {
 			cmd.Process.Kill()
 			cmd.Wait()
 			cmd = host.start(t, state, sock)
-			m, err = mgr.Connect()
+			m, err := mgr.Connect()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -426,15 +428,7 @@ func waitTracked(t *testing.T, host hostKind, state string, pid int) {
 func TestOrphansOfDeadHostKilledBeforeRestart(t *testing.T) {
 	for _, host := range hostKinds {
 		t.Run(host.name, func(t *testing.T) {
-			state, tmp := t.TempDir(), t.TempDir()
-			sock := filepath.Join(tmp, "scm.sock")
-			t.Setenv("SCM_SOCKET", sock)
-			cleanupGroups(t, sock)
-			cmd := host.start(t, state, sock)
-			m, err := mgr.Connect()
-			if err != nil {
-				t.Fatal(err)
-			}
+			state, tmp, sock, cmd, m := startOn(t, host)
 			pidsPath, logPath := filepath.Join(tmp, "pids"), filepath.Join(tmp, "log")
 			s, err := m.CreateService("orphaner", filepath.Join(binDir, "testsvc"), mgr.Config{}, "-mode", "descendants", "-pids", pidsPath, "-log", logPath)
 			if err != nil {
@@ -480,15 +474,7 @@ func TestOrphansOfDeadHostKilledBeforeRestart(t *testing.T) {
 func TestOrphanOfDeadWrapperKilledBeforeRestart(t *testing.T) {
 	for _, host := range hostKinds {
 		t.Run(host.name, func(t *testing.T) {
-			state, tmp := t.TempDir(), t.TempDir()
-			sock := filepath.Join(tmp, "scm.sock")
-			t.Setenv("SCM_SOCKET", sock)
-			cleanupGroups(t, sock)
-			cmd := host.start(t, state, sock)
-			m, err := mgr.Connect()
-			if err != nil {
-				t.Fatal(err)
-			}
+			state, tmp, sock, cmd, m := startOn(t, host)
 			pidPath, logPath := filepath.Join(tmp, "pid"), filepath.Join(tmp, "log")
 			// The program says whether the copy before it is still alive.
 			prog := script(t, `old=$(cat "$1" 2>/dev/null)
@@ -549,15 +535,7 @@ func TestRestrictedServiceInCgroup1Group(t *testing.T) {
 	}
 	skipWithoutCgroup1(t)
 	own := capsOfPID(t, uint32(os.Getpid()))
-	state, tmp := t.TempDir(), t.TempDir()
-	sock := filepath.Join(tmp, "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
-	cleanupGroups(t, sock)
-	cmd := startSCMDHiding(t, state, sock, "cgroup2")
-	m, err := mgr.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, sock, cmd, m := startOn(t, hostKinds[1])
 	defer m.Disconnect()
 	s := installTestService(t, m, "restricted")
 	privSC(t, "privs", "restricted", "SeChangeNotifyPrivilege")

@@ -140,17 +140,9 @@ func TestRequiredPrivileges(t *testing.T) {
 	// that locked them; once they have, every thread scmd has left keeps
 	// the full bounding set. A spent thread may take a moment to exit, so
 	// wait for that, not for a fixed time.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tainted := taintedThreads(t, scmd, own)
-		if len(tainted) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("scmd threads with capabilities dropped: %v", tainted)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, 10*time.Second, func() string {
+		return fmt.Sprintf("scmd threads with capabilities dropped: %v", taintedThreads(t, scmd, own))
+	}, func() bool { return len(taintedThreads(t, scmd, own)) == 0 })
 }
 
 // taintedThreads lists scmd's threads whose bounding or effective set is

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,13 +52,9 @@ func TestResourceSoak(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		deadline := time.Now().Add(5 * time.Minute)
-		for countStarts(logPath) < starts {
-			if time.Now().After(deadline) {
-				t.Fatalf("only %d of %d starts in 5 minutes", countStarts(logPath), starts)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventually(t, 5*time.Minute, func() string {
+			return fmt.Sprintf("only %d of %d starts", countStarts(logPath), starts)
+		}, func() bool { return countStarts(logPath) >= starts })
 		// Rest: every service stopped, and none restarted: a restart
 		// already scheduled finds its service disabled (1058).
 		for _, s := range all {
@@ -72,13 +65,10 @@ func TestResourceSoak(t *testing.T) {
 		}
 		// The groups of finished hosts go once their last process has;
 		// measure after that.
-		deadline = time.Now().Add(30 * time.Second)
-		for len(serviceCgroups(scmd.Process.Pid, sock)) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("service cgroups left at rest: %v", serviceCgroups(scmd.Process.Pid, sock))
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		eventually(t, 30*time.Second, func() string {
+			return fmt.Sprintf("service cgroups left at rest: %v", subgroups(sock))
+		}, func() bool { return len(subgroups(sock)) == 0 })
+
 	}
 
 	flapUntil(*soakStarts)
@@ -88,7 +78,7 @@ func TestResourceSoak(t *testing.T) {
 	t.Logf("after %d starts: %s; after %d: %s", *soakStarts, before, 2**soakStarts, after)
 
 	if after.fds > before.fds+2 { // a descriptor or two may be in flight
-		t.Errorf("descriptors grew from %d to %d: %v, then %v", before.fds, after.fds, before.fdTargets, after.fdTargets)
+		t.Errorf("descriptors grew from %d to %d", before.fds, after.fds)
 	}
 	if before.zombies+after.zombies != 0 {
 		t.Errorf("zombie children: %d, then %d", before.zombies, after.zombies)
@@ -124,32 +114,13 @@ func countStarts(logPath string) int {
 
 type usage struct {
 	rssKB, fds, zombies, cgroups int
-	fdTargets                    []string
 }
 
 // measure reads what scmd holds: resident memory, open descriptors, the
 // children it has not reaped, and the cgroups it has left for services.
 func measure(t *testing.T, pid int, sock string) usage {
 	t.Helper()
-	var u usage
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			u.rssKB, _ = strconv.Atoi(f[1])
-		}
-	}
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.fds = len(fds)
-	for _, fd := range fds {
-		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-		u.fdTargets = append(u.fdTargets, target)
-	}
+	u := usage{rssKB: memoryKB(t, pid, "VmRSS"), fds: openFiles(t, pid), cgroups: len(subgroups(sock))}
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	for _, task := range tasks {
 		b, _ := os.ReadFile(task)
@@ -163,40 +134,5 @@ func measure(t *testing.T, pid int, sock string) usage {
 			}
 		}
 	}
-	u.cgroups = len(serviceCgroups(pid, sock))
 	return u
-}
-
-// serviceCgroups lists the cgroup directories scmd made for its services
-// in the cgroup2 hierarchy, if it has one: those under the group named
-// after its socket (cmd/scmd's cgroupName).
-func serviceCgroups(pid int, sock string) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil {
-		return nil
-	}
-	var rel string
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "0::") {
-			rel = strings.TrimPrefix(line, "0::")
-		}
-	}
-	abs, _ := filepath.Abs(sock)
-	sum := sha256.Sum256([]byte(abs))
-	name := "scm-" + hex.EncodeToString(sum[:6])
-	var dirs []string
-	for _, mount := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
-		if _, err := os.Stat(filepath.Join(mount, "cgroup.controllers")); err != nil {
-			continue
-		}
-		base := filepath.Join(mount, rel, name)
-		filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() && path != base {
-				dirs = append(dirs, path)
-			}
-			return nil
-		})
-		break
-	}
-	return dirs
 }
