@@ -57,21 +57,30 @@ func tracked(pid, parent int, host core.ProcID) *trackedProc {
 }
 
 // signalKill SIGKILLs the process pid names if it is still the one that
-// started at start, through a pidfd so that the check and the signal are
-// about one process.
+// started at start.
 func signalKill(pid int, start uint64) {
+	if fd, ok := pidfdOf(pid, start); ok {
+		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+		unix.Close(fd)
+	}
+}
+
+// pidfdOf opens a pidfd for the process pid names if it is still the one
+// that started at start: what is then done through the pidfd is done to
+// that process, never to one that took its pid later.
+func pidfdOf(pid int, start uint64) (int, bool) {
 	if start == 0 {
-		return
+		return 0, false
 	}
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return
+		return 0, false
 	}
-	defer unix.Close(fd)
 	if now, err := StartTime(pid); err != nil || now != start {
-		return
+		unix.Close(fd)
+		return 0, false
 	}
-	unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+	return fd, true
 }
 
 // The process connector's constants (linux/connector.h, linux/cn_proc.h).

@@ -131,13 +131,8 @@ func (t *processTracker) killLeftovers(timeout time.Duration) []recordedProc {
 	left := t.leftovers()
 	var fds []unix.PollFd
 	for _, r := range left {
-		fd, err := unix.PidfdOpen(r.PID, 0)
-		if err != nil {
-			continue
-		}
-		// The pidfd names the process: check it is still the recorded one.
-		if start, err := StartTime(r.PID); err != nil || start != r.Start {
-			unix.Close(fd)
+		fd, ok := pidfdOf(r.PID, r.Start)
+		if !ok {
 			continue
 		}
 		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
