@@ -20,9 +20,11 @@ type Core struct {
 	procs    map[ProcID]*process
 	nextProc ProcID
 	nextSeq  uint32
-	dir      Directory
-	waits    map[string]*waiting // starts held back for dependencies
-	stopping bool                // the system is shutting down
+	configs  map[string]Config          // by lower-case name
+	groups   map[string]map[string]bool // load-order group → lower-case names of its members
+	waits    map[string]*waiting        // starts held back for dependencies
+	stopping bool                       // the system is shutting down
+	blocked  map[string]bool            // services whose next raised control waits to be sent
 }
 
 // ShutDown marks the system as going down: starts are refused with
@@ -55,7 +57,8 @@ type service struct {
 	startReason uint32
 	started     bool // the start request reached the host
 
-	ctl *pendingControl
+	ctl    *pendingControl
+	raised []*raisedControl // controls the SCM raised, in order; see RaiseControl
 
 	reported   bool      // the service has sent a status of its own
 	progressAt time.Time // last change of state or checkpoint
@@ -109,7 +112,8 @@ type process struct {
 
 // New returns an empty core.
 func New(t Timeouts) *Core {
-	return &Core{timeouts: t, services: map[string]*service{}, procs: map[ProcID]*process{}, waits: map[string]*waiting{}}
+	return &Core{timeouts: t, services: map[string]*service{}, procs: map[ProcID]*process{}, waits: map[string]*waiting{},
+		configs: map[string]Config{}, groups: map[string]map[string]bool{}, blocked: map[string]bool{}}
 }
 
 // SetTimeouts changes the timeouts for what happens from now on.
@@ -147,22 +151,6 @@ func (c *Core) LastExit(name string) int {
 	return 0
 }
 
-// SetRecovery changes a service's failure actions, effective from its next
-// failure.
-func (c *Core) SetRecovery(name string, r Recovery) {
-	s := c.svc(name)
-	s.cfg.Recovery = r
-}
-
-// Forget drops what the core knows of a service that was deleted, and any
-// failure action waiting for it; it must be stopped.
-func (c *Core) Forget(name string) {
-	key := strings.ToLower(name)
-	if s, ok := c.services[key]; ok && s.status.CurrentState == windows.SERVICE_STOPPED {
-		delete(c.services, key)
-	}
-}
-
 func (s *service) running() bool { return s.status.CurrentState != windows.SERVICE_STOPPED }
 
 func (s *service) changed(hung bool) Action {
@@ -187,6 +175,12 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 	case s.running():
 		return []Action{reply(req, windows.ERROR_SERVICE_ALREADY_RUNNING, s.status)}
 	}
+	// A control still unanswered by the process that ran the service
+	// before will not be answered now.
+	var acts []Action
+	if s.ctl != nil {
+		acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_NOT_ACTIVE, s.status))
+	}
 	*s = service{
 		name:        cfg.Name,
 		status:      Status{ServiceType: cfg.Type, CurrentState: windows.SERVICE_START_PENDING, WaitHint: 2000},
@@ -205,7 +199,7 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 	if shared {
 		for _, p := range c.procs {
 			if p.shared && !p.killed && p.idleSince.IsZero() && p.image == cfg.ImagePath {
-				return c.attach(now, p, s)
+				return append(acts, c.attach(now, p, s)...)
 			}
 		}
 	}
@@ -214,10 +208,9 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 	c.procs[p.id] = p
 	p.services = []*service{s}
 	s.proc = p
-	return []Action{
+	return append(acts,
 		Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason},
-		s.changed(false),
-	}
+		s.changed(false))
 }
 
 // attach starts a share-process service inside a host that is already up.
@@ -571,12 +564,12 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 			return c.violation(p, "answer to another host's control")
 		}
 		req := s.ctl.req
-		s.ctl = nil
+		c.answered(s)
 		err := windows.Errno(result)
 		if err == windows.ERROR_CALL_NOT_IMPLEMENTED {
 			err = windows.ERROR_INVALID_SERVICE_CONTROL
 		}
-		return []Action{reply(req, err, s.status)}
+		return c.then(now, []Action{reply(req, err, s.status)})
 	}
 	return nil // an answer that came after its caller gave up
 }
@@ -619,7 +612,10 @@ func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 		}
 		if s.ctl != nil {
 			acts = append(acts, reply(s.ctl.req, windows.ERROR_PROCESS_ABORTED, s.status))
-			s.ctl = nil
+			c.answered(s)
+		}
+		if len(s.raised) > 0 {
+			c.blocked[strings.ToLower(s.name)] = true
 		}
 		s.proc = nil
 		s.stopAsked = time.Time{}
@@ -660,7 +656,7 @@ func (c *Core) tick(now time.Time) []Action {
 		if s.ctl != nil && !now.Before(s.ctl.deadline) {
 			acts = append(acts, reply(s.ctl.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status),
 				Event{ID: 7011, Type: EventError, Service: s.name, Inserts: []string{strconv.FormatInt(c.timeouts.Control.Milliseconds(), 10), DisplayName}})
-			s.ctl = nil
+			c.answered(s)
 		}
 		if d, ok := s.hangDeadline(c.timeouts); ok && !now.Before(d) {
 			s.hung = true
@@ -829,10 +825,10 @@ func (c *Core) recover(now time.Time, s *service) []Action {
 // then follows an event's actions with what it let move among the starts
 // that wait for their dependencies.
 func (c *Core) then(now time.Time, acts []Action) []Action {
-	if len(c.waits) == 0 {
-		return acts
+	if len(c.waits) > 0 {
+		acts = append(acts, c.settle(now)...)
 	}
-	return append(acts, c.settle(now)...)
+	return append(acts, c.moveRaised(now)...)
 }
 
 // Adopted is a service a host still runs when a restarted SCM adopts it.
@@ -854,7 +850,7 @@ func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs 
 		if s.running() || c.waits[strings.ToLower(a.Name)] != nil {
 			continue
 		}
-		cfg, _ := c.dir.Config(a.Name)
+		cfg, _ := c.config(a.Name)
 		st := a.Status
 		st.ServiceType, st.ProcessID = cfg.Type, pid
 		*s = service{name: a.Name, status: st, proc: p, started: true, reported: true, progressAt: now,
@@ -875,7 +871,7 @@ func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs 
 // whose process did not come back: it stopped with ERROR_PROCESS_ABORTED,
 // and its failure actions apply.
 func (c *Core) Crashed(now time.Time, name string) []Action {
-	cfg, ok := c.dir.Config(name)
+	cfg, ok := c.config(name)
 	if !ok {
 		return nil
 	}

@@ -21,6 +21,7 @@ import (
 //	register a [name...]      that host registers its dispatch table (default: a)
 //	status a state=running accept=stop,pause checkpoint=1 hint=3000 exit=0 specific=0
 //	control a stop|pause|continue|interrogate|N
+//	raise a deviceevent|N     a control the SCM raises (queued while a is busy)
 //	reply a [code]            the host answers the control in flight
 //	exited a code             the host of a exits
 //	tick 30s                  time passes
@@ -54,29 +55,7 @@ func newHarness() *harness {
 		procs:   map[string]ProcID{},
 		seqs:    map[ProcID][]uint32{},
 	}
-	h.c.SetDirectory(h)
 	return h
-}
-
-// The harness is the core's directory of configurations.
-func (h *harness) Config(name string) (Config, bool) {
-	for n, c := range h.configs {
-		if strings.EqualFold(n, name) {
-			return c, true
-		}
-	}
-	return Config{}, false
-}
-
-func (h *harness) Members(group string) []string {
-	var out []string
-	for n, c := range h.configs {
-		if c.Group != "" && strings.EqualFold(c.Group, group) {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
@@ -129,7 +108,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			}
 		}
 		h.configs[name] = cfg
-		h.c.SetRecovery(name, cfg.Recovery)
+		h.c.Configure(cfg)
 		return ""
 	case "start":
 		h.req++
@@ -162,7 +141,13 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 				st.CurrentState = stateByName[a.Vals[0]]
 			case "accept":
 				for _, v := range a.Vals {
-					st.ControlsAccepted |= acceptByName[v]
+					for _, f := range strings.Split(v, ",") {
+						bit, ok := acceptByName[f]
+						if !ok {
+							d.Fatalf(t, "unknown accept flag %q", f)
+						}
+						st.ControlsAccepted |= bit
+					}
 				}
 			case "checkpoint":
 				st.CheckPoint = atoi(a.Vals[0])
@@ -182,6 +167,13 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			code = atoi(d.CmdArgs[1].Key)
 		}
 		acts = h.c.ControlService(h.now, h.req, name, code, 0, nil)
+	case "raise":
+		h.req++
+		code, ok := controlByName[d.CmdArgs[1].Key]
+		if !ok {
+			code = atoi(d.CmdArgs[1].Key)
+		}
+		acts = h.c.RaiseControl(h.now, h.req, name, code, 0, nil)
 	case "reply":
 		result := uint32(0)
 		if len(d.CmdArgs) > 1 {
@@ -263,11 +255,12 @@ var stateByName = map[string]uint32{
 var acceptByName = map[string]uint32{
 	"stop": windows.SERVICE_ACCEPT_STOP, "pause": windows.SERVICE_ACCEPT_PAUSE_CONTINUE,
 	"shutdown": windows.SERVICE_ACCEPT_SHUTDOWN, "paramchange": windows.SERVICE_ACCEPT_PARAMCHANGE,
+	"powerevent": windows.SERVICE_ACCEPT_POWEREVENT, "timechange": windows.SERVICE_ACCEPT_TIMECHANGE,
 }
 
 var controlByName = map[string]uint32{
 	"stop": 1, "pause": 2, "continue": 3, "interrogate": 4, "shutdown": 5, "paramchange": 6,
-	"deviceevent": 11, "preshutdown": 15,
+	"deviceevent": 11, "preshutdown": 15, "powerevent": 13, "timechange": 16,
 }
 
 func controlName(code uint32) string {

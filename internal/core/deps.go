@@ -8,16 +8,6 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
-// Directory gives the core the configuration of any service, and the
-// members of a load-order group, as the database has them now.
-type Directory interface {
-	Config(name string) (Config, bool)
-	Members(group string) []string
-}
-
-// SetDirectory connects the core to the services database.
-func (c *Core) SetDirectory(d Directory) { c.dir = d }
-
 // waiting is a start held back until what the service depends on runs.
 type waiting struct {
 	req    ReqID
@@ -32,7 +22,7 @@ type waiting struct {
 // for delete fails the start with 1075; one that is disabled, or fails to
 // start, with 1068.
 func (c *Core) StartService(now time.Time, req ReqID, name string, args []string, reason uint32) []Action {
-	cfg, ok := c.dir.Config(name)
+	cfg, ok := c.config(name)
 	if !ok {
 		return []Action{reply(req, windows.ERROR_SERVICE_DOES_NOT_EXIST, c.Status(name, 0))}
 	}
@@ -75,7 +65,7 @@ func (c *Core) plan(cfg Config, plan map[string]Config, path map[string]bool) wi
 	path[key] = true
 	defer delete(path, key)
 	for _, d := range cfg.DependOnService {
-		dc, ok := c.dir.Config(d)
+		dc, ok := c.config(d)
 		switch {
 		case !ok || dc.Deleted:
 			return windows.ERROR_SERVICE_DEPENDENCY_DELETED
@@ -88,8 +78,8 @@ func (c *Core) plan(cfg Config, plan map[string]Config, path map[string]bool) wi
 	}
 	for _, g := range cfg.DependOnGroup {
 		startable := 0
-		for _, m := range c.dir.Members(g) {
-			mc, ok := c.dir.Config(m)
+		for _, m := range c.members(g) {
+			mc, ok := c.config(m)
 			if !ok || mc.Deleted || mc.Start == windows.SERVICE_DISABLED {
 				continue
 			}
@@ -147,7 +137,7 @@ func (c *Core) depsOf(cfg Config) (depState, string) {
 	}
 	for _, g := range cfg.DependOnGroup {
 		group := depFailed
-		for _, m := range c.dir.Members(g) {
+		for _, m := range c.members(g) {
 			switch c.serviceState(m) {
 			case depMet:
 				group = depMet
@@ -218,7 +208,7 @@ func (c *Core) failureText(name string) string {
 // Dependents returns the services that are not stopped and depend on name,
 // directly or through a group it is in.
 func (c *Core) Dependents(name string) []string {
-	cfg, ok := c.dir.Config(name)
+	cfg, ok := c.config(name)
 	if !ok {
 		return nil
 	}
@@ -227,7 +217,7 @@ func (c *Core) Dependents(name string) []string {
 		if !s.running() || strings.EqualFold(s.name, name) {
 			continue
 		}
-		dc, ok := c.dir.Config(s.name)
+		dc, ok := c.config(s.name)
 		if !ok {
 			continue
 		}

@@ -226,6 +226,7 @@ func (m *Manager) DeleteService(c Caller, id uint64) error {
 	}
 	s.deleted = true
 	s.cfg.DeleteFlag = true
+	m.configured(s)
 	return nil
 }
 
@@ -336,7 +337,7 @@ func (m *Manager) save(s *service, cfg *services.Config) error {
 		return err
 	}
 	s.cfg = cfg
-	m.core.SetRecovery(cfg.Name, recoveryOf(cfg))
+	m.configured(s)
 	return nil
 }
 

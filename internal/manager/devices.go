@@ -85,7 +85,7 @@ func (m *Manager) addDeviceSub(msg *protocol.DeviceNotify) windows.Errno {
 			if !ok {
 				gone = devices.Device{Name: msg.Filter}
 			}
-			m.queueControl(key, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: DBT_DEVICEREMOVECOMPLETE, data: broadcastInterface(gone)})
+			m.raise(key, windows.SERVICE_CONTROL_DEVICEEVENT, DBT_DEVICEREMOVECOMPLETE, broadcastInterface(gone), nil)
 		}
 	}
 	return 0
@@ -120,7 +120,7 @@ func (m *Manager) DeviceEvent(d devices.Device, arrival bool) {
 	for key, subs := range m.deviceSubs {
 		for _, sub := range subs {
 			if sub.matches(d) {
-				m.queueControl(key, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: eventType, data: data})
+				m.raise(key, windows.SERVICE_CONTROL_DEVICEEVENT, eventType, data, nil)
 				break
 			}
 		}
@@ -232,9 +232,9 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 	asked := m.handleSubscribers(dev)
 	answers := make(chan answer, len(asked))
 	for _, s := range asked {
-		m.queueControl(s, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: DBT_DEVICEQUERYREMOVE, data: data, done: func(err windows.Errno) {
+		m.raise(s, windows.SERVICE_CONTROL_DEVICEEVENT, DBT_DEVICEQUERYREMOVE, data, func(err windows.Errno) {
 			answers <- answer{s, err}
-		}})
+		})
 	}
 	m.mu.Unlock()
 	var agreed []string
@@ -260,7 +260,7 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 	}
 	m.mu.Lock()
 	for _, s := range agreed {
-		m.queueControl(s, systemControl{code: windows.SERVICE_CONTROL_DEVICEEVENT, eventType: next, data: data})
+		m.raise(s, windows.SERVICE_CONTROL_DEVICEEVENT, next, data, nil)
 	}
 	m.mu.Unlock()
 	if veto != "" {

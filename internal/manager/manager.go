@@ -50,6 +50,7 @@ type Manager struct {
 	core     *core.Core
 	launcher Launcher
 	waiters  map[core.ReqID]chan core.Reply
+	answers  map[core.ReqID]func(windows.Errno) // raised controls' answers, by request
 	nextReq  core.ReqID
 	timer    *time.Timer
 	watchers map[*watcher]bool
@@ -60,10 +61,8 @@ type Manager struct {
 
 	activation *activations
 
-	deviceSubs  map[string][]deviceSub      // device notification registrations, by service
-	goneDevices map[string]devices.Device   // interfaces removed lately, by lower-case name
-	ctlQueue    map[string][]*systemControl // controls the SCM raises, on their way, by service
-	ctlBlocked  map[string]bool             // services whose next queued control waits for them to be free
+	deviceSubs  map[string][]deviceSub    // device notification registrations, by service
+	goneDevices map[string]devices.Device // interfaces removed lately, by lower-case name
 	stateDir    string
 	logged      map[string]uint32 // the state 7036 last reported, by service
 
@@ -119,10 +118,10 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
 		core:     core.New(core.DefaultTimeouts),
 		waiters:  map[core.ReqID]chan core.Reply{},
+		answers:  map[core.ReqID]func(windows.Errno){},
 		watchers: map[*watcher]bool{},
 		logged:   map[string]uint32{},
 	}
-	m.core.SetDirectory(directory{m})
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {
 			return err
@@ -307,7 +306,6 @@ func (m *Manager) remove(s *service) error {
 		return nil
 	}
 	m.drop(s.cfg.Name)
-	m.core.Forget(s.cfg.Name)
 	m.notify(s, windows.SERVICE_NOTIFY_DELETED, m.statusOf(s), false)
 	return m.store.Update(func(tx *registry.Tx) error {
 		err := tx.DeleteKey(serviceKey(s.cfg.Name))
@@ -392,16 +390,22 @@ func (m *Manager) sortedServices() []*service {
 	return m.order
 }
 
-// add puts a service in the database; drop takes one out.
+// add puts a service in the database; drop takes one out. The core is
+// told of both, and of every change between (configured).
 func (m *Manager) add(s *service) {
 	m.services[strings.ToLower(s.cfg.Name)] = s
 	m.order = nil
+	m.configured(s)
 }
 
 func (m *Manager) drop(name string) {
 	delete(m.services, strings.ToLower(name))
 	m.order = nil
+	m.core.Remove(name)
 }
+
+// configured tells the core a service's configuration changed.
+func (m *Manager) configured(s *service) { m.core.Configure(coreConfig(s)) }
 
 // find looks a service up by name, ignoring case.
 func (m *Manager) find(name string) *service { return m.services[strings.ToLower(name)] }

@@ -116,6 +116,9 @@ func (m *Manager) apply(acts []core.Action) {
 			if ch, ok := m.waiters[a.Req]; ok {
 				delete(m.waiters, a.Req)
 				ch <- a
+			} else if done, ok := m.answers[a.Req]; ok {
+				delete(m.answers, a.Req)
+				done(a.Err)
 			}
 		case core.StatusChanged:
 			m.statusChanged(a)
@@ -154,7 +157,6 @@ func (m *Manager) tick() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.apply(m.core.Tick(m.now()))
-	m.controlsFree()
 }
 
 // statusChanged tells watchers, and finishes the delete of a service that
@@ -170,7 +172,6 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 	}
 	if a.Status.CurrentState == windows.SERVICE_STOPPED {
 		m.dropDeviceSubs(s.cfg.Name)
-		m.dropControls(s.cfg.Name)
 	}
 	key := strings.ToLower(s.cfg.Name)
 	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
@@ -292,10 +293,8 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 			Win32ExitCode: msg.Win32ExitCode, ServiceSpecificExitCode: msg.ServiceSpecificExitCode,
 			CheckPoint: msg.CheckPoint, WaitHint: msg.WaitHint,
 		}))
-		m.controlsFree()
 	case *protocol.ControlReply:
 		m.apply(m.core.ControlReplied(now, id, msg.Seq, msg.Result))
-		m.controlsFree()
 	case *protocol.DeviceNotify:
 		m.deviceNotify(id, msg)
 	default:
@@ -391,28 +390,6 @@ func recoveryOf(cfg *services.Config) core.Recovery {
 		r.Actions = append(r.Actions, core.RecoveryAction{Type: a.Type, Delay: a.Delay})
 	}
 	return r
-}
-
-// directory is the core's view of the services database; the core calls
-// it with m.mu held.
-type directory struct{ m *Manager }
-
-func (d directory) Config(name string) (core.Config, bool) {
-	s := d.m.find(name)
-	if s == nil {
-		return core.Config{}, false
-	}
-	return coreConfig(s), true
-}
-
-func (d directory) Members(group string) []string {
-	var names []string
-	for _, s := range d.m.sortedServices() {
-		if s.cfg.Group != "" && strings.EqualFold(s.cfg.Group, group) {
-			names = append(names, s.cfg.Name)
-		}
-	}
-	return names
 }
 
 // coreConfig is what the core needs of a service's configuration.

@@ -132,15 +132,16 @@ func (m *Manager) ReloadService(name string) error {
 			m.drop(name)
 		} else if old != nil {
 			old.deleted = true
+			m.configured(old)
 		}
 		if err == windows.ERROR_FILE_NOT_FOUND || err == errNotService {
 			return nil
 		}
 		return err
 	}
-	m.core.SetRecovery(loaded.cfg.Name, recoveryOf(loaded.cfg))
 	if old != nil {
 		old.cfg, old.sd, old.deleted = loaded.cfg, loaded.sd, loaded.cfg.DeleteFlag
+		m.configured(old)
 		return nil
 	}
 	m.add(loaded)

@@ -130,7 +130,7 @@ func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range m.runningAccepting(flag) {
-		m.queueControl(s.cfg.Name, systemControl{code: code, eventType: eventType, data: data})
+		m.raise(s.cfg.Name, code, eventType, data, nil)
 	}
 }
 
@@ -151,8 +151,7 @@ func (m *Manager) PowerEvent(eventType uint32) {
 	services := m.runningAccepting(windows.SERVICE_ACCEPT_POWEREVENT)
 	answered := make(chan windows.Errno, len(services))
 	for _, s := range services {
-		m.queueControl(s.cfg.Name, systemControl{code: windows.SERVICE_CONTROL_POWEREVENT, eventType: eventType,
-			done: func(err windows.Errno) { answered <- err }})
+		m.raise(s.cfg.Name, windows.SERVICE_CONTROL_POWEREVENT, eventType, nil, func(err windows.Errno) { answered <- err })
 	}
 	m.mu.Unlock()
 	for range services {
