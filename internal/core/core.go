@@ -65,6 +65,7 @@ type service struct {
 	hung       bool
 	stopAsked  time.Time // when a STOP was sent; zero if none
 	lastExit   int       // exit status of the last process that ran it
+	logged     uint32    // the state event 7036 last reported; 0 before the first
 
 	cfg         Config    // as of its last start, for a restart on failure
 	failures    int       // the failure count of failure actions
@@ -153,8 +154,27 @@ func (c *Core) LastExit(name string) int {
 
 func (s *service) running() bool { return s.status.CurrentState != windows.SERVICE_STOPPED }
 
-func (s *service) changed(hung bool) Action {
-	return StatusChanged{Service: s.name, Status: s.status, Hung: hung}
+// changed tells watchers of the service's new status and, when the service
+// settles in a state other than the one last logged, logs event 7036 as
+// Windows does. A pending state is not logged, nor is the STOPPED of a
+// service that never got further: its start failure has its own event.
+func (s *service) changed(hung bool) []Action {
+	acts := []Action{StatusChanged{Service: s.name, Status: s.status, Hung: hung}}
+	state := s.status.CurrentState
+	word, settled := settledWords[state]
+	if !settled || state == s.logged {
+		return acts
+	}
+	if s.logged != 0 || state != windows.SERVICE_STOPPED {
+		acts = append(acts, Event{ID: 7036, Type: EventInformation, Service: s.name, Inserts: []string{DisplayName, word}})
+	}
+	s.logged = state
+	return acts
+}
+
+// settledWords are 7036's words for the states a service settles in.
+var settledWords = map[uint32]string{
+	windows.SERVICE_STOPPED: "stopped", windows.SERVICE_RUNNING: "running", windows.SERVICE_PAUSED: "paused",
 }
 
 func reply(req ReqID, err windows.Errno, st Status) Action {
@@ -189,6 +209,7 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 		startReason: reason,
 		progressAt:  now,
 		lastExit:    s.lastExit,
+		logged:      s.logged,
 		cfg:         cfg,
 		failures:    s.failures,
 		lastFailure: s.lastFailure,
@@ -208,9 +229,8 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 	c.procs[p.id] = p
 	p.services = []*service{s}
 	s.proc = p
-	return append(acts,
-		Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason},
-		s.changed(false))
+	acts = append(acts, Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason})
+	return append(acts, s.changed(false)...)
 }
 
 // attach starts a share-process service inside a host that is already up.
@@ -218,7 +238,7 @@ func (c *Core) attach(now time.Time, p *process, s *service) []Action {
 	p.services = append(p.services, s)
 	s.proc = p
 	s.status.ProcessID = p.pid
-	acts := []Action{s.changed(false)}
+	acts := s.changed(false)
 	if p.registered {
 		acts = append(acts, c.deliverStart(p, s)...)
 	}
@@ -260,7 +280,7 @@ func (c *Core) failStart(p *process, s *service, err windows.Errno) []Action {
 	if req != 0 {
 		acts = append(acts, reply(req, err, s.status))
 	}
-	acts = append(acts, s.changed(false))
+	acts = append(acts, s.changed(false)...)
 	return append(acts, c.detach(p, s)...)
 }
 
@@ -298,7 +318,7 @@ func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
 	var acts []Action
 	for _, s := range p.services {
 		s.status.ProcessID = pid
-		acts = append(acts, s.changed(false))
+		acts = append(acts, s.changed(false)...)
 	}
 	return acts
 }
@@ -417,7 +437,7 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 			st.ServiceSpecificExitCode = 0
 		}
 		s.status = st
-		acts := []Action{s.changed(false)}
+		acts := s.changed(false)
 		switch code := windows.Errno(st.Win32ExitCode); code {
 		case 0:
 		case windows.ERROR_SERVICE_SPECIFIC_ERROR:
@@ -439,7 +459,7 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 		return acts
 	}
 	s.status = st
-	return []Action{s.changed(false)}
+	return s.changed(false)
 }
 
 func (p *process) find(name string) *service {
@@ -619,7 +639,7 @@ func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 		}
 		s.proc = nil
 		s.stopAsked = time.Time{}
-		acts = append(acts, s.changed(false))
+		acts = append(acts, s.changed(false)...)
 		acts = append(acts, c.failed(now, s, true)...)
 	}
 	return append(acts, Kill{Proc: id, Reason: ReasonHostExited})
@@ -660,7 +680,7 @@ func (c *Core) tick(now time.Time) []Action {
 		}
 		if d, ok := s.hangDeadline(c.timeouts); ok && !now.Before(d) {
 			s.hung = true
-			acts = append(acts, s.changed(true))
+			acts = append(acts, s.changed(true)...)
 			if s.status.CurrentState == windows.SERVICE_START_PENDING {
 				acts = append(acts, Event{ID: 7022, Type: EventError, Service: s.name, Inserts: []string{DisplayName}})
 			}
@@ -857,7 +877,7 @@ func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs 
 			cfg: cfg, failures: s.failures, lastFailure: s.lastFailure, outcome: startedOK}
 		p.table = append(p.table, a.Name)
 		p.services = append(p.services, s)
-		acts = append(acts, s.changed(false))
+		acts = append(acts, s.changed(false)...)
 	}
 	if len(p.services) == 0 {
 		c.nextProc--
@@ -881,7 +901,7 @@ func (c *Core) Crashed(now time.Time, name string) []Action {
 	}
 	s.cfg = cfg
 	s.status = Status{ServiceType: cfg.Type, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_PROCESS_ABORTED)}
-	acts := []Action{s.changed(false)}
+	acts := s.changed(false)
 	return c.then(now, append(acts, c.failed(now, s, true)...))
 }
 

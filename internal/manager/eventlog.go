@@ -358,11 +358,6 @@ func (m *Manager) EnumEventLogs(c Caller) *pb.EventLogNames {
 	return &pb.EventLogNames{Names: m.logs()}
 }
 
-// stateNames are 7036's words for the states a service settles in.
-var stateNames = map[uint32]string{
-	windows.SERVICE_STOPPED: "stopped", windows.SERVICE_RUNNING: "running", windows.SERVICE_PAUSED: "paused",
-}
-
 // startTypeNames are 7040's and 7045's words for start types.
 var startTypeNames = []string{"boot start", "system start", "auto start", "demand start", "disabled"}
 

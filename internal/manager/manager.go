@@ -64,7 +64,6 @@ type Manager struct {
 	deviceSubs  map[string][]deviceSub    // device notification registrations, by service
 	goneDevices map[string]devices.Device // interfaces removed lately, by lower-case name
 	stateDir    string
-	logged      map[string]uint32 // the state 7036 last reported, by service
 
 	// Logf, if set, receives what the SCM does on its own (kills, say).
 	Logf func(format string, args ...any)
@@ -120,7 +119,6 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		waiters:  map[core.ReqID]chan core.Reply{},
 		answers:  map[core.ReqID]func(windows.Errno){},
 		watchers: map[*watcher]bool{},
-		logged:   map[string]uint32{},
 	}
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {

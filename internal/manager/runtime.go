@@ -85,6 +85,7 @@ func (m *Manager) newReq() (core.ReqID, chan core.Reply) {
 // apply carries out the core's actions; what the launcher answers goes back
 // into the core at once. m.mu is held.
 func (m *Manager) apply(acts []core.Action) {
+	var deleted []*service // stopped and marked for delete: removed once the batch's events have their names
 	for len(acts) > 0 {
 		a := acts[0]
 		acts = acts[1:]
@@ -121,7 +122,9 @@ func (m *Manager) apply(acts []core.Action) {
 				done(a.Err)
 			}
 		case core.StatusChanged:
-			m.statusChanged(a)
+			if m.statusChanged(a) {
+				deleted = append(deleted, m.find(a.Service))
+			}
 		case core.Event:
 			m.scmEvent(a.Type, a.ID, a.Service, a.Inserts...)
 		case core.RunCommand:
@@ -129,6 +132,9 @@ func (m *Manager) apply(acts []core.Action) {
 		case core.Reboot:
 			m.reboot(a)
 		}
+	}
+	for _, s := range deleted {
+		m.remove(s)
 	}
 	m.schedule()
 }
@@ -159,12 +165,12 @@ func (m *Manager) tick() {
 	m.apply(m.core.Tick(m.now()))
 }
 
-// statusChanged tells watchers, and finishes the delete of a service that
-// was waiting to stop.
-func (m *Manager) statusChanged(a core.StatusChanged) {
+// statusChanged tells watchers; it reports whether the service was waiting
+// to stop so that its delete can finish.
+func (m *Manager) statusChanged(a core.StatusChanged) bool {
 	s := m.find(a.Service)
 	if s == nil {
-		return
+		return false
 	}
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
 	if a.Status.CurrentState == windows.SERVICE_RUNNING || a.Status.CurrentState == windows.SERVICE_STOPPED {
@@ -173,16 +179,7 @@ func (m *Manager) statusChanged(a core.StatusChanged) {
 	if a.Status.CurrentState == windows.SERVICE_STOPPED {
 		m.dropDeviceSubs(s.cfg.Name)
 	}
-	key := strings.ToLower(s.cfg.Name)
-	if word, ok := stateNames[a.Status.CurrentState]; ok && m.logged[key] != a.Status.CurrentState {
-		if _, seen := m.logged[key]; seen || a.Status.CurrentState != windows.SERVICE_STOPPED {
-			m.scmEvent(core.EventInformation, 7036, s.cfg.Name, core.DisplayName, word)
-		}
-		m.logged[key] = a.Status.CurrentState
-	}
-	if a.Status.CurrentState == windows.SERVICE_STOPPED && s.deleted && s.handles == 0 {
-		m.remove(s)
-	}
+	return a.Status.CurrentState == windows.SERVICE_STOPPED && s.deleted && s.handles == 0
 }
 
 func notifyBit(state uint32) uint32 {
