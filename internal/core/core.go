@@ -315,6 +315,11 @@ func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
 		return nil
 	}
 	p.pid = pid
+	if p.killed {
+		// Given up on while it was being launched: the Kill asked for
+		// then found nothing to kill.
+		return []Action{Kill{Proc: p.id, Reason: "given up on while it was launched"}}
+	}
 	var acts []Action
 	for _, s := range p.services {
 		s.status.ProcessID = pid

@@ -26,8 +26,12 @@ import (
 )
 
 // Events receives what service processes do. Its methods are called from
-// the launcher's goroutines, never while the launcher holds a lock.
+// the launcher's goroutines, never while the launcher holds a lock. For each
+// Start, Launched or LaunchFailed comes first, before anything else about
+// that process.
 type Events interface {
+	Launched(id core.ProcID, pid uint32)
+	LaunchFailed(id core.ProcID, err windows.Errno)
 	Message(id core.ProcID, msg any)
 	BadMessage(id core.ProcID, err error)
 	Exited(id core.ProcID, status int)
@@ -50,7 +54,7 @@ type Spec struct {
 	Account string
 	Env     []string   // extra NAME=value pairs
 	Nice    int        // scheduling priority, as nice(1); 0 leaves it
-	Files   []*os.File // given to the process from descriptor 4 on
+	Files   []*os.File // given to the process from descriptor 4 on; Start closes them
 
 	// RequiredPrivileges are the Windows privileges the process gets
 	// (privileges.go); none means all its account holds.
@@ -78,6 +82,8 @@ type Launcher struct {
 	// waits for: cleaned is signalled when cleaning drops.
 	cleaning int
 	cleaned  *sync.Cond
+
+	starting sync.WaitGroup // launches under way
 
 	hostListener *net.UnixListener
 }
@@ -125,41 +131,76 @@ func New(ev Events, opts Options) (*Launcher, error) {
 // Contained reports whether services get cgroups of their own.
 func (l *Launcher) Contained() bool { return l.cg != nil }
 
-// Start launches a service process. It returns the pid, or the Win32 code
-// Windows gives for the failure: 2 for a missing program, 193 for a file
-// that cannot be run, 5 where permission is refused, 1069 for an account
-// that cannot be used.
-func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
+// Start launches a service process in the background: resolving the
+// account can wait on a directory service, and making a cgroup and forking
+// take their time, none of which the SCM's other callers should wait for.
+// The outcome reaches Events as Launched with the pid, or LaunchFailed with
+// the Win32 code Windows gives: 2 for a missing program, 193 for a file that
+// cannot be run, 5 where permission is refused, 1069 for an account that
+// cannot be used.
+func (l *Launcher) Start(id core.ProcID, spec Spec) {
+	l.starting.Add(1)
+	go func() {
+		defer l.starting.Done()
+		defer closeAll(spec.Files)
+		p, pid, code := l.start(id, spec)
+		if code != 0 {
+			l.ev.LaunchFailed(id, code)
+			return
+		}
+		l.ev.Launched(id, pid)
+		go l.read(p)
+		go l.write(p)
+	}()
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// start does Start's work.
+func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errno) {
 	argv, err := cmdline.ResolveImage(spec.Image)
 	if err != nil {
-		return 0, windows.ERROR_FILE_NOT_FOUND
+		return nil, 0, windows.ERROR_FILE_NOT_FOUND
 	}
 	if !filepath.IsAbs(argv[0]) {
-		return 0, windows.ERROR_FILE_NOT_FOUND
+		return nil, 0, windows.ERROR_FILE_NOT_FOUND
 	}
 	if fi, err := os.Stat(argv[0]); err != nil {
-		return 0, windows.ERROR_FILE_NOT_FOUND
+		return nil, 0, windows.ERROR_FILE_NOT_FOUND
 	} else if !fi.Mode().IsRegular() {
-		return 0, windows.ERROR_BAD_EXE_FORMAT
+		return nil, 0, windows.ERROR_BAD_EXE_FORMAT
 	}
 	who, err := resolveAccount(spec.Account, l.opts.Owner)
 	if err != nil {
-		return 0, windows.ERROR_SERVICE_LOGON_FAILED
+		return nil, 0, windows.ERROR_SERVICE_LOGON_FAILED
 	}
 	privs, code := planPrivileges(spec, who)
 	if code != 0 {
-		return 0, code
+		return nil, 0, code
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return 0, windows.ERROR_NOT_ENOUGH_MEMORY
+		return nil, 0, windows.ERROR_NOT_ENOUGH_MEMORY
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "scm-control"), os.NewFile(uintptr(fds[1]), "service-control")
 	defer theirs.Close()
+	fc, err := net.FileConn(ours)
+	ours.Close()
+	conn, _ := fc.(*net.UnixConn)
+	if conn == nil {
+		if fc != nil {
+			fc.Close()
+		}
+		return nil, 0, windows.ERROR_NOT_ENOUGH_MEMORY
+	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		ours.Close()
-		return 0, windows.ERROR_NOT_ENOUGH_MEMORY
+		conn.Close()
+		return nil, 0, windows.ERROR_NOT_ENOUGH_MEMORY
 	}
 	defer devnull.Close()
 
@@ -178,11 +219,11 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 		dir, err := l.cg.create(uint64(id))
 		if err != nil {
 			l.opts.Logf("%s: %v", spec.Service, err)
-			ours.Close()
+			conn.Close()
 			if errors.Is(err, os.ErrExist) {
-				return 0, windows.ERROR_ALREADY_EXISTS
+				return nil, 0, windows.ERROR_ALREADY_EXISTS
 			}
-			return 0, windows.ERROR_NOT_ENOUGH_MEMORY
+			return nil, 0, windows.ERROR_NOT_ENOUGH_MEMORY
 		}
 		cgroupDir = dir
 	}
@@ -191,11 +232,11 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
 	if err != nil {
 		l.mu.Unlock()
-		ours.Close()
+		conn.Close()
 		if cgroupDir != "" {
 			removeGroup(cgroupDir)
 		}
-		return 0, execError(err)
+		return nil, 0, execError(err)
 	}
 	if l.tracker != nil {
 		l.tracker.assign(pid, id)
@@ -203,20 +244,11 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) (uint32, windows.Errno) {
 	if spec.Nice != 0 {
 		syscall.Setpriority(syscall.PRIO_PROCESS, pid, spec.Nice)
 	}
-	fc, err := net.FileConn(ours)
-	ours.Close()
-	conn, _ := fc.(*net.UnixConn)
 	p := &proc{id: id, pid: pid, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
 	l.procs[id] = p
 	l.byPID[pid] = p
 	l.mu.Unlock()
-	if err != nil || conn == nil {
-		l.Kill(id)
-		return uint32(pid), 0
-	}
-	go l.read(p)
-	go l.write(p)
-	return uint32(pid), 0
+	return p, uint32(pid), 0
 }
 
 func execError(err error) windows.Errno {
@@ -421,6 +453,7 @@ func (l *Launcher) Running() int {
 
 // KillAll kills every service process and everything they started.
 func (l *Launcher) KillAll() {
+	l.starting.Wait()
 	l.mu.Lock()
 	ids := make([]core.ProcID, 0, len(l.procs))
 	for id := range l.procs {
@@ -435,6 +468,7 @@ func (l *Launcher) KillAll() {
 // Close removes the SCM's cgroup directory once its services' groups are
 // gone; call it after the last service process has been reaped.
 func (l *Launcher) Close() {
+	l.starting.Wait()
 	l.mu.Lock()
 	if l.hostListener != nil {
 		l.hostListener.Close()

@@ -181,8 +181,9 @@ func (m *Manager) watchActivation(name string, act *activation) {
 	}
 }
 
-// listenFiles are the sockets a service gets at launch, and the
-// environment that names them. m.mu is held.
+// listenFiles are copies of the sockets a service gets at launch (the
+// launch, which runs on its own, closes them), and the environment that
+// names them. m.mu is held.
 func (m *Manager) listenFiles(name string) ([]*os.File, []string) {
 	a := m.activation
 	if a == nil {
@@ -197,8 +198,16 @@ func (m *Manager) listenFiles(name string) ([]*os.File, []string) {
 	var files []*os.File
 	var names []string
 	for _, act := range acts {
-		files = append(files, act.file)
+		fd, err := unix.FcntlInt(act.file.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			m.logf("%s: passing socket %s: %v", name, act.name, err)
+			continue
+		}
+		files = append(files, os.NewFile(uintptr(fd), act.name))
 		names = append(names, act.name)
+	}
+	if len(files) == 0 {
+		return nil, nil
 	}
 	return files, []string{"SCM_LISTEN_FDS=" + fmt.Sprint(len(files)), "SCM_LISTEN_FDNAMES=" + strings.Join(names, ":")}
 }

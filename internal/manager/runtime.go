@@ -16,7 +16,7 @@ import (
 
 // Launcher is what the manager needs of the process side (internal/launch).
 type Launcher interface {
-	Start(id core.ProcID, spec launch.Spec) (uint32, windows.Errno)
+	Start(id core.ProcID, spec launch.Spec) // the outcome comes back as Launched or LaunchFailed
 	Send(id core.ProcID, msg any)
 	Kill(id core.ProcID)
 }
@@ -82,8 +82,9 @@ func (m *Manager) newReq() (core.ReqID, chan core.Reply) {
 	return m.nextReq, ch
 }
 
-// apply carries out the core's actions; what the launcher answers goes back
-// into the core at once. m.mu is held.
+// apply carries out the core's actions. m.mu is held; nothing here waits
+// on a process: a launch's outcome comes back later, through Launched or
+// LaunchFailed.
 func (m *Manager) apply(acts []core.Action) {
 	var deleted []*service // stopped and marked for delete: removed once the batch's events have their names
 	for len(acts) > 0 {
@@ -98,12 +99,7 @@ func (m *Manager) apply(acts []core.Action) {
 			spec.RequiredPrivileges, spec.RestrictedSID = m.hostPrivileges(a)
 			files, env := m.listenFiles(a.Service)
 			spec.Files, spec.Env = files, append(spec.Env, env...)
-			pid, err := m.launcher.Start(a.Proc, spec)
-			if err != 0 {
-				acts = append(acts, m.core.LaunchFailed(m.now(), a.Proc, err)...)
-			} else {
-				acts = append(acts, m.core.Launched(m.now(), a.Proc, pid)...)
-			}
+			m.launcher.Start(a.Proc, spec)
 		case core.SendStart:
 			m.launcher.Send(a.Proc, &protocol.Start{Service: a.Service, Reason: a.Reason, Args: a.Args, Token: m.token(a.PID, a.Service)})
 		case core.SendControl:
@@ -274,6 +270,20 @@ func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.Con
 		st.ServiceType = h.svc.cfg.Type
 	}
 	return &pb.ControlServiceReply{Status: st, Win32Error: uint32(rep.Err)}, nil
+}
+
+// Launched takes the pid of a host the launcher started.
+func (m *Manager) Launched(id core.ProcID, pid uint32) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.apply(m.core.Launched(m.now(), id, pid))
+}
+
+// LaunchFailed takes the reason a host could not be started.
+func (m *Manager) LaunchFailed(id core.ProcID, err windows.Errno) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.apply(m.core.LaunchFailed(m.now(), id, err))
 }
 
 // Message takes a message a host sent.
