@@ -25,6 +25,7 @@ type Core struct {
 	waits    map[string]*waiting        // starts held back for dependencies
 	stopping bool                       // the system is shutting down
 	blocked  map[string]bool            // services whose next raised control waits to be sent
+	grace    *grace                     // a restarted SCM waiting for hosts to come back
 }
 
 // ShutDown marks the system as going down: starts are refused with
@@ -652,7 +653,11 @@ func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 
 // Tick applies every deadline that has passed by now.
 func (c *Core) Tick(now time.Time) []Action {
-	return c.then(now, c.tick(now))
+	acts := c.tick(now)
+	if c.grace != nil && !c.grace.ending && !now.Before(c.grace.deadline) {
+		acts = append(acts, c.EndAdoption(now)...)
+	}
+	return c.then(now, acts)
 }
 
 func (c *Core) tick(now time.Time) []Action {
@@ -784,6 +789,9 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 			consider(d)
 		}
 	}
+	if c.grace != nil && !c.grace.ending {
+		consider(c.grace.deadline)
+	}
 	return next, !next.IsZero()
 }
 
@@ -854,60 +862,6 @@ func (c *Core) then(now time.Time, acts []Action) []Action {
 		acts = append(acts, c.settle(now)...)
 	}
 	return append(acts, c.moveRaised(now)...)
-}
-
-// Adopted is a service a host still runs when a restarted SCM adopts it.
-type Adopted struct {
-	Name   string
-	Status Status
-}
-
-// Adopt takes over a host that was running services when the SCM went
-// away and has reconnected: its services are running again as far as the
-// core is concerned, in the state they report, and nothing is started
-// twice. Services the core already runs are not adopted.
-func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs []Adopted) (ProcID, []Action) {
-	c.nextProc++
-	p := &process{id: c.nextProc, image: image, shared: shared, pid: pid, registered: true}
-	var acts []Action
-	for _, a := range svcs {
-		s := c.svc(a.Name)
-		if s.running() || c.waits[strings.ToLower(a.Name)] != nil {
-			continue
-		}
-		cfg, _ := c.config(a.Name)
-		st := a.Status
-		st.ServiceType, st.ProcessID = cfg.Type, pid
-		*s = service{name: a.Name, status: st, proc: p, started: true, reported: true, progressAt: now,
-			cfg: cfg, failures: s.failures, lastFailure: s.lastFailure, outcome: startedOK}
-		p.table = append(p.table, a.Name)
-		p.services = append(p.services, s)
-		acts = append(acts, s.changed(false)...)
-	}
-	if len(p.services) == 0 {
-		c.nextProc--
-		return 0, nil
-	}
-	c.procs[p.id] = p
-	return p.id, c.then(now, acts)
-}
-
-// Crashed reports a service that was running when the SCM went away and
-// whose process did not come back: it stopped with ERROR_PROCESS_ABORTED,
-// and its failure actions apply.
-func (c *Core) Crashed(now time.Time, name string) []Action {
-	cfg, ok := c.config(name)
-	if !ok {
-		return nil
-	}
-	s := c.svc(cfg.Name)
-	if s.running() {
-		return nil
-	}
-	s.cfg = cfg
-	s.status = Status{ServiceType: cfg.Type, CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_PROCESS_ABORTED)}
-	acts := s.changed(false)
-	return c.then(now, append(acts, c.failed(now, s, true)...))
 }
 
 // sortedProcs and sortedServices give Tick a fixed order, so that what

@@ -27,6 +27,11 @@ import (
 //	tick 30s                  time passes
 //	config a actions=(restart/1000,run/0) reset=60 command=x rebootmsg=m noncrash
 //	query a                   a's status
+//	expect a b grace=5s       a restarted SCM awaits a and b (ExpectAdoption)
+//	adopt a [b] pid=7 state=running accept=stop   a host came back with them
+//	awaited                   who the grace period still waits for
+//	endadoption               end the grace period early
+//	leftoverskilled           what dead hosts left is gone
 //
 // Each command prints the actions that came out, one per line.
 func TestScenarios(t *testing.T) {
@@ -134,31 +139,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		}
 		acts = h.c.Registered(h.now, h.procs[name], table)
 	case "status":
-		st := Status{}
-		for _, a := range d.CmdArgs[1:] {
-			switch a.Key {
-			case "state":
-				st.CurrentState = stateByName[a.Vals[0]]
-			case "accept":
-				for _, v := range a.Vals {
-					for _, f := range strings.Split(v, ",") {
-						bit, ok := acceptByName[f]
-						if !ok {
-							d.Fatalf(t, "unknown accept flag %q", f)
-						}
-						st.ControlsAccepted |= bit
-					}
-				}
-			case "checkpoint":
-				st.CheckPoint = atoi(a.Vals[0])
-			case "hint":
-				st.WaitHint = atoi(a.Vals[0])
-			case "exit":
-				st.Win32ExitCode = atoi(a.Vals[0])
-			case "specific":
-				st.ServiceSpecificExitCode = atoi(a.Vals[0])
-			}
-		}
+		st := parseStatus(t, d, d.CmdArgs[1:])
 		acts = h.c.StatusReported(h.now, h.procs[name], name, st)
 	case "control":
 		h.req++
@@ -199,10 +180,83 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		acts = h.c.Tick(h.now)
 	case "query":
 		return formatStatus(h.c.Status(name, h.configs[name].Type)) + "\n"
+	case "expect":
+		var names []string
+		grace := 5 * time.Second
+		for _, a := range d.CmdArgs {
+			if a.Key == "grace" {
+				grace, _ = time.ParseDuration(a.Vals[0])
+			} else {
+				names = append(names, a.Key)
+			}
+		}
+		h.c.ExpectAdoption(h.now, names, h.now.Add(grace))
+		return ""
+	case "adopt":
+		var names []string
+		var pid int
+		for _, a := range d.CmdArgs {
+			if len(a.Vals) == 0 {
+				names = append(names, a.Key)
+			} else if a.Key == "pid" {
+				pid = int(atoi(a.Vals[0]))
+			}
+		}
+		st := parseStatus(t, d, d.CmdArgs)
+		var svcs []Adopted
+		for _, n := range names {
+			svcs = append(svcs, Adopted{Name: n, Status: st})
+		}
+		cfg := h.configs[names[0]]
+		id, adopted := h.c.Adopt(h.now, uint32(pid), cfg.ImagePath, cfg.Type == windows.SERVICE_WIN32_SHARE_PROCESS, svcs)
+		if id == 0 {
+			return "not adopted\n" + h.format(adopted)
+		}
+		for _, n := range names {
+			h.procs[n] = id
+		}
+		return fmt.Sprintf("adopted as p%d\n", id) + h.format(adopted)
+	case "awaited":
+		return fmt.Sprintf("%q\n", h.c.Awaited())
+	case "endadoption":
+		acts = h.c.EndAdoption(h.now)
+	case "leftoverskilled":
+		acts = h.c.LeftoversKilled(h.now)
 	default:
 		t.Fatalf("unknown command %s", d.Cmd)
 	}
 	return h.format(acts)
+}
+
+// parseStatus reads state=, accept=, checkpoint=, hint=, exit= and
+// specific= among args; others are left to the command.
+func parseStatus(t *testing.T, d *datadriven.TestData, args []datadriven.CmdArg) Status {
+	st := Status{}
+	for _, a := range args {
+		switch a.Key {
+		case "state":
+			st.CurrentState = stateByName[a.Vals[0]]
+		case "accept":
+			for _, v := range a.Vals {
+				for _, f := range strings.Split(v, ",") {
+					bit, ok := acceptByName[f]
+					if !ok {
+						d.Fatalf(t, "unknown accept flag %q", f)
+					}
+					st.ControlsAccepted |= bit
+				}
+			}
+		case "checkpoint":
+			st.CheckPoint = atoi(a.Vals[0])
+		case "hint":
+			st.WaitHint = atoi(a.Vals[0])
+		case "exit":
+			st.Win32ExitCode = atoi(a.Vals[0])
+		case "specific":
+			st.ServiceSpecificExitCode = atoi(a.Vals[0])
+		}
+	}
+	return st
 }
 
 func (h *harness) format(acts []Action) string {
@@ -226,6 +280,8 @@ func (h *harness) format(acts []Action) string {
 			} else {
 				lines = append(lines, fmt.Sprintf("reply req%d error %d", a.Req, uint32(a.Err)))
 			}
+		case KillLeftovers:
+			lines = append(lines, "kill-leftovers")
 		case RunCommand:
 			lines = append(lines, fmt.Sprintf("run-command %s %q", a.Service, a.Command))
 		case Reboot:

@@ -157,6 +157,11 @@ type Reboot struct {
 	Message string
 }
 
+// KillLeftovers kills what the hosts of an earlier SCM left running that no
+// adopted host claims; LeftoversKilled answers it.
+type KillLeftovers struct{}
+
+func (KillLeftovers) action() {}
 func (RunCommand) action()    {}
 func (Reboot) action()        {}
 func (Event) action()         {}

@@ -28,7 +28,9 @@ import (
 // not come back within the grace period are reported as crashed, once
 // whatever their hosts left behind has been killed.
 
-// Adoption is what a Manager needs to take over after a restart.
+// Adoption is what a Manager needs to take over after a restart. The
+// grace period itself is the core's (ExpectAdoption); the Manager carries
+// out its end.
 type Adoption struct {
 	key    []byte
 	dir    string
@@ -41,8 +43,9 @@ type Adoption struct {
 	genCond        *sync.Cond
 	changed, saved uint64
 
-	waiting map[string]bool // recorded as running, not yet back
-	done    chan struct{}   // closed when the grace period is over
+	leftovers leftoverKiller // nil where the launcher cannot tell
+	watching  bool           // endWhenUnclaimed runs
+	done      chan struct{}  // closed when the grace period is over
 }
 
 // EnableAdoption loads (or makes) the key, reads which services were
@@ -58,58 +61,74 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 	if err != nil {
 		return err
 	}
-	a := &Adoption{key: key, dir: stateDir, saving: make(chan struct{}, 1), waiting: map[string]bool{}, done: make(chan struct{})}
+	a := &Adoption{key: key, dir: stateDir, saving: make(chan struct{}, 1), done: make(chan struct{})}
 	a.genCond = sync.NewCond(&a.genMu)
+	a.leftovers, _ = l.(leftoverKiller)
+	var running []string
 	if b, err := os.ReadFile(filepath.Join(stateDir, "running.json")); err == nil {
-		var names []string
-		if json.Unmarshal(b, &names) == nil {
-			for _, n := range names {
-				a.waiting[strings.ToLower(n)] = true
-			}
-		}
+		json.Unmarshal(b, &running)
 	}
 	m.mu.Lock()
 	m.adoption = a
+	now := m.now()
+	m.core.ExpectAdoption(now, running, now.Add(grace))
+	m.schedule()
 	m.mu.Unlock()
 	if err := l.ListenHosts(path, m); err != nil {
 		return err
 	}
 	go m.saveRunning()
-	leftovers, _ := l.(leftoverKiller)
+	m.mu.Lock()
+	m.awaitedBack()
+	m.mu.Unlock()
+	return nil
+}
+
+// awaitedBack ends the grace period early once every service it waits for
+// is back, as soon as nothing an earlier scmd started is left unclaimed.
+// m.mu is held.
+func (m *Manager) awaitedBack() {
+	a := m.adoption
+	if a == nil || a.watching || len(m.core.Awaited()) > 0 {
+		return
+	}
+	a.watching = true
 	go func() {
-		deadline := time.NewTimer(grace)
-		defer deadline.Stop()
+		// A leftover goes when an adopted host claims it or when it
+		// exits; neither is an event the launcher reports, so look.
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for {
-			m.mu.Lock()
-			left := len(a.waiting)
-			m.mu.Unlock()
-			if left == 0 && (leftovers == nil || !leftovers.HasLeftovers()) {
-				break
-			}
+		for a.leftovers != nil && a.leftovers.HasLeftovers() {
 			select {
-			case <-deadline.C:
+			case <-a.done:
+				return
 			case <-tick.C:
-				continue
 			}
-			break
-		}
-		// What dead hosts left running goes before their services are
-		// reported crashed: a failure action must not start a second copy.
-		if leftovers != nil {
-			leftovers.KillLeftovers()
 		}
 		m.mu.Lock()
-		for name := range a.waiting {
-			m.logf("%s was running when scmd stopped and has not come back", name)
-			m.apply(m.core.Crashed(m.now(), name))
-		}
-		a.waiting = map[string]bool{}
-		m.mu.Unlock()
-		close(a.done)
+		defer m.mu.Unlock()
+		m.apply(m.core.EndAdoption(m.now()))
 	}()
-	return nil
+}
+
+// killLeftovers carries out the core's KillLeftovers, off the lock: what
+// dead hosts left may take seconds to go. m.mu is held.
+func (m *Manager) killLeftovers() {
+	a := m.adoption
+	go func() {
+		if a != nil && a.leftovers != nil {
+			a.leftovers.KillLeftovers()
+		}
+		m.mu.Lock()
+		for _, name := range m.core.Awaited() {
+			m.logf("%s was running when scmd stopped and has not come back", name)
+		}
+		m.apply(m.core.LeftoversKilled(m.now()))
+		m.mu.Unlock()
+		if a != nil {
+			close(a.done)
+		}
+	}()
 }
 
 // leftoverKiller is the launcher's side of the grace period: processes an
@@ -189,10 +208,10 @@ func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg
 		return false
 	}
 	for _, a := range adopted {
-		delete(m.adoption.waiting, strings.ToLower(a.Name))
 		m.logf("adopted %s (process %d)", a.Name, pid)
 	}
 	m.apply(acts)
+	m.awaitedBack()
 	return true
 }
 

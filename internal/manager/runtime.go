@@ -127,6 +127,8 @@ func (m *Manager) apply(acts []core.Action) {
 			m.runFailureCommand(a)
 		case core.Reboot:
 			m.reboot(a)
+		case core.KillLeftovers:
+			m.killLeftovers()
 		}
 	}
 	for _, s := range deleted {
