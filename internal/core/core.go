@@ -34,7 +34,13 @@ type Core struct {
 func (c *Core) ShutDown() []Action {
 	c.stopping = true
 	var acts []Action
-	for key, w := range c.waits {
+	keys := make([]string, 0, len(c.waits))
+	for key := range c.waits {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		w := c.waits[key]
 		delete(c.waits, key)
 		if w.req != 0 {
 			acts = append(acts, reply(w.req, windows.ERROR_SHUTDOWN_IN_PROGRESS, c.Status(w.cfg.Name, w.cfg.Type)))

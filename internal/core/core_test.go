@@ -30,6 +30,14 @@ import (
 //	expect a b grace=5s       a restarted SCM awaits a and b (ExpectAdoption)
 //	adopt a [b] pid=7 state=running accept=stop   a host came back with them
 //	awaited                   who the grace period still waits for
+//	remove a                  a left the database
+//	shutdown                  the system is going down (ShutDown)
+//	system a shutdown|N       a control only the SCM sends (SystemControl)
+//	dependents a              the running services that depend on a
+//	violation a why...        a's host broke the protocol
+//	lastexit a                the exit status of a's last process
+//	deadline                  when Tick next has work, from now
+//	timeouts pipe=30s control=30s waitkill=5s
 //	endadoption               end the grace period early
 //	leftoverskilled           what dead hosts left is gone
 //
@@ -216,6 +224,52 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			h.procs[n] = id
 		}
 		return fmt.Sprintf("adopted as p%d\n", id) + h.format(adopted)
+	case "remove":
+		h.c.Remove(name)
+		return ""
+	case "shutdown":
+		acts = h.c.ShutDown()
+	case "system":
+		h.req++
+		code, ok := controlByName[d.CmdArgs[1].Key]
+		if !ok {
+			code = atoi(d.CmdArgs[1].Key)
+		}
+		acts = h.c.SystemControl(h.now, h.req, name, code, 0, nil)
+	case "dependents":
+		return fmt.Sprintf("%q\n", h.c.Dependents(name))
+	case "violation":
+		var why []string
+		for _, a := range d.CmdArgs[1:] {
+			why = append(why, a.Key)
+		}
+		acts = h.c.Violation(h.now, h.procs[name], strings.Join(why, " "))
+	case "lastexit":
+		return fmt.Sprintf("%d\n", h.c.LastExit(name))
+	case "deadline":
+		next, ok := h.c.NextDeadline()
+		if !ok {
+			return "none\n"
+		}
+		return fmt.Sprintf("in %v\n", next.Sub(h.now))
+	case "timeouts":
+		tm := DefaultTimeouts
+		for _, a := range d.CmdArgs {
+			dur, err := time.ParseDuration(a.Vals[0])
+			if err != nil {
+				d.Fatalf(t, "%s: %v", a.Key, err)
+			}
+			switch a.Key {
+			case "pipe":
+				tm.Pipe = dur
+			case "control":
+				tm.Control = dur
+			case "waitkill":
+				tm.WaitKill = dur
+			}
+		}
+		h.c.SetTimeouts(tm)
+		return ""
 	case "awaited":
 		return fmt.Sprintf("%q\n", h.c.Awaited())
 	case "endadoption":

@@ -205,32 +205,36 @@ func (c *Core) failureText(name string) string {
 	return windows.ERROR_SERVICE_DEPENDENCY_FAIL.Error()
 }
 
-// Dependents returns the services that are not stopped and depend on name,
-// directly or through a group it is in.
+// Dependents returns, sorted, the services that are not stopped and depend
+// on name, directly or through a group it is in.
 func (c *Core) Dependents(name string) []string {
 	cfg, ok := c.config(name)
 	if !ok {
 		return nil
 	}
 	var out []string
-	for _, s := range c.services {
+	for _, s := range c.sortedServices() {
 		if !s.running() || strings.EqualFold(s.name, name) {
 			continue
 		}
-		dc, ok := c.config(s.name)
-		if !ok {
-			continue
-		}
-		for _, d := range dc.DependOnService {
-			if strings.EqualFold(d, name) {
-				out = append(out, s.name)
-			}
-		}
-		for _, g := range dc.DependOnGroup {
-			if cfg.Group != "" && strings.EqualFold(g, cfg.Group) {
-				out = append(out, s.name)
-			}
+		if dc, ok := c.config(s.name); ok && dependsOn(dc, cfg) {
+			out = append(out, s.name)
 		}
 	}
 	return out
+}
+
+// dependsOn reports whether dc names on, or a group on is in.
+func dependsOn(dc, on Config) bool {
+	for _, d := range dc.DependOnService {
+		if strings.EqualFold(d, on.Name) {
+			return true
+		}
+	}
+	for _, g := range dc.DependOnGroup {
+		if on.Group != "" && strings.EqualFold(g, on.Group) {
+			return true
+		}
+	}
+	return false
 }
