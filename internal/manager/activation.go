@@ -169,7 +169,6 @@ func (m *Manager) watchActivation(name string, act *activation) {
 		stopped := m.statusOf(s).CurrentState == windows.SERVICE_STOPPED
 		if n > 0 && stopped && s.cfg.Start != windows.SERVICE_DISABLED && !s.deleted {
 			m.logf("socket activation: starting %s for a connection on %s", name, act.name)
-			m.core.SetTimeouts(m.timeouts())
 			m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
 		}
 		m.mu.Unlock()

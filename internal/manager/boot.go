@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"encoding/binary"
 	"sort"
 	"strings"
 	"time"
@@ -49,7 +48,7 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 		}
 		if failed && !onLKG && m.fallBackToLastKnownGood() {
 			onLKG = true
-			m.StopAll(time.Now().Add(m.timeouts().WaitKill))
+			m.StopAll(time.Now().Add(m.current().timeouts.WaitKill))
 			continue
 		}
 		if !failed {
@@ -62,7 +61,7 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 		return
 	}
 	select {
-	case <-time.After(m.autoStartDelay()):
+	case <-time.After(m.current().autoStartDelay):
 	case <-stop:
 		return
 	}
@@ -74,9 +73,9 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 // bootOrder returns the automatic services (or the delayed ones) in the
 // groups they start in.
 func (m *Manager) bootOrder(delayed bool) [][]*service {
-	groupOrder, tags := m.groupOrder()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	groupOrder, tags := m.settings.groupOrder, m.settings.tags
 	type entry struct {
 		s          *service
 		group, tag int
@@ -121,41 +120,10 @@ func (m *Manager) bootOrder(delayed bool) [][]*service {
 	return groups
 }
 
-// groupOrder reads ServiceGroupOrder\List and the tag orders of
-// GroupOrderList (a DWORD count, then the tags).
-func (m *Manager) groupOrder() ([]string, map[string][]uint32) {
-	var order []string
-	tags := map[string][]uint32{}
-	m.store.View(func(tx *registry.Tx) error {
-		if k, err := tx.OpenKey(services.ControlKey + `\ServiceGroupOrder`); err == nil {
-			if v, err := k.Value("List"); err == nil {
-				order = v.Strings()
-			}
-		}
-		if k, err := tx.OpenKey(services.ControlKey + `\GroupOrderList`); err == nil {
-			vals, _ := k.Values()
-			for _, v := range vals {
-				if len(v.Data) < 4 {
-					continue
-				}
-				n := int(binary.LittleEndian.Uint32(v.Data))
-				var list []uint32
-				for i := 0; i < n && 4+4*i+4 <= len(v.Data); i++ {
-					list = append(list, binary.LittleEndian.Uint32(v.Data[4+4*i:]))
-				}
-				tags[strings.ToLower(v.Name)] = list
-			}
-		}
-		return nil
-	})
-	return order, tags
-}
-
 // startAll starts services together and waits until each has settled
 // (running, stopped, or hung); it returns those that did not come up.
 func (m *Manager) startAll(list []*service, reason uint32) []*service {
 	m.mu.Lock()
-	m.core.SetTimeouts(m.timeouts())
 	ch, cancel := m.watchAll()
 	type started struct {
 		s     *service
@@ -206,19 +174,6 @@ func (m *Manager) startAll(list []*service, reason uint32) []*service {
 		}
 	}
 	return failed
-}
-
-func (m *Manager) autoStartDelay() time.Duration {
-	d := 120 * time.Second
-	m.store.View(func(tx *registry.Tx) error {
-		if k, err := tx.OpenKey(services.ControlKey); err == nil {
-			if v, err := k.Value(AutoStartDelayValue); err == nil && v.Type == registry.DWORD {
-				d = time.Duration(v.Uint32()) * time.Millisecond
-			}
-		}
-		return nil
-	})
-	return d
 }
 
 // saveLastKnownGood keeps the services database that just booted well.

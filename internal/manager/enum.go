@@ -150,7 +150,7 @@ func (m *Manager) groupKnown(group string) bool {
 			return true
 		}
 	}
-	order, _ := m.groupOrder()
+	order := m.settings.groupOrder
 	for _, g := range order {
 		if strings.EqualFold(g, group) {
 			return true

@@ -5,12 +5,13 @@
 package manager
 
 import (
-	"github.com/openscm/scm/internal/devices"
 	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/openscm/scm/internal/devices"
 
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/eventlog"
@@ -48,6 +49,7 @@ type Manager struct {
 	// its actions, the callers waiting for its replies, and watchers of
 	// status changes.
 	core     *core.Core
+	settings settings // the Control key's values, kept current by regWrite
 	launcher Launcher
 	waiters  map[core.ReqID]chan core.Reply
 	answers  map[core.ReqID]func(windows.Errno) // raised controls' answers, by request
@@ -150,6 +152,8 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 	if err != nil {
 		return nil, err
 	}
+	m.settings = readSettings(store)
+	m.core.SetTimeouts(m.settings.timeouts)
 	return m, nil
 }
 

@@ -2,13 +2,13 @@ package manager
 
 import (
 	"fmt"
-	"github.com/openscm/scm/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/openscm/scm/internal/cmdline"
+
 	"github.com/openscm/scm/internal/core"
-	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/services"
 )
 
@@ -62,15 +62,7 @@ const RebootEnabledValue = "RebootOnServiceFailure"
 // reboot carries out SC_ACTION_REBOOT: the message goes to the users logged
 // on (wall), and the machine restarts only if the registry allows it.
 func (m *Manager) reboot(a core.Reboot) {
-	enabled := false
-	m.store.View(func(tx *registry.Tx) error {
-		if k, err := tx.OpenKey(services.ControlKey); err == nil {
-			if v, err := k.Value(RebootEnabledValue); err == nil && v.Type == registry.DWORD {
-				enabled = v.Uint32() == 1
-			}
-		}
-		return nil
-	})
+	enabled := m.settings.rebootEnabled
 	runner, _ := m.launcher.(CommandRunner)
 	msg := a.Message
 	if msg == "" {

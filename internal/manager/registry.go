@@ -109,6 +109,9 @@ func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) e
 	if err := m.store.Update(fn); err != nil {
 		return err
 	}
+	m.mu.Lock()
+	m.refreshSettings(path)
+	m.mu.Unlock()
 	for _, name := range m.touchedServices(path) {
 		if err := m.ReloadService(name); err != nil {
 			return err

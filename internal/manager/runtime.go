@@ -1,8 +1,6 @@
 package manager
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
@@ -28,33 +26,6 @@ func (m *Manager) SetLauncher(l Launcher) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.launcher = l
-}
-
-// timeouts reads the SCM's settings from the registry, with Windows'
-// defaults for what is missing.
-func (m *Manager) timeouts() core.Timeouts {
-	t := core.DefaultTimeouts
-	m.store.View(func(tx *registry.Tx) error {
-		k, err := tx.OpenKey(services.ControlKey)
-		if err != nil {
-			return nil
-		}
-		if v, err := k.Value("ServicesPipeTimeout"); err == nil && v.Type == registry.DWORD && v.Uint32() > 0 {
-			t.Pipe = time.Duration(v.Uint32()) * time.Millisecond
-		}
-		if v, err := k.Value("WaitToKillServiceTimeout"); err == nil {
-			ms := v.Uint32()
-			if v.Type == registry.SZ {
-				n, _ := strconv.ParseUint(strings.TrimSpace(v.String()), 10, 32)
-				ms = uint32(n)
-			}
-			if ms > 0 {
-				t.WaitKill = time.Duration(ms) * time.Millisecond
-			}
-		}
-		return nil
-	})
-	return t
 }
 
 // environment is a service's Environment value (REG_MULTI_SZ, as Windows
@@ -230,7 +201,6 @@ func (m *Manager) startLocked(s *service, args []string, reason uint32) error {
 		m.mu.Unlock()
 		return windows.ERROR_NOT_SUPPORTED // drivers are the kernel's business here
 	}
-	m.core.SetTimeouts(m.timeouts())
 	req, ch := m.newReq()
 	m.apply(m.core.StartService(m.now(), req, s.cfg.Name, args, reason))
 	m.mu.Unlock()

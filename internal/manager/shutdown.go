@@ -19,7 +19,7 @@ func (m *Manager) Shutdown() {
 	m.mu.Lock()
 	m.apply(m.core.ShutDown())
 	m.mu.Unlock()
-	t := m.timeouts()
+	t := m.current().timeouts
 	m.preshutdown()
 	m.broadcast(windows.SERVICE_CONTROL_SHUTDOWN, windows.SERVICE_ACCEPT_SHUTDOWN, time.Now().Add(t.WaitKill))
 	m.broadcast(windows.SERVICE_CONTROL_STOP, windows.SERVICE_ACCEPT_STOP, time.Now().Add(t.WaitKill))

@@ -102,7 +102,6 @@ func (m *Manager) fire(match func(*services.Trigger) bool) {
 			case windows.SERVICE_TRIGGER_ACTION_SERVICE_START:
 				if st == windows.SERVICE_STOPPED && s.cfg.Start != windows.SERVICE_DISABLED && !s.deleted {
 					m.logf("trigger: starting %s", s.cfg.Name)
-					m.core.SetTimeouts(m.timeouts())
 					m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
 				}
 			case windows.SERVICE_TRIGGER_ACTION_SERVICE_STOP:
