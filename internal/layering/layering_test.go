@@ -55,3 +55,20 @@ func TestClientsLinkNoDaemonCode(t *testing.T) {
 		}
 	}
 }
+
+// A service that only reports its status talks to scmd over its control
+// channel: windows/svc links no API client (Connect, HTTP, protobuf). A
+// program pays for those only when it calls mgr or the event log.
+func TestServicesLinkNoAPIClient(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "github.com/openscm/scm/windows/svc").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		switch {
+		case d == "net/http", d == "github.com/openscm/scm/internal/client",
+			strings.HasPrefix(d, "connectrpc.com/"), strings.HasPrefix(d, "google.golang.org/protobuf/"):
+			t.Errorf("windows/svc links %s", d)
+		}
+	}
+}

@@ -150,17 +150,51 @@ func (m *Manager) dropDeviceSubs(name string) {
 // GetDeviceInterfaces lists the interfaces of a class present now, or of
 // every class when none is given.
 func (m *Manager) GetDeviceInterfaces(c Caller, r *pb.DeviceInterfacesRequest) (*pb.DeviceInterfaces, error) {
-	class := strings.ToLower(strings.Trim(r.Class, "{}"))
+	present, err := m.presentInterfaces(r.Class)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.DeviceInterfaces{}
+	for _, d := range present {
+		out.Interfaces = append(out.Interfaces, &pb.DeviceInterface{Name: d.Name, Class: d.Class, HardwareIds: d.HardwareIDs})
+	}
+	return out, nil
+}
+
+func (m *Manager) presentInterfaces(class string) ([]devices.Device, error) {
+	class = strings.ToLower(strings.Trim(class, "{}"))
 	if _, err := services.ParseGUID(class); err != nil && class != "" {
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
-	out := &pb.DeviceInterfaces{}
+	var out []devices.Device
 	for _, d := range m.DeviceMappings().Present() {
 		if class == "" || d.Class == class {
-			out.Interfaces = append(out.Interfaces, &pb.DeviceInterface{Name: d.Name, Class: d.Class, HardwareIds: d.HardwareIDs})
+			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// answerDeviceQuery answers a service's DeviceQuery on its own control
+// channel, so that a service lists devices without an API client. It reads
+// sysfs, so it runs without m.mu. A list too long for one message is
+// refused with ERROR_INSUFFICIENT_BUFFER rather than cut short.
+func (m *Manager) answerDeviceQuery(id core.ProcID, q *protocol.DeviceQuery) {
+	reply := &protocol.DeviceList{Seq: q.Seq}
+	present, err := m.presentInterfaces(q.Class)
+	if err != nil {
+		reply.Result = uint32(err.(windows.Errno))
+	}
+	for _, d := range present {
+		reply.Interfaces = append(reply.Interfaces, protocol.DeviceInterface{Name: d.Name, Class: d.Class, HardwareIDs: d.HardwareIDs})
+	}
+	if _, err := protocol.Encode(reply); err != nil {
+		reply = &protocol.DeviceList{Seq: q.Seq, Result: uint32(windows.ERROR_INSUFFICIENT_BUFFER)}
+	}
+	m.mu.Lock()
+	l := m.launcher
+	m.mu.Unlock()
+	l.Send(id, reply)
 }
 
 // DeviceClassesKey holds the registry's device mappings: a subkey per

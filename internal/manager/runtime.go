@@ -260,6 +260,12 @@ func (m *Manager) LaunchFailed(id core.ProcID, err windows.Errno) {
 
 // Message takes a message a host sent.
 func (m *Manager) Message(id core.ProcID, msg any) {
+	if q, ok := msg.(*protocol.DeviceQuery); ok {
+		// Answered on the host's own reader, outside m.mu: a host that
+		// asks too often slows only itself.
+		m.answerDeviceQuery(id, q)
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -276,6 +282,7 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 		m.apply(m.core.ControlReplied(now, id, msg.Seq, msg.Result))
 	case *protocol.DeviceNotify:
 		m.deviceNotify(id, msg)
+
 	default:
 		m.apply(m.core.Violation(now, id, "a message a host may not send"))
 	}

@@ -35,9 +35,11 @@ const (
 	TypeControlReply = 0x03
 	TypeReattach     = 0x04
 	TypeDeviceNotify = 0x05
+	TypeDeviceQuery  = 0x06
 	TypeStart        = 0x81
 	TypeControl      = 0x82
 	TypeNotifyReply  = 0x83
+	TypeDeviceList   = 0x84
 )
 
 // Register is the host's first message: the services it serves, as
@@ -93,6 +95,30 @@ type NotifyReply struct {
 	Result uint32
 }
 
+// DeviceQuery asks which interfaces of a class are present now
+// (CM_Get_Device_Interface_List; every class when Class is empty). scmd
+// answers with a DeviceList of the same Seq: the mappings of Linux devices
+// to classes are in its registry.
+type DeviceQuery struct {
+	Seq   uint32
+	Class string
+}
+
+// DeviceList answers a DeviceQuery: NO_ERROR and the interfaces, or the
+// Win32 code of why not.
+type DeviceList struct {
+	Seq        uint32
+	Result     uint32
+	Interfaces []DeviceInterface
+}
+
+// DeviceInterface is one present interface.
+type DeviceInterface struct {
+	Name        string
+	Class       string
+	HardwareIDs []string
+}
+
 // Device notification kinds.
 const (
 	NotifyInterfaceClass = 1
@@ -137,6 +163,23 @@ func Encode(m any) ([]byte, error) {
 		e.string(m.Service)
 		e.u32(m.Kind)
 		e.string(m.Filter)
+	case *DeviceQuery:
+		e.header(TypeDeviceQuery)
+		e.u32(m.Seq)
+		e.string(m.Class)
+	case *DeviceList:
+		e.header(TypeDeviceList)
+		e.u32(m.Seq)
+		e.u32(m.Result)
+		if len(m.Interfaces) > 0xffff {
+			return nil, errors.New("protocol: too many interfaces")
+		}
+		e.b = binary.LittleEndian.AppendUint16(e.b, uint16(len(m.Interfaces)))
+		for _, i := range m.Interfaces {
+			e.string(i.Name)
+			e.string(i.Class)
+			e.strings(i.HardwareIDs)
+		}
 	case *ControlReply:
 		e.header(TypeControlReply)
 		e.u32(m.Seq)
@@ -206,6 +249,18 @@ func Decode(b []byte) (any, error) {
 		m = &DeviceNotify{Seq: d.u32(), Service: d.string(), Kind: d.u32(), Filter: d.string()}
 	case TypeNotifyReply:
 		m = &NotifyReply{Seq: d.u32(), Result: d.u32()}
+	case TypeDeviceQuery:
+		m = &DeviceQuery{Seq: d.u32(), Class: d.string()}
+	case TypeDeviceList:
+		l := &DeviceList{Seq: d.u32(), Result: d.u32()}
+		n := d.u16()
+		if d.err == nil && n*6 > len(d.b) {
+			d.err = errShort
+		}
+		for i := 0; i < n && d.err == nil; i++ {
+			l.Interfaces = append(l.Interfaces, DeviceInterface{Name: d.string(), Class: d.string(), HardwareIDs: d.strings()})
+		}
+		m = l
 	case TypeStart:
 		m = &Start{Service: d.string(), Reason: d.u32(), Args: d.strings(), Token: d.bytes()}
 	case TypeReattach:

@@ -14,6 +14,9 @@ var samples = []any{
 	&Start{Service: "one", Reason: 1, Args: []string{"one", "a b", ""}, Token: []byte{9, 8}},
 	&Reattach{Services: []Running{{Token: []byte{1}, Status: Status{Service: "one", CurrentState: 4}}}},
 	&Control{Seq: 9, Service: "one", Code: 200, EventType: 1, EventData: []byte{1, 2, 3}},
+	&DeviceQuery{Seq: 3, Class: "cac88484-7515-4c03-82e6-71a87abac361"},
+	&DeviceList{Seq: 3, Interfaces: []DeviceInterface{{Name: "tap0", Class: "cac88484-7515-4c03-82e6-71a87abac361", HardwareIDs: []string{"LINUX\\net"}}}},
+	&DeviceList{Seq: 4, Result: 87},
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -43,6 +46,7 @@ func TestRejects(t *testing.T) {
 		"huge strings":  {Version, TypeRegister, 0xff, 0xff},
 		"huge bytes":    {Version, TypeControl, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff},
 		"invalid utf-8": {Version, TypeRegister, 1, 0, 1, 0, 0xff},
+		"huge list":     {Version, TypeDeviceList, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
 	}
 	for name, b := range cases {
 		if _, err := Decode(b); err == nil {

@@ -8,8 +8,6 @@ import (
 	"unicode/utf16"
 	"unsafe"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
-	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/windows"
 )
@@ -52,28 +50,41 @@ func registerDevice(kind uint32, filter string) error {
 	if s == nil {
 		return windows.ERROR_INVALID_HANDLE
 	}
-	seq, reply := s.d.awaitNotifyReply()
-	if err := s.d.send(&protocol.DeviceNotify{Seq: seq, Service: s.name, Kind: kind, Filter: filter}); err != nil {
-		s.d.forgetNotifyReply(seq)
+	answer, err := s.ask(func(seq uint32) any {
+		return &protocol.DeviceNotify{Seq: seq, Service: s.name, Kind: kind, Filter: filter}
+	})
+	if err != nil {
 		return err
 	}
+	if r := answer.(*protocol.NotifyReply); r.Result != 0 {
+		return windows.Errno(r.Result)
+	}
+	s.remember(protocol.DeviceNotify{Service: s.name, Kind: kind, Filter: filter})
+	return nil
+}
+
+// ask sends a request to scmd on the control channel and waits for its
+// answer.
+func (s *service) ask(request func(seq uint32) any) (any, error) {
+	seq, reply := s.d.awaitReply()
+	if err := s.d.send(request(seq)); err != nil {
+		s.d.forgetReply(seq)
+		return nil, err
+	}
 	select {
-	case result := <-reply:
-		if result != 0 {
-			return windows.Errno(result)
-		}
-		s.remember(protocol.DeviceNotify{Service: s.name, Kind: kind, Filter: filter})
-		return nil
+	case answer := <-reply:
+		return answer, nil
 	case <-s.done():
-		return windows.ERROR_SERVICE_NOT_ACTIVE
+		s.d.forgetReply(seq)
+		return nil, windows.ERROR_SERVICE_NOT_ACTIVE
 	case <-time.After(registerTimeout):
 		// The SCM went away before it answered (it may be restarting).
-		s.d.forgetNotifyReply(seq)
-		return windows.ERROR_SERVICE_REQUEST_TIMEOUT
+		s.d.forgetReply(seq)
+		return nil, windows.ERROR_SERVICE_REQUEST_TIMEOUT
 	}
 }
 
-// registerTimeout bounds the wait for scmd's answer to a registration.
+// registerTimeout bounds the wait for scmd's answer to a request.
 const registerTimeout = 30 * time.Second
 
 // DeviceInterface is one present device interface.
@@ -84,17 +95,25 @@ type DeviceInterface struct {
 }
 
 // DeviceInterfaces lists the interfaces of a class present now
-// (CM_Get_Device_Interface_List).
+// (CM_Get_Device_Interface_List). Call it from Execute: scmd answers on
+// the service's control channel, where the mappings of Linux devices to
+// classes are known.
 func DeviceInterfaces(classGUID string) ([]DeviceInterface, error) {
-	conn := client.Dial(client.SocketPath())
-	defer conn.Close()
-	r, err := client.Call(conn.GetDeviceInterfaces, &pb.DeviceInterfacesRequest{Class: classGUID})
+	s := current.Load()
+	if s == nil {
+		return nil, windows.ERROR_INVALID_HANDLE
+	}
+	answer, err := s.ask(func(seq uint32) any { return &protocol.DeviceQuery{Seq: seq, Class: classGUID} })
 	if err != nil {
 		return nil, err
 	}
+	r := answer.(*protocol.DeviceList)
+	if r.Result != 0 {
+		return nil, windows.Errno(r.Result)
+	}
 	var out []DeviceInterface
 	for _, d := range r.Interfaces {
-		out = append(out, DeviceInterface{Name: d.Name, Class: d.Class, HardwareIDs: d.HardwareIds})
+		out = append(out, DeviceInterface{Name: d.Name, Class: d.Class, HardwareIDs: d.HardwareIDs})
 	}
 	return out, nil
 }

@@ -66,37 +66,37 @@ type dispatcher struct {
 	sendMu   sync.Mutex
 	detached bool // the SCM went away; waiting to reattach
 
-	notifyMu      sync.Mutex
-	notifySeq     uint32
-	notifyReplies map[uint32]chan uint32 // registrations awaiting scmd's answer
+	replyMu   sync.Mutex
+	replySeq  uint32
+	replyWait map[uint32]chan any // requests awaiting scmd's answer, by Seq
 }
 
-// awaitNotifyReply numbers a registration and gives the channel its answer
+// awaitReply numbers a request to scmd and gives the channel its answer
 // comes on.
-func (d *dispatcher) awaitNotifyReply() (uint32, chan uint32) {
-	d.notifyMu.Lock()
-	defer d.notifyMu.Unlock()
-	if d.notifyReplies == nil {
-		d.notifyReplies = map[uint32]chan uint32{}
+func (d *dispatcher) awaitReply() (uint32, chan any) {
+	d.replyMu.Lock()
+	defer d.replyMu.Unlock()
+	if d.replyWait == nil {
+		d.replyWait = map[uint32]chan any{}
 	}
-	d.notifySeq++
-	ch := make(chan uint32, 1)
-	d.notifyReplies[d.notifySeq] = ch
-	return d.notifySeq, ch
+	d.replySeq++
+	ch := make(chan any, 1)
+	d.replyWait[d.replySeq] = ch
+	return d.replySeq, ch
 }
 
-func (d *dispatcher) forgetNotifyReply(seq uint32) {
-	d.notifyMu.Lock()
-	defer d.notifyMu.Unlock()
-	delete(d.notifyReplies, seq)
+func (d *dispatcher) forgetReply(seq uint32) {
+	d.replyMu.Lock()
+	defer d.replyMu.Unlock()
+	delete(d.replyWait, seq)
 }
 
-func (d *dispatcher) notifyReplied(m *protocol.NotifyReply) {
-	d.notifyMu.Lock()
-	defer d.notifyMu.Unlock()
-	if ch, ok := d.notifyReplies[m.Seq]; ok {
-		delete(d.notifyReplies, m.Seq)
-		ch <- m.Result
+func (d *dispatcher) replied(seq uint32, m any) {
+	d.replyMu.Lock()
+	defer d.replyMu.Unlock()
+	if ch, ok := d.replyWait[seq]; ok {
+		delete(d.replyWait, seq)
+		ch <- m
 	}
 }
 
@@ -145,7 +145,9 @@ func (d *dispatcher) loop() error {
 			case *protocol.Control:
 				d.control(m)
 			case *protocol.NotifyReply:
-				d.notifyReplied(m)
+				d.replied(m.Seq, m)
+			case *protocol.DeviceList:
+				d.replied(m.Seq, m)
 			}
 		case <-d.stopped:
 			d.mu.Lock()
