@@ -1,7 +1,9 @@
 package devices
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -10,29 +12,36 @@ import (
 // WatchClock calls changed(old, new) each time the wall clock is set
 // (stepped), as the kernel reports it to a timerfd armed with
 // TFD_TIMER_CANCEL_ON_SET. old is where the clock would be had nobody set
-// it. It returns when the timerfd fails.
-func WatchClock(changed func(old, new time.Time)) error {
+// it. It returns nil when ctx is done, or the error that ended the timerfd.
+func WatchClock(ctx context.Context, changed func(old, new time.Time)) error {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_REALTIME, unix.TFD_CLOEXEC)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
+	f, err := pollable(fd, "timerfd")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	defer closeWhenDone(ctx, f)()
 	buf := make([]byte, 8)
 	for {
 		armedWall := time.Now()
 		armedMono := monotonic()
 		far := unix.NsecToTimespec(armedWall.Add(100 * 365 * 24 * time.Hour).UnixNano())
 		spec := unix.ItimerSpec{Value: far}
-		if err := unix.TimerfdSettime(fd, unix.TFD_TIMER_ABSTIME|unix.TFD_TIMER_CANCEL_ON_SET, &spec, nil); err != nil {
+		if err := unix.TimerfdSettime(int(f.Fd()), unix.TFD_TIMER_ABSTIME|unix.TFD_TIMER_CANCEL_ON_SET, &spec, nil); err != nil {
 			return err
 		}
-		_, err := unix.Read(fd, buf)
-		switch err {
-		case unix.ECANCELED:
+		_, err := f.Read(buf)
+		switch {
+		case errors.Is(err, unix.ECANCELED):
 			now := time.Now()
 			old := armedWall.Add(monotonic() - armedMono)
 			changed(old, now)
-		case nil, unix.EINTR:
+		case err == nil:
+		case stopped(ctx, err):
+			return nil
 		default:
 			return err
 		}

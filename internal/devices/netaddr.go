@@ -1,7 +1,9 @@
 package devices
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"net"
 	"syscall"
 
@@ -37,17 +39,24 @@ const (
 // WatchNetwork follows rtnetlink: changed is called with the new
 // availability each time the first address arrives or the last one goes;
 // link with a NETBIND* control code each time an interface comes, goes, is
-// brought up or down. It returns when the socket fails.
-func WatchNetwork(changed func(up bool), link func(code uint32, index int32)) error {
+// brought up or down. It returns nil when ctx is done, or the error that
+// ended the socket.
+func WatchNetwork(ctx context.Context, changed func(up bool), link func(code uint32, index int32)) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK,
 		Groups: unix.RTMGRP_IPV4_IFADDR | unix.RTMGRP_IPV6_IFADDR | unix.RTMGRP_LINK}); err != nil {
+		unix.Close(fd)
 		return err
 	}
+	f, err := pollable(fd, "rtnetlink")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	defer closeWhenDone(ctx, f)()
 	up := HasAddress()
 	links := map[int32]bool{} // index → up
 	if ifs, err := net.Interfaces(); err == nil {
@@ -57,10 +66,13 @@ func WatchNetwork(changed func(up bool), link func(code uint32, index int32)) er
 	}
 	buf := make([]byte, 64<<10)
 	for {
-		n, _, err := unix.Recvfrom(fd, buf, 0)
+		n, err := f.Read(buf)
 		if err != nil {
-			if err == unix.EINTR || err == unix.ENOBUFS {
-				continue
+			if errors.Is(err, unix.ENOBUFS) {
+				continue // the kernel dropped events; the next ones still count
+			}
+			if stopped(ctx, err) {
+				return nil
 			}
 			return err
 		}

@@ -2,6 +2,7 @@ package devices
 
 import (
 	"bytes"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -9,7 +10,7 @@ import (
 
 // Uevents reads the kernel's device events.
 type Uevents struct {
-	fd int
+	f *os.File
 }
 
 // ListenUevents opens a NETLINK_KOBJECT_UEVENT socket on the kernel's
@@ -25,17 +26,19 @@ func ListenUevents() (*Uevents, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	return &Uevents{fd: fd}, nil
+	f, err := pollable(fd, "uevents")
+	if err != nil {
+		return nil, err
+	}
+	return &Uevents{f: f}, nil
 }
 
-// Next blocks for the next kernel uevent.
+// Next blocks for the next kernel uevent. After Close it fails with an
+// error that wraps os.ErrClosed.
 func (u *Uevents) Next() (Event, error) {
 	buf := make([]byte, 64<<10)
 	for {
-		n, _, err := unix.Recvfrom(u.fd, buf, 0)
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := u.f.Read(buf)
 		if err != nil {
 			return Event{}, err
 		}
@@ -45,8 +48,8 @@ func (u *Uevents) Next() (Event, error) {
 	}
 }
 
-// Close closes the socket.
-func (u *Uevents) Close() error { return unix.Close(u.fd) }
+// Close closes the socket; a Next under way returns.
+func (u *Uevents) Close() error { return u.f.Close() }
 
 // ParseUevent reads "ACTION@DEVPATH\0KEY=VALUE\0...". Messages from udev
 // (which start with "libudev") are not the kernel's and are skipped.

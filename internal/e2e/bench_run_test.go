@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -14,7 +15,6 @@ import (
 	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"
 )
@@ -79,8 +79,16 @@ func percentiles(b *testing.B, name string, d []time.Duration) {
 	b.ReportMetric(float64(d[len(d)*9/10].Microseconds()), name+"-p90-µs")
 }
 
+// benchSCMD runs the real scmd on the state in dir, as users run it, and
+// points SCM_SOCKET at it; it stops when the benchmark ends.
+func benchSCMD(b *testing.B, dir string) *exec.Cmd {
+	sock := filepath.Join(dir, "scm.sock")
+	b.Setenv("SCM_SOCKET", sock)
+	return startSCMD(b, dir, sock)
+}
+
 func dialBench(b *testing.B) (*client.Conn, uint64) {
-	scmtest.Start(b)
+	benchSCMD(b, b.TempDir())
 	conn := client.Dial(client.SocketPath())
 	b.Cleanup(func() { conn.Close() })
 	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})

@@ -22,7 +22,7 @@ import (
 // BenchmarkCreateService measures durable creates: each is fsynced before
 // CreateService returns.
 func BenchmarkCreateService(b *testing.B) {
-	scmtest.Start(b)
+	benchSCMD(b, b.TempDir())
 	m, err := mgr.Connect()
 	if err != nil {
 		b.Fatal(err)
@@ -43,7 +43,7 @@ func BenchmarkCreateService(b *testing.B) {
 func BenchmarkOpenServiceQueryConfig(b *testing.B) {
 	dir := b.TempDir()
 	scmtest.Populate(b, dir, 100)
-	scmtest.StartIn(b, dir)
+	benchSCMD(b, dir)
 	conn := client.Dial(client.SocketPath())
 	defer conn.Close()
 	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
@@ -68,7 +68,7 @@ func BenchmarkOpenServiceQueryConfig(b *testing.B) {
 func BenchmarkEnumServicesStatusEx10k(b *testing.B) {
 	dir := b.TempDir()
 	scmtest.Populate(b, dir, 10000)
-	scmtest.StartIn(b, dir)
+	benchSCMD(b, dir)
 	m, err := mgr.Connect()
 	if err != nil {
 		b.Fatal(err)
@@ -88,7 +88,7 @@ func BenchmarkEnumServicesStatusEx10k(b *testing.B) {
 func BenchmarkQueryServiceStatus(b *testing.B) {
 	dir := b.TempDir()
 	scmtest.Populate(b, dir, 10)
-	scmtest.StartIn(b, dir)
+	benchSCMD(b, dir)
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			type conn struct {
@@ -180,7 +180,7 @@ func vmRSS(b *testing.B, pid int) float64 {
 // BenchmarkReportEvent measures events written durably, one call each,
 // through windows/svc/eventlog.
 func BenchmarkReportEvent(b *testing.B) {
-	scmtest.Start(b)
+	benchSCMD(b, b.TempDir())
 	l, err := eventlog.Open("bench")
 	if err != nil {
 		b.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/windows/svc"
 	"github.com/openscm/scm/windows/svc/mgr"
 )
@@ -18,7 +17,7 @@ import (
 // same run.
 func BenchmarkWrapStdout(b *testing.B) {
 	const size = 64 << 20
-	scmtest.Start(b)
+	benchSCMD(b, b.TempDir())
 	m, err := mgr.Connect()
 	if err != nil {
 		b.Fatal(err)

@@ -28,7 +28,7 @@ type hostKind struct {
 }
 
 var hostKinds = []hostKind{
-	{"cgroup2", startSCMD},
+	{"cgroup2", func(t *testing.T, state, sock string) *exec.Cmd { return startSCMD(t, state, sock) }},
 	{"cgroup1-only", func(t *testing.T, state, sock string) *exec.Cmd {
 		skipWithoutCgroup1(t)
 		return startSCMDHiding(t, state, sock, "cgroup2")

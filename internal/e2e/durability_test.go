@@ -91,7 +91,7 @@ func TestKillDuringWrites(t *testing.T) {
 	cmd.Wait()
 }
 
-func startSCMD(t *testing.T, state, sock string) *exec.Cmd {
+func startSCMD(t testing.TB, state, sock string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "scmd"), "--state-dir", state, "--socket", sock)
 	t.Cleanup(func() { removeSCMCgroupDirs(sock) }) // after the stop: an scmd killed last leaves its directory

@@ -124,7 +124,7 @@ func waitForSocket(ts *testscript.TestScript, path string) {
 	}
 }
 
-func waitForSocketT(t *testing.T, path string) {
+func waitForSocketT(t testing.TB, path string) {
 	t.Helper()
 	if err := dialUntilUp(path); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@
 package power
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -30,17 +31,19 @@ const (
 // suspend and resume, and no POWEREVENT is sent.
 var ErrNoLogind = errors.New("power: systemd-logind is not on the system bus")
 
-// Watch follows suspends and resumes until the bus connection ends. Before
+// Watch follows suspends and resumes until ctx is done (it returns nil) or
+// the bus connection ends. Before
 // a suspend it calls suspend and waits for it to return (the services'
 // answers) before letting the machine sleep; after a resume it calls
 // resume. The system bus is the one DBUS_SYSTEM_BUS_ADDRESS names, or the
 // default one.
-func Watch(suspend, resume func()) error {
-	conn, err := dbus.ConnectSystemBus()
+func Watch(ctx context.Context, suspend, resume func()) error {
+	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("power: system bus: %w", err)
 	}
 	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	var has bool
 	if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, logindName).Store(&has); err != nil {
 		return fmt.Errorf("power: system bus: %w", err)
@@ -78,6 +81,9 @@ func Watch(suspend, resume func()) error {
 				return err
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	return errors.New("power: the system bus connection closed")
 }

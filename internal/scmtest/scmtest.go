@@ -4,18 +4,14 @@
 package scmtest
 
 import (
+	"context"
 	"fmt"
-	"net"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/openscm/scm/internal/eventlog"
-	"github.com/openscm/scm/internal/launch"
+	"github.com/openscm/scm/internal/daemon"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/registry"
-	"github.com/openscm/scm/internal/server"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
 )
@@ -34,46 +30,27 @@ func Start(tb testing.TB) *SCM {
 	return StartIn(tb, tb.TempDir())
 }
 
-// StartIn starts an SCM on the state in dir.
+// StartIn starts an SCM on the state in dir, assembled as scmd assembles
+// it (adoption, activation, cgroups, the event log's forwarding, the
+// watchers), but embedded in the test's process.
 func StartIn(tb testing.TB, dir string) *SCM {
 	tb.Helper()
-	store, err := registry.Open(filepath.Join(dir, "registry.db"))
+	d, err := daemon.Open(daemon.Options{StateDir: dir, Socket: filepath.Join(dir, "scm.sock"), Embedded: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := manager.Open(store, time.Now, uint32(os.Geteuid()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	events, err := eventlog.Open(filepath.Join(dir, "eventlog.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m.SetEventLog(events, nil)
-	m.SetStateDir(dir)
-	sock := filepath.Join(dir, "scm.sock")
-	l, err := launch.New(m, launch.Options{Owner: uint32(os.Geteuid()), SocketPath: sock})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m.SetLauncher(l)
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := server.New(m, uint32(os.Geteuid()))
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	tb.Setenv("SCM_SOCKET", sock)
+	go func() { done <- d.Run(ctx) }()
+	tb.Setenv("SCM_SOCKET", d.Socket)
 	tb.Cleanup(func() {
-		srv.Close()
-		<-done
-		l.KillAll()
-		m.FlushEvents()
-		events.Close()
-		store.Close()
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("scmd: %v", err)
+		}
+		d.Close()
 	})
-	return &SCM{Dir: dir, Socket: sock, Manager: m}
+	return &SCM{Dir: dir, Socket: d.Socket, Manager: d.Manager}
 }
 
 // Populate writes n demand-start services named svc00000... into the
