@@ -188,6 +188,9 @@ func (d *Daemon) Close() error {
 	if d.launcher != nil {
 		d.launcher.Close()
 	}
+	if d.Manager != nil {
+		d.Manager.Close()
+	}
 	var err error
 	if d.events != nil {
 		err = d.events.Close()

@@ -1,17 +1,7 @@
 package manager
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/json"
-	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/openscm/scm/internal/core"
@@ -32,16 +22,7 @@ import (
 // grace period itself is the core's (ExpectAdoption); the Manager carries
 // out its end.
 type Adoption struct {
-	key    []byte
-	dir    string
-	saving chan struct{}
-
-	// changed counts the changes to the running set; saved is the count
-	// running.json holds. Status a client reads waits for saved to catch
-	// up, so that what it was told survives a crash of scmd.
-	genMu          sync.Mutex
-	genCond        *sync.Cond
-	changed, saved uint64
+	file *launch.AdoptionFile
 
 	leftovers leftoverKiller // nil where the launcher cannot tell
 	watching  bool           // endWhenUnclaimed runs
@@ -57,17 +38,12 @@ type Adoption struct {
 func (m *Manager) EnableAdoption(stateDir string, l interface {
 	ListenHosts(string, launch.Reattacher) error
 }, path string, grace time.Duration) error {
-	key, err := loadKey(filepath.Join(stateDir, "host.key"))
+	file, running, err := launch.OpenAdoptionFile(stateDir, m.logf)
 	if err != nil {
 		return err
 	}
-	a := &Adoption{key: key, dir: stateDir, saving: make(chan struct{}, 1), done: make(chan struct{})}
-	a.genCond = sync.NewCond(&a.genMu)
+	a := &Adoption{file: file, done: make(chan struct{})}
 	a.leftovers, _ = l.(leftoverKiller)
-	var running []string
-	if b, err := os.ReadFile(filepath.Join(stateDir, "running.json")); err == nil {
-		json.Unmarshal(b, &running)
-	}
 	m.mu.Lock()
 	m.adoption = a
 	now := m.now()
@@ -77,7 +53,6 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 	if err := l.ListenHosts(path, m); err != nil {
 		return err
 	}
-	go m.saveRunning()
 	m.mu.Lock()
 	m.awaitedBack()
 	m.mu.Unlock()
@@ -148,32 +123,12 @@ func (m *Manager) WaitAdoption() {
 	}
 }
 
-func loadKey(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil && len(b) == 32 {
-		return b, nil
-	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if err := writeFileSync(path, key); err != nil {
-		return nil, fmt.Errorf("saving the host key: %w", err)
-	}
-	return key, nil
-}
-
 // token is the proof a START gives a host that it runs the service.
 func (m *Manager) token(pid uint32, service string) []byte {
 	if m.adoption == nil || pid == 0 {
 		return nil
 	}
-	start, err := launch.StartTime(int(pid))
-	if err != nil {
-		return nil
-	}
-	mac := hmac.New(sha256.New, m.adoption.key)
-	fmt.Fprintf(mac, "%d:%d:%s", pid, start, strings.ToLower(service))
-	return mac.Sum(nil)
+	return m.adoption.file.Token(pid, service)
 }
 
 // Reattach adopts a host whose tokens prove what it runs.
@@ -187,7 +142,7 @@ func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg
 	image, shared := "", false
 	for _, r := range msg.Services {
 		s := m.find(r.Status.Service)
-		if s == nil || !hmac.Equal(r.Token, m.token(pid, s.cfg.Name)) {
+		if s == nil || !m.adoption.file.Proves(r.Token, pid, s.cfg.Name) {
 			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
 			return false
 		}
@@ -215,84 +170,22 @@ func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg
 	return true
 }
 
-// noteRunning asks for running.json to be rewritten; a goroutine does it,
-// so bursts of changes cost one write.
+// noteRunning has running.json rewritten, off m.mu.
 func (m *Manager) noteRunning() {
-	if m.adoption == nil {
-		return
-	}
-	a := m.adoption
-	a.genMu.Lock()
-	a.changed++
-	a.genMu.Unlock()
-	select {
-	case m.adoption.saving <- struct{}{}:
-	default:
-	}
-}
-
-func (m *Manager) saveRunning() {
-	a := m.adoption
-	for range a.saving {
-		a.genMu.Lock()
-		gen := a.changed
-		a.genMu.Unlock()
-		names := m.Running() // holds every change up to gen
-		sort.Strings(names)
-		b, _ := json.Marshal(names)
-		if err := writeFileSync(filepath.Join(a.dir, "running.json"), b); err != nil {
-			m.logf("recording the running services: %v", err)
-		}
-		a.genMu.Lock()
-		a.saved = gen
-		a.genCond.Broadcast()
-		a.genMu.Unlock()
+	if m.adoption != nil {
+		m.adoption.file.RunningChanged(m.Running)
 	}
 }
 
 // waitRecorded returns once running.json holds every change to the running
-// set made so far; a status read calls it before it answers. Without
-// adoption, or with nothing pending, it returns at once.
+// set made so far; a status read calls it before it answers, so that what
+// it says survives a crash of scmd. Without adoption, or with nothing
+// pending, it returns at once.
 func (m *Manager) waitRecorded() {
 	m.mu.Lock()
 	a := m.adoption
 	m.mu.Unlock()
-	if a == nil {
-		return
+	if a != nil {
+		a.file.WaitRecorded()
 	}
-	a.genMu.Lock()
-	defer a.genMu.Unlock()
-	for want := a.changed; a.saved < want; {
-		a.genCond.Wait()
-	}
-}
-
-// writeFileSync replaces a file with data, durably: a temporary file,
-// fsynced, renamed over it, and the directory fsynced.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -3,7 +3,6 @@ package manager
 import (
 	"os"
 	"strings"
-	"sync"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/core"
@@ -22,71 +21,24 @@ func (m *Manager) SetEventLog(s *eventlog.Store, f *eventlog.Forwarder) {
 	defer m.mu.Unlock()
 	m.events = s
 	m.forward = f
-	m.queue = newEventQueue(m)
+	// The SCM's own events are written from a writer of their own, so a
+	// burst of state changes does not wait on an fsync each under m.mu.
+	m.queue = eventlog.NewWriter(s, "System", func() eventlog.Limits { return m.limits("System") }, f, m.logf)
 }
 
-// eventQueue writes the SCM's own events from a goroutine of its own, many
-// to a transaction, so that a burst of state changes does not wait on one
-// fsync each while the manager is locked. Readers of the log flush it
-// first, so they always see what happened before they asked.
-type eventQueue struct {
-	m       *Manager
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pending []*eventlog.Record
-	busy    bool
-}
-
-func newEventQueue(m *Manager) *eventQueue {
-	q := &eventQueue{m: m}
-	q.cond = sync.NewCond(&q.mu)
-	go q.run()
-	return q
-}
-
-func (q *eventQueue) add(r *eventlog.Record) {
-	q.mu.Lock()
-	q.pending = append(q.pending, r)
-	q.mu.Unlock()
-	q.cond.Broadcast()
-}
-
-func (q *eventQueue) run() {
-	for {
-		q.mu.Lock()
-		for len(q.pending) == 0 {
-			q.busy = false
-			q.cond.Broadcast()
-			q.cond.Wait()
-		}
-		batch := q.pending
-		q.pending = nil
-		q.busy = true
-		q.mu.Unlock()
-		lim := q.m.limits("System")
-		if err := q.m.events.AppendMany("System", batch, lim); err != nil {
-			q.m.logf("%d events not recorded: %v", len(batch), err)
-		}
-		for _, r := range batch {
-			q.m.forward.Send("System", r)
-		}
-	}
-}
-
-// flush waits until every queued event is in the log.
-func (q *eventQueue) flush() {
-	if q == nil {
-		return
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.pending) > 0 || q.busy {
-		q.cond.Wait()
+// Close writes the SCM's queued events and stops their writer.
+func (m *Manager) Close() {
+	if m.queue != nil {
+		m.queue.Close()
 	}
 }
 
 // FlushEvents waits until the SCM's queued events are in the log.
-func (m *Manager) FlushEvents() { m.queue.flush() }
+func (m *Manager) FlushEvents() {
+	if m.queue != nil {
+		m.queue.Flush()
+	}
+}
 
 // limits reads a log's MaxSize and Retention from the registry.
 func (m *Manager) limits(log string) eventlog.Limits {
@@ -251,7 +203,7 @@ func (m *Manager) scmEvent(typ uint16, id uint32, service string, inserts ...str
 	}
 	now := m.now()
 	host, _ := os.Hostname()
-	m.queue.add(&eventlog.Record{EventID: id, Type: typ, Source: eventlog.SCMSource, TimeGenerated: now, TimeWritten: now,
+	m.queue.Add(&eventlog.Record{EventID: id, Type: typ, Source: eventlog.SCMSource, TimeGenerated: now, TimeWritten: now,
 		Computer: host, UserSID: security.LocalSystem, Strings: inserts})
 }
 

@@ -58,7 +58,7 @@ type Manager struct {
 	watchers map[*watcher]bool
 	events   *eventlog.Store
 	forward  *eventlog.Forwarder
-	queue    *eventQueue
+	queue    *eventlog.Writer
 	adoption *Adoption
 
 	activation *activations
@@ -78,6 +78,7 @@ type service struct {
 	sd      *security.Descriptor
 	handles int
 	deleted bool // marked for delete
+	active  bool // not stopped, as running.json lists it
 }
 
 type handleKind int

@@ -142,7 +142,11 @@ func (m *Manager) statusChanged(a core.StatusChanged) bool {
 		return false
 	}
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
-	if a.Status.CurrentState == windows.SERVICE_RUNNING || a.Status.CurrentState == windows.SERVICE_STOPPED {
+	// running.json lists the services that are not stopped. A service
+	// joins the list as it starts, so the write goes on while its process
+	// starts up and is on disk by the time it reports RUNNING.
+	if active := a.Status.CurrentState != windows.SERVICE_STOPPED; active != s.active {
+		s.active = active
 		m.noteRunning()
 	}
 	if a.Status.CurrentState == windows.SERVICE_STOPPED {

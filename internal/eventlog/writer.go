@@ -1,0 +1,89 @@
+package eventlog
+
+import "sync"
+
+// Writer appends one log's records from a goroutine of its own, as many
+// to a transaction as have queued up, so that a burst of events costs one
+// fsync rather than one each, and whoever adds a record does not wait on
+// the disk. Readers of the log Flush first, so they see what happened
+// before they asked.
+type Writer struct {
+	store   *Store
+	log     string
+	limits  func() Limits
+	forward *Forwarder
+	logf    func(format string, args ...any)
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []*Record
+	busy    bool // a batch is being written
+	closed  bool
+	done    chan struct{}
+}
+
+// NewWriter starts a writer of log in s. limits is asked for the log's
+// limits before each batch; each record is also sent to forward (nil for
+// nowhere). A batch that cannot be written is reported to logf and lost.
+func NewWriter(s *Store, log string, limits func() Limits, forward *Forwarder, logf func(format string, args ...any)) *Writer {
+	w := &Writer{store: s, log: log, limits: limits, forward: forward, logf: logf, done: make(chan struct{})}
+	w.cond = sync.NewCond(&w.mu)
+	go w.run()
+	return w
+}
+
+// Add queues a record. After Close it is dropped.
+func (w *Writer) Add(r *Record) {
+	w.mu.Lock()
+	if !w.closed {
+		w.pending = append(w.pending, r)
+	}
+	w.mu.Unlock()
+	w.cond.Broadcast()
+}
+
+func (w *Writer) run() {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for len(w.pending) == 0 && !w.closed {
+			w.busy = false
+			w.cond.Broadcast()
+			w.cond.Wait()
+		}
+		if len(w.pending) == 0 {
+			w.busy = false
+			w.cond.Broadcast()
+			w.mu.Unlock()
+			return
+		}
+		batch := w.pending
+		w.pending = nil
+		w.busy = true
+		w.mu.Unlock()
+		if err := w.store.AppendMany(w.log, batch, w.limits()); err != nil {
+			w.logf("%d events not recorded in %s: %v", len(batch), w.log, err)
+		}
+		for _, r := range batch {
+			w.forward.Send(w.log, r)
+		}
+	}
+}
+
+// Flush waits until every record added so far is in the log.
+func (w *Writer) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.pending) > 0 || w.busy {
+		w.cond.Wait()
+	}
+}
+
+// Close writes what is queued and stops the writer.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.cond.Broadcast()
+	<-w.done
+}
