@@ -1,18 +1,14 @@
 package manager
 
 import (
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
-	"golang.org/x/sys/unix"
 )
 
 // Socket activation: for a service with a firewall-port-open or a
@@ -24,15 +20,9 @@ import (
 // A connection made before the service existed waits in the socket's
 // backlog and reaches the service.
 
-type activation struct {
-	name string
-	file *os.File // the listening socket, kept by scmd
-}
-
 type activations struct {
-	mu   sync.Mutex
-	by   map[string][]*activation // by service, lower case
-	pipe string                   // directory of named pipes
+	sockets *launch.Sockets
+	pipe    string // directory of named pipes
 }
 
 // endpoint is the address a trigger asks scmd to listen on: "tcp:PORT" or
@@ -68,7 +58,7 @@ func (m *Manager) endpoint(t *services.Trigger) string {
 // them; pipeDir is where relative named pipes go.
 func (m *Manager) EnableActivation(pipeDir string) {
 	m.mu.Lock()
-	m.activation = &activations{by: map[string][]*activation{}, pipe: pipeDir}
+	m.activation = &activations{sockets: launch.NewSockets(m.logf), pipe: pipeDir}
 	names := make([]string, 0, len(m.services))
 	for _, s := range m.services {
 		names = append(names, s.cfg.Name)
@@ -79,14 +69,14 @@ func (m *Manager) EnableActivation(pipeDir string) {
 	}
 }
 
-// syncActivation opens the sockets a service's triggers ask for (and closes
-// those they no longer do), and watches them.
+// syncActivation has the sockets a service's triggers ask for held for
+// it, and no others.
 func (m *Manager) syncActivation(name string) {
 	m.mu.Lock()
 	a := m.activation
 	s := m.find(name)
 	var want []string
-	if s != nil {
+	if s != nil && a != nil {
 		for i := range s.cfg.Triggers {
 			if ep := m.endpoint(&s.cfg.Triggers[i]); ep != "" {
 				want = append(want, ep)
@@ -94,119 +84,29 @@ func (m *Manager) syncActivation(name string) {
 		}
 	}
 	m.mu.Unlock()
-	if a == nil {
+	if a != nil {
+		a.sockets.Hold(name, want, func(ep string) { m.activate(name, ep) })
+	}
+}
+
+// activate starts a stopped service for a connection waiting on one of its
+// sockets.
+func (m *Manager) activate(name, endpoint string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.find(name)
+	if s == nil || s.deleted || s.cfg.Start == windows.SERVICE_DISABLED || m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
 		return
 	}
-	key := strings.ToLower(name)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	old := map[string]*activation{}
-	for _, act := range a.by[key] {
-		old[act.name] = act
-	}
-	var keep []*activation
-	for _, ep := range want {
-		if act, ok := old[ep]; ok {
-			keep = append(keep, act)
-			delete(old, ep)
-			continue
-		}
-		f, err := listen(ep)
-		if err != nil {
-			m.logf("socket activation of %s on %s: %v", name, ep, err)
-			continue
-		}
-		act := &activation{name: ep, file: f}
-		keep = append(keep, act)
-		go m.watchActivation(name, act)
-	}
-	for _, act := range old {
-		act.file.Close()
-	}
-	a.by[key] = keep
+	m.logf("socket activation: starting %s for a connection on %s", name, endpoint)
+	m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
 }
 
-func listen(ep string) (*os.File, error) {
-	network, addr, _ := strings.Cut(ep, ":")
-	if network == "tcp" {
-		addr = ":" + addr
-	} else {
-		os.MkdirAll(filepath.Dir(addr), 0o755)
-		os.Remove(addr)
-	}
-	l, err := net.Listen(network, addr)
-	if err != nil {
-		return nil, err
-	}
-	if network == "unix" {
-		os.Chmod(addr, 0o666)
-		l.(*net.UnixListener).SetUnlinkOnClose(false)
-	}
-	f, err := l.(interface{ File() (*os.File, error) }).File()
-	l.Close()
-	return f, err
-}
-
-// watchActivation starts the service when a connection waits on a socket
-// while it is stopped; it ends when the socket is closed.
-func (m *Manager) watchActivation(name string, act *activation) {
-	fd := int(act.file.Fd())
-	for {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(fds, 200)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || fds[0].Revents&(unix.POLLNVAL|unix.POLLERR) != 0 {
-			return
-		}
-		m.mu.Lock()
-		s := m.find(name)
-		if s == nil {
-			m.mu.Unlock()
-			return
-		}
-		stopped := m.statusOf(s).CurrentState == windows.SERVICE_STOPPED
-		if n > 0 && stopped && s.cfg.Start != windows.SERVICE_DISABLED && !s.deleted {
-			m.logf("socket activation: starting %s for a connection on %s", name, act.name)
-			m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
-		}
-		m.mu.Unlock()
-		if n > 0 {
-			// The service has the socket now; look again once it has
-			// had time to take the connection or has stopped.
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-}
-
-// listenFiles are copies of the sockets a service gets at launch (the
-// launch, which runs on its own, closes them), and the environment that
-// names them. m.mu is held.
+// listenFiles are copies of the sockets a service gets at launch, and the
+// environment that names them.
 func (m *Manager) listenFiles(name string) ([]*os.File, []string) {
-	a := m.activation
-	if a == nil {
+	if m.activation == nil {
 		return nil, nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	acts := a.by[strings.ToLower(name)]
-	if len(acts) == 0 {
-		return nil, nil
-	}
-	var files []*os.File
-	var names []string
-	for _, act := range acts {
-		fd, err := unix.FcntlInt(act.file.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			m.logf("%s: passing socket %s: %v", name, act.name, err)
-			continue
-		}
-		files = append(files, os.NewFile(uintptr(fd), act.name))
-		names = append(names, act.name)
-	}
-	if len(files) == 0 {
-		return nil, nil
-	}
-	return files, []string{"SCM_LISTEN_FDS=" + fmt.Sprint(len(files)), "SCM_LISTEN_FDNAMES=" + strings.Join(names, ":")}
+	return m.activation.sockets.Files(name)
 }

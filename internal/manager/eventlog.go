@@ -26,13 +26,6 @@ func (m *Manager) SetEventLog(s *eventlog.Store, f *eventlog.Forwarder) {
 	m.queue = eventlog.NewWriter(s, "System", func() eventlog.Limits { return m.limits("System") }, f, m.logf)
 }
 
-// Close writes the SCM's queued events and stops their writer.
-func (m *Manager) Close() {
-	if m.queue != nil {
-		m.queue.Close()
-	}
-}
-
 // FlushEvents waits until the SCM's queued events are in the log.
 func (m *Manager) FlushEvents() {
 	if m.queue != nil {

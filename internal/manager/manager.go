@@ -158,6 +158,20 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 	return m, nil
 }
 
+// Close lets go of the sockets held for activation, writes the SCM's
+// queued events and stops their writer.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	a := m.activation
+	m.mu.Unlock()
+	if a != nil {
+		a.sockets.Close()
+	}
+	if m.queue != nil {
+		m.queue.Close()
+	}
+}
+
 func newService(cfg *services.Config) *service {
 	s := &service{cfg: cfg, deleted: cfg.DeleteFlag}
 	s.sd = parseSD(cfg.Security)
