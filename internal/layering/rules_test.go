@@ -53,6 +53,7 @@ func TestDependencyRules(t *testing.T) {
 		why    string
 	}{
 		{"internal/core", append([]string{"project-except-windows"}, osReaching...), "the core is pure: events in, actions out"},
+		{"internal/supervisor", append([]string{"project-except-core-windows"}, osReaching...), "the supervisor does no I/O"},
 		{"internal/protocol", []string{"project"}, "the protocol stands alone, for services in any language"},
 		{"internal/regdata", []string{"project"}, "clients and the store share the value codec"},
 		{"internal/cmdline", []string{"project"}, "clients and the launcher share command-line parsing"},
@@ -68,6 +69,8 @@ func TestDependencyRules(t *testing.T) {
 					bad = strings.HasPrefix(imp, module)
 				case "project-except-windows":
 					bad = strings.HasPrefix(imp, module) && imp != module+"windows"
+				case "project-except-core-windows":
+					bad = strings.HasPrefix(imp, module) && imp != module+"windows" && imp != module+"internal/core"
 				}
 				if bad {
 					t.Errorf("%s imports %s: %s", r.pkg, imp, r.why)

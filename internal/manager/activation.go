@@ -99,7 +99,7 @@ func (m *Manager) activate(name, endpoint string) {
 		return
 	}
 	m.logf("socket activation: starting %s for a connection on %s", name, endpoint)
-	m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
+	m.startBySCM(s.cfg.Name, windows.SERVICE_START_REASON_TRIGGER)
 }
 
 // listenFiles are copies of the sockets a service gets at launch, and the

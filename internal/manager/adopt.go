@@ -7,6 +7,7 @@ import (
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/internal/supervisor"
 	"github.com/openscm/scm/windows"
 )
 
@@ -46,60 +47,58 @@ func (m *Manager) EnableAdoption(stateDir string, l interface {
 	a.leftovers, _ = l.(leftoverKiller)
 	m.mu.Lock()
 	m.adoption = a
-	now := m.now()
-	m.core.ExpectAdoption(now, running, now.Add(grace))
-	m.schedule()
 	m.mu.Unlock()
+	m.post(func(c *core.Core, now time.Time) []core.Action {
+		c.ExpectAdoption(now, running, now.Add(grace))
+		return nil
+	})
 	if err := l.ListenHosts(path, m); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	m.awaitedBack()
-	m.mu.Unlock()
+	m.post(m.awaitedBack(a))
 	return nil
 }
 
 // awaitedBack ends the grace period early once every service it waits for
 // is back, as soon as nothing an earlier scmd started is left unclaimed.
-// m.mu is held.
-func (m *Manager) awaitedBack() {
-	a := m.adoption
-	if a == nil || a.watching || len(m.core.Awaited()) > 0 {
-		return
-	}
-	a.watching = true
-	go func() {
-		// A leftover goes when an adopted host claims it or when it
-		// exits; neither is an event the launcher reports, so look.
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for a.leftovers != nil && a.leftovers.HasLeftovers() {
-			select {
-			case <-a.done:
-				return
-			case <-tick.C:
-			}
+func (m *Manager) awaitedBack(a *Adoption) supervisor.Event {
+	return func(c *core.Core, now time.Time) []core.Action {
+		if a.watching || len(c.Awaited()) > 0 {
+			return nil
 		}
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		m.apply(m.core.EndAdoption(m.now()))
-	}()
+		a.watching = true
+		go func() {
+			// A leftover goes when an adopted host claims it or when it
+			// exits; neither is an event the launcher reports, so look.
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for a.leftovers != nil && a.leftovers.HasLeftovers() {
+				select {
+				case <-a.done:
+					return
+				case <-tick.C:
+				}
+			}
+			m.post(func(c *core.Core, now time.Time) []core.Action { return c.EndAdoption(now) })
+		}()
+		return nil
+	}
 }
 
-// killLeftovers carries out the core's KillLeftovers, off the lock: what
-// dead hosts left may take seconds to go. m.mu is held.
+// killLeftovers carries out the core's KillLeftovers in the background:
+// what dead hosts left may take seconds to go.
 func (m *Manager) killLeftovers() {
 	a := m.adoption
 	go func() {
 		if a != nil && a.leftovers != nil {
 			a.leftovers.KillLeftovers()
 		}
-		m.mu.Lock()
-		for _, name := range m.core.Awaited() {
-			m.logf("%s was running when scmd stopped and has not come back", name)
-		}
-		m.apply(m.core.LeftoversKilled(m.now()))
-		m.mu.Unlock()
+		m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
+			for _, name := range c.Awaited() {
+				m.logf("%s was running when scmd stopped and has not come back", name)
+			}
+			return c.LeftoversKilled(now)
+		})
 		if a != nil {
 			close(a.done)
 		}
@@ -134,15 +133,17 @@ func (m *Manager) token(pid uint32, service string) []byte {
 // Reattach adopts a host whose tokens prove what it runs.
 func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg *protocol.Reattach) bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.adoption == nil {
+	a := m.adoption
+	if a == nil {
+		m.mu.Unlock()
 		return false
 	}
 	var adopted []core.Adopted
 	image, shared := "", false
 	for _, r := range msg.Services {
 		s := m.find(r.Status.Service)
-		if s == nil || !m.adoption.file.Proves(r.Token, pid, s.cfg.Name) {
+		if s == nil || !a.file.Proves(r.Token, pid, s.cfg.Name) {
+			m.mu.Unlock()
 			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
 			return false
 		}
@@ -152,21 +153,29 @@ func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg
 			ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}})
 		image, shared = s.cfg.ImagePath, s.cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
 	}
-	id, acts := m.core.Adopt(m.now(), pid, image, shared, adopted)
-	if id == 0 {
-		return false
-	}
-	if err := m.launcher.(interface {
+	adopter := m.launcher.(interface {
 		Adopt(core.ProcID, uint32, *net.UnixConn) error
-	}).Adopt(id, pid, conn); err != nil {
-		m.apply(m.core.ProcessExited(m.now(), id, -1))
+	})
+	m.mu.Unlock()
+	ok := false
+	m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
+		id, acts := c.Adopt(now, pid, image, shared, adopted)
+		if id == 0 {
+			return nil
+		}
+		if err := adopter.Adopt(id, pid, conn); err != nil {
+			return c.ProcessExited(now, id, -1)
+		}
+		ok = true
+		return acts
+	})
+	if !ok {
 		return false
 	}
-	for _, a := range adopted {
-		m.logf("adopted %s (process %d)", a.Name, pid)
+	for _, s := range adopted {
+		m.logf("adopted %s (process %d)", s.Name, pid)
 	}
-	m.apply(acts)
-	m.awaitedBack()
+	m.post(m.awaitedBack(a))
 	return true
 }
 

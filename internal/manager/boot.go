@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
@@ -134,17 +135,16 @@ func (m *Manager) startAll(list []*service, reason uint32) []*service {
 		if m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
 			continue
 		}
-		req, rch := m.newReq()
-		m.apply(m.core.StartService(m.now(), req, s.cfg.Name, nil, reason))
 		errc := make(chan error, 1)
-		go func() {
-			r := <-rch
+		req := m.sup.Expect(func(r core.Reply) {
 			if r.Err != 0 {
 				errc <- r.Err
 			} else {
 				errc <- nil
 			}
-		}()
+		})
+		name := s.cfg.Name
+		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StartService(now, req, name, nil, reason) })
 		pending = append(pending, started{s, errc})
 	}
 	m.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/supervisor"
 	"github.com/openscm/scm/windows"
 )
 
@@ -48,13 +49,9 @@ type Manager struct {
 	// Running services: the state machine, the launcher that carries out
 	// its actions, the callers waiting for its replies, and watchers of
 	// status changes.
-	core     *core.Core
+	sup      *supervisor.Supervisor
 	settings settings // the Control key's values, kept current by regWrite
 	launcher Launcher
-	waiters  map[core.ReqID]chan core.Reply
-	answers  map[core.ReqID]func(windows.Errno) // raised controls' answers, by request
-	nextReq  core.ReqID
-	timer    *time.Timer
 	watchers map[*watcher]bool
 	events   *eventlog.Store
 	forward  *eventlog.Forwarder
@@ -118,11 +115,9 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		byClient: map[ClientID]map[uint64]*handle{},
 		next:     0x1000,
 		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
-		core:     core.New(core.DefaultTimeouts),
-		waiters:  map[core.ReqID]chan core.Reply{},
-		answers:  map[core.ReqID]func(windows.Errno){},
 		watchers: map[*watcher]bool{},
 	}
+	m.sup = supervisor.New(core.New(core.DefaultTimeouts), now, m)
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {
 			return err
@@ -151,10 +146,11 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		return nil
 	})
 	if err != nil {
+		m.sup.Stop()
 		return nil, err
 	}
 	m.settings = readSettings(store)
-	m.core.SetTimeouts(m.settings.timeouts)
+	m.setTimeouts(m.settings.timeouts)
 	return m, nil
 }
 
@@ -167,6 +163,7 @@ func (m *Manager) Close() {
 	if a != nil {
 		a.sockets.Close()
 	}
+	m.sup.Stop()
 	if m.queue != nil {
 		m.queue.Close()
 	}
@@ -418,11 +415,25 @@ func (m *Manager) add(s *service) {
 func (m *Manager) drop(name string) {
 	delete(m.services, strings.ToLower(name))
 	m.order = nil
-	m.core.Remove(name)
+	m.sup.Forget(name)
 }
 
 // configured tells the core a service's configuration changed.
-func (m *Manager) configured(s *service) { m.core.Configure(coreConfig(s)) }
+func (m *Manager) configured(s *service) {
+	cfg := coreConfig(s)
+	m.post(func(c *core.Core, now time.Time) []core.Action {
+		c.Configure(cfg)
+		return nil
+	})
+}
+
+// setTimeouts gives the core the Control key's timeouts.
+func (m *Manager) setTimeouts(t core.Timeouts) {
+	m.post(func(c *core.Core, now time.Time) []core.Action {
+		c.SetTimeouts(t)
+		return nil
+	})
+}
 
 // find looks a service up by name, ignoring case.
 func (m *Manager) find(name string) *service { return m.services[strings.ToLower(name)] }

@@ -3,6 +3,7 @@ package manager
 import (
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,12 +19,13 @@ type fixture struct {
 	store *registry.Store
 	path  string
 	root  Caller
-	clock time.Time
+	clock atomic.Int64 // Unix seconds; the supervisor's goroutine reads it too
 	owner uint32
 }
 
 func newFixture(t *testing.T) *fixture {
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "registry.db"), clock: time.Unix(1_700_000_000, 0)}
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "registry.db")}
+	f.clock.Store(1_700_000_000)
 	f.open()
 	f.root = Caller{Client: 1, Token: security.TokenFor(0, 0, 0)}
 	return f
@@ -36,7 +38,7 @@ func (f *fixture) open() {
 	}
 	f.t.Cleanup(func() { store.Close() })
 	f.store = store
-	f.m, err = Open(store, func() time.Time { return f.clock }, f.owner)
+	f.m, err = Open(store, func() time.Time { return time.Unix(f.clock.Load(), 0) }, f.owner)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -166,7 +168,7 @@ func TestLock(t *testing.T) {
 	if _, err := f.m.LockServiceDatabase(f.root, scm); err != windows.ERROR_SERVICE_DATABASE_LOCKED {
 		t.Errorf("second lock: %v", err)
 	}
-	f.clock = f.clock.Add(42 * time.Second)
+	f.clock.Add(42)
 	st, _ := f.m.QueryServiceLockStatus(f.root, scm)
 	if !st.IsLocked || st.LockDuration != 42 || st.LockOwner != `.\NT AUTHORITY\SYSTEM` {
 		t.Errorf("lock status: %v", st)

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
@@ -9,6 +10,7 @@ import (
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/supervisor"
 	"github.com/openscm/scm/windows"
 )
 
@@ -45,22 +47,32 @@ func (m *Manager) environment(name string) []string {
 	return env
 }
 
-// newReq registers a caller that waits for the core's reply.
-func (m *Manager) newReq() (core.ReqID, chan core.Reply) {
-	m.nextReq++
-	ch := make(chan core.Reply, 1)
-	m.waiters[m.nextReq] = ch
-	return m.nextReq, ch
+// post has the supervisor run one of the core's events; it never blocks,
+// so it may be called with m.mu held.
+func (m *Manager) post(ev supervisor.Event) { m.sup.Post(ev) }
+
+// startBySCM starts a service for the SCM's own reasons (a trigger, a
+// waiting connection), without waiting for the outcome.
+func (m *Manager) startBySCM(name string, reason uint32) {
+	req := m.sup.Expect(nil)
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.StartService(now, req, name, nil, reason) })
 }
 
-// apply carries out the core's actions. m.mu is held; nothing here waits
-// on a process: a launch's outcome comes back later, through Launched or
-// LaunchFailed.
-func (m *Manager) apply(acts []core.Action) {
+// systemControl sends a control the system sends (PRESHUTDOWN, SHUTDOWN, a
+// trigger's STOP), without waiting; reply, when set, gets the answer.
+func (m *Manager) systemControl(name string, code uint32, reply func(core.Reply)) {
+	req := m.sup.Expect(reply)
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.SystemControl(now, req, name, code, 0, nil) })
+}
+
+// Execute carries out the core's actions, on the supervisor's goroutine.
+// Nothing here waits on a process: a launch's outcome comes back later,
+// through Launched or LaunchFailed.
+func (m *Manager) Execute(acts []core.Action) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var deleted []*service // stopped and marked for delete: removed once the batch's events have their names
-	for len(acts) > 0 {
-		a := acts[0]
-		acts = acts[1:]
+	for _, a := range acts {
 		switch a := a.(type) {
 		case core.Launch:
 			spec := launch.Spec{Service: a.Service, Image: a.Image, Account: a.Account, Env: m.environment(a.Service)}
@@ -80,14 +92,6 @@ func (m *Manager) apply(acts []core.Action) {
 				m.logf("killing service process %d: %s", a.Proc, a.Reason)
 			}
 			m.launcher.Kill(a.Proc)
-		case core.Reply:
-			if ch, ok := m.waiters[a.Req]; ok {
-				delete(m.waiters, a.Req)
-				ch <- a
-			} else if done, ok := m.answers[a.Req]; ok {
-				delete(m.answers, a.Req)
-				done(a.Err)
-			}
 		case core.StatusChanged:
 			if m.statusChanged(a) {
 				deleted = append(deleted, m.find(a.Service))
@@ -105,33 +109,6 @@ func (m *Manager) apply(acts []core.Action) {
 	for _, s := range deleted {
 		m.remove(s)
 	}
-	m.schedule()
-}
-
-// schedule sets the timer for the core's next deadline.
-func (m *Manager) schedule() {
-	next, ok := m.core.NextDeadline()
-	if !ok {
-		if m.timer != nil {
-			m.timer.Stop()
-		}
-		return
-	}
-	d := next.Sub(m.now())
-	if d < 0 {
-		d = 0
-	}
-	if m.timer == nil {
-		m.timer = time.AfterFunc(d, m.tick)
-	} else {
-		m.timer.Reset(d)
-	}
-}
-
-func (m *Manager) tick() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apply(m.core.Tick(m.now()))
 }
 
 // statusChanged tells watchers; it reports whether the service was waiting
@@ -172,7 +149,7 @@ func toPB(st core.Status) *pb.ServiceStatus {
 
 // statusOf is a service's SERVICE_STATUS_PROCESS now.
 func (m *Manager) statusOf(s *service) *pb.ServiceStatus {
-	return toPB(m.core.Status(s.cfg.Name, s.cfg.Type))
+	return toPB(m.sup.Status(s.cfg.Name, s.cfg.Type))
 }
 
 // StartService starts a service and returns once its host has the start
@@ -195,20 +172,15 @@ func (m *Manager) StartService(c Caller, id uint64, args []string) error {
 		m.mu.Unlock()
 		return windows.ERROR_SERVICE_DATABASE_LOCKED
 	}
-	return m.startLocked(h.svc, args, windows.SERVICE_START_REASON_DEMAND)
-}
-
-// startLocked starts s; it is called with m.mu held and releases it while
-// it waits.
-func (m *Manager) startLocked(s *service, args []string, reason uint32) error {
-	if services.IsDriver(s.cfg.Type) {
+	if services.IsDriver(h.svc.cfg.Type) {
 		m.mu.Unlock()
 		return windows.ERROR_NOT_SUPPORTED // drivers are the kernel's business here
 	}
-	req, ch := m.newReq()
-	m.apply(m.core.StartService(m.now(), req, s.cfg.Name, args, reason))
+	name := h.svc.cfg.Name
 	m.mu.Unlock()
-	r := <-ch
+	r := m.sup.Call(func(c *core.Core, now time.Time, req core.ReqID) []core.Action {
+		return c.StartService(now, req, name, args, windows.SERVICE_START_REASON_DEMAND)
+	})
 	if r.Err != 0 {
 		return r.Err
 	}
@@ -232,34 +204,29 @@ func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.Con
 		m.mu.Unlock()
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
-	if r.Control == windows.SERVICE_CONTROL_STOP && len(m.core.Dependents(h.svc.cfg.Name)) > 0 {
-		st := m.statusOf(h.svc)
-		m.mu.Unlock()
-		return &pb.ControlServiceReply{Status: st, Win32Error: uint32(windows.ERROR_DEPENDENT_SERVICES_RUNNING)}, nil
-	}
-	req, ch := m.newReq()
-	m.apply(m.core.ControlService(m.now(), req, h.svc.cfg.Name, r.Control, r.EventType, r.EventData))
+	name, serviceType := h.svc.cfg.Name, h.svc.cfg.Type
 	m.mu.Unlock()
-	rep := <-ch
+	rep := m.sup.Call(func(c *core.Core, now time.Time, req core.ReqID) []core.Action {
+		if r.Control == windows.SERVICE_CONTROL_STOP && len(c.Dependents(name)) > 0 {
+			return []core.Action{core.Reply{Req: req, Err: windows.ERROR_DEPENDENT_SERVICES_RUNNING, Status: c.Status(name, serviceType)}}
+		}
+		return c.ControlService(now, req, name, r.Control, r.EventType, r.EventData)
+	})
 	st := toPB(rep.Status)
 	if st.ServiceType == 0 {
-		st.ServiceType = h.svc.cfg.Type
+		st.ServiceType = serviceType
 	}
 	return &pb.ControlServiceReply{Status: st, Win32Error: uint32(rep.Err)}, nil
 }
 
 // Launched takes the pid of a host the launcher started.
 func (m *Manager) Launched(id core.ProcID, pid uint32) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apply(m.core.Launched(m.now(), id, pid))
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.Launched(now, id, pid) })
 }
 
 // LaunchFailed takes the reason a host could not be started.
 func (m *Manager) LaunchFailed(id core.ProcID, err windows.Errno) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apply(m.core.LaunchFailed(m.now(), id, err))
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.LaunchFailed(now, id, err) })
 }
 
 // Message takes a message a host sent.
@@ -270,40 +237,35 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 		m.answerDeviceQuery(id, q)
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
 	switch msg := msg.(type) {
 	case *protocol.Register:
-		m.apply(m.core.Registered(now, id, msg.Services))
+		m.post(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) })
 	case *protocol.Status:
-		m.apply(m.core.StatusReported(now, id, msg.Service, core.Status{
+		st := core.Status{
 			CurrentState: msg.CurrentState, ControlsAccepted: msg.ControlsAccepted,
 			Win32ExitCode: msg.Win32ExitCode, ServiceSpecificExitCode: msg.ServiceSpecificExitCode,
 			CheckPoint: msg.CheckPoint, WaitHint: msg.WaitHint,
-		}))
+		}
+		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) })
 	case *protocol.ControlReply:
-		m.apply(m.core.ControlReplied(now, id, msg.Seq, msg.Result))
+		m.post(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
 	case *protocol.DeviceNotify:
+		m.mu.Lock()
 		m.deviceNotify(id, msg)
-
+		m.mu.Unlock()
 	default:
-		m.apply(m.core.Violation(now, id, "a message a host may not send"))
+		m.BadMessage(id, errors.New("a message a host may not send"))
 	}
 }
 
 // BadMessage drops a host that sent what could not be read.
 func (m *Manager) BadMessage(id core.ProcID, err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apply(m.core.Violation(m.now(), id, err.Error()))
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.Violation(now, id, err.Error()) })
 }
 
 // Exited takes the exit of a host process.
 func (m *Manager) Exited(id core.ProcID, status int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apply(m.core.ProcessExited(m.now(), id, status))
+	m.post(func(c *core.Core, now time.Time) []core.Action { return c.ProcessExited(now, id, status) })
 }
 
 // Running reports whether any service is not stopped.
@@ -312,7 +274,7 @@ func (m *Manager) Running() []string {
 	defer m.mu.Unlock()
 	var names []string
 	for _, s := range m.services {
-		if m.core.Status(s.cfg.Name, s.cfg.Type).CurrentState != windows.SERVICE_STOPPED {
+		if m.sup.Status(s.cfg.Name, s.cfg.Type).CurrentState != windows.SERVICE_STOPPED {
 			names = append(names, s.cfg.Name)
 		}
 	}
@@ -332,11 +294,14 @@ func (m *Manager) StopAll(deadline time.Time) {
 	m.mu.Lock()
 	asked := map[string]bool{}
 	for _, s := range m.services {
-		st := m.core.Status(s.cfg.Name, s.cfg.Type)
+		st := m.sup.Status(s.cfg.Name, s.cfg.Type)
 		if (st.CurrentState == windows.SERVICE_RUNNING || st.CurrentState == windows.SERVICE_PAUSED) &&
 			st.ControlsAccepted&windows.SERVICE_ACCEPT_STOP != 0 {
-			req, _ := m.newReq()
-			m.apply(m.core.ControlService(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_STOP, 0, nil))
+			name := s.cfg.Name
+			req := m.sup.Expect(nil)
+			m.post(func(c *core.Core, now time.Time) []core.Action {
+				return c.ControlService(now, req, name, windows.SERVICE_CONTROL_STOP, 0, nil)
+			})
 			asked[s.cfg.Name] = true
 		}
 	}

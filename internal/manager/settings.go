@@ -89,7 +89,7 @@ func (m *Manager) current() settings {
 func (m *Manager) refreshSettings(path string) {
 	if touches(path, services.ControlKey) {
 		m.settings = readSettings(m.store)
-		m.core.SetTimeouts(m.settings.timeouts)
+		m.setTimeouts(m.settings.timeouts)
 	}
 }
 

@@ -16,9 +16,7 @@ import (
 // WaitToKillServiceTimeout; then a STOP to the rest. What still runs after
 // that the caller kills.
 func (m *Manager) Shutdown() {
-	m.mu.Lock()
-	m.apply(m.core.ShutDown())
-	m.mu.Unlock()
+	m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.ShutDown() })
 	t := m.current().timeouts
 	m.preshutdown()
 	m.broadcast(windows.SERVICE_CONTROL_SHUTDOWN, windows.SERVICE_ACCEPT_SHUTDOWN, time.Now().Add(t.WaitKill))
@@ -49,6 +47,7 @@ func (m *Manager) preshutdown() {
 	m.mu.Unlock()
 	defer cancel()
 	for len(left) > 0 {
+		dependents := m.dependents(left)
 		m.mu.Lock()
 		now := time.Now()
 		var next time.Time
@@ -65,9 +64,8 @@ func (m *Manager) preshutdown() {
 				if d := at.Add(time.Duration(s.cfg.PreshutdownTimeout) * time.Millisecond); next.IsZero() || d.Before(next) {
 					next = d
 				}
-			case !m.waitsForDependents(s, left):
-				req, _ := m.newReq()
-				m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_PRESHUTDOWN, 0, nil))
+			case !waitsForDependents(dependents[key], left):
+				m.systemControl(s.cfg.Name, windows.SERVICE_CONTROL_PRESHUTDOWN, nil)
 				sent[key] = now
 				if d := now.Add(time.Duration(s.cfg.PreshutdownTimeout) * time.Millisecond); next.IsZero() || d.Before(next) {
 					next = d
@@ -89,10 +87,29 @@ func (m *Manager) preshutdown() {
 	}
 }
 
+// dependents asks the core which services depend on each of those left,
+// by lower-case name.
+func (m *Manager) dependents(left map[string]*service) map[string][]string {
+	names := make(map[string]string, len(left))
+	m.mu.Lock()
+	for key, s := range left {
+		names[key] = s.cfg.Name
+	}
+	m.mu.Unlock()
+	deps := make(map[string][]string, len(names))
+	m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
+		for key, name := range names {
+			deps[key] = c.Dependents(name)
+		}
+		return nil
+	})
+	return deps
+}
+
 // waitsForDependents reports whether a service still has a dependent in
 // the preshutdown phase: dependents go first.
-func (m *Manager) waitsForDependents(s *service, left map[string]*service) bool {
-	for _, name := range m.core.Dependents(s.cfg.Name) {
+func waitsForDependents(dependents []string, left map[string]*service) bool {
+	for _, name := range dependents {
 		if _, ok := left[strings.ToLower(name)]; ok {
 			return true
 		}
@@ -106,8 +123,7 @@ func (m *Manager) broadcast(code, flag uint32, deadline time.Time) {
 	m.mu.Lock()
 	asked := map[string]*service{}
 	for _, s := range m.runningAccepting(flag) {
-		req, _ := m.newReq()
-		m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, code, 0, nil))
+		m.systemControl(s.cfg.Name, code, nil)
 		asked[strings.ToLower(s.cfg.Name)] = s
 	}
 	ch, cancel := m.watchAll()

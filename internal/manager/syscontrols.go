@@ -1,17 +1,23 @@
 package manager
 
 import (
+	"time"
+
+	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/windows"
 )
 
 // raise has the core queue a control the SCM raises itself (DEVICEEVENT,
 // POWEREVENT, TIMECHANGE, NETBIND*); the core sends it when the service
-// is free. done, when set, gets the service's answer, with m.mu held.
+// is free. done, when set, gets the service's answer, on the supervisor's
+// goroutine.
 func (m *Manager) raise(service string, code, eventType uint32, data []byte, done func(windows.Errno)) {
-	m.nextReq++
-	req := m.nextReq
+	var answer func(core.Reply)
 	if done != nil {
-		m.answers[req] = done
+		answer = func(r core.Reply) { done(r.Err) }
 	}
-	m.apply(m.core.RaiseControl(m.now(), req, service, code, eventType, data))
+	req := m.sup.Expect(answer)
+	m.post(func(c *core.Core, now time.Time) []core.Action {
+		return c.RaiseControl(now, req, service, code, eventType, data)
+	})
 }

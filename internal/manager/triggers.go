@@ -102,13 +102,12 @@ func (m *Manager) fire(match func(*services.Trigger) bool) {
 			case windows.SERVICE_TRIGGER_ACTION_SERVICE_START:
 				if st == windows.SERVICE_STOPPED && s.cfg.Start != windows.SERVICE_DISABLED && !s.deleted {
 					m.logf("trigger: starting %s", s.cfg.Name)
-					m.apply(m.core.StartService(m.now(), 0, s.cfg.Name, nil, windows.SERVICE_START_REASON_TRIGGER))
+					m.startBySCM(s.cfg.Name, windows.SERVICE_START_REASON_TRIGGER)
 				}
 			case windows.SERVICE_TRIGGER_ACTION_SERVICE_STOP:
 				if st != windows.SERVICE_STOPPED && st != windows.SERVICE_STOP_PENDING {
 					m.logf("trigger: stopping %s", s.cfg.Name)
-					req, _ := m.newReq()
-					m.apply(m.core.SystemControl(m.now(), req, s.cfg.Name, windows.SERVICE_CONTROL_STOP, 0, nil))
+					m.systemControl(s.cfg.Name, windows.SERVICE_CONTROL_STOP, nil)
 				}
 			}
 			break
