@@ -57,36 +57,46 @@ func (m *Manager) endpoint(t *services.Trigger) string {
 // EnableActivation starts holding sockets for the services that ask for
 // them; pipeDir is where relative named pipes go.
 func (m *Manager) EnableActivation(pipeDir string) {
-	m.mu.Lock()
-	m.activation = &activations{sockets: launch.NewSockets(m.logf), pipe: pipeDir}
-	names := make([]string, 0, len(m.services))
-	for _, s := range m.services {
-		names = append(names, s.cfg.Name)
-	}
-	m.mu.Unlock()
-	for _, n := range names {
+	m.setActivation(&activations{sockets: launch.NewSockets(m.logf), pipe: pipeDir})
+	for _, n := range m.names() {
 		m.syncActivation(n)
 	}
+}
+
+func (m *Manager) setActivation(a *activations) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.activation = a
+}
+
+// activating is the manager's activation, nil without one.
+func (m *Manager) activating() *activations {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.activation
 }
 
 // syncActivation has the sockets a service's triggers ask for held for
 // it, and no others.
 func (m *Manager) syncActivation(name string) {
+	if a := m.activating(); a != nil {
+		a.sockets.Hold(name, m.endpoints(name), func(ep string) { m.activate(name, ep) })
+	}
+}
+
+// endpoints are the sockets a service's triggers ask the SCM to hold.
+func (m *Manager) endpoints(name string) []string {
 	m.mu.Lock()
-	a := m.activation
-	s := m.find(name)
+	defer m.mu.Unlock()
 	var want []string
-	if s != nil && a != nil {
+	if s := m.find(name); s != nil {
 		for i := range s.cfg.Triggers {
 			if ep := m.endpoint(&s.cfg.Triggers[i]); ep != "" {
 				want = append(want, ep)
 			}
 		}
 	}
-	m.mu.Unlock()
-	if a != nil {
-		a.sockets.Hold(name, want, func(ep string) { m.activate(name, ep) })
-	}
+	return want
 }
 
 // activate starts a stopped service for a connection waiting on one of its

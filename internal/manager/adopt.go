@@ -114,12 +114,16 @@ type leftoverKiller interface {
 
 // WaitAdoption returns once hosts have had their chance to come back.
 func (m *Manager) WaitAdoption() {
-	m.mu.Lock()
-	a := m.adoption
-	m.mu.Unlock()
-	if a != nil {
+	if a := m.adopting(); a != nil {
 		<-a.done
 	}
+}
+
+// adopting is the manager's adoption, nil without one.
+func (m *Manager) adopting() *Adoption {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.adoption
 }
 
 // token is the proof a START gives a host that it runs the service.
@@ -132,51 +136,65 @@ func (m *Manager) token(pid uint32, service string) []byte {
 
 // Reattach adopts a host whose tokens prove what it runs.
 func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg *protocol.Reattach) bool {
-	m.mu.Lock()
-	a := m.adoption
-	if a == nil {
-		m.mu.Unlock()
+	a, h, ok := m.claims(pid, msg)
+	if !ok {
 		return false
-	}
-	var adopted []core.Adopted
-	image, shared := "", false
-	for _, r := range msg.Services {
-		s := m.find(r.Status.Service)
-		if s == nil || !a.file.Proves(r.Token, pid, s.cfg.Name) {
-			m.mu.Unlock()
-			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
-			return false
-		}
-		st := r.Status
-		adopted = append(adopted, core.Adopted{Name: s.cfg.Name, Status: core.Status{
-			CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted, Win32ExitCode: st.Win32ExitCode,
-			ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}})
-		image, shared = s.cfg.ImagePath, s.cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
 	}
 	adopter := m.launcher.(interface {
 		Adopt(core.ProcID, uint32, *net.UnixConn) error
 	})
-	m.mu.Unlock()
-	ok := false
+	adopted := false
 	m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
-		id, acts := c.Adopt(now, pid, image, shared, adopted)
+		id, acts := c.Adopt(now, pid, h.image, h.shared, h.services)
 		if id == 0 {
 			return nil
 		}
 		if err := adopter.Adopt(id, pid, conn); err != nil {
 			return c.ProcessExited(now, id, -1)
 		}
-		ok = true
+		adopted = true
 		return acts
 	})
-	if !ok {
+	if !adopted {
 		return false
 	}
-	for _, s := range adopted {
+	for _, s := range h.services {
 		m.logf("adopted %s (process %d)", s.Name, pid)
 	}
 	m.post(m.awaitedBack(a))
 	return true
+}
+
+// reattaching is what a host that came back runs.
+type reattaching struct {
+	services []core.Adopted
+	image    string
+	shared   bool
+}
+
+// claims checks that a reattaching host's tokens prove each service it
+// claims.
+func (m *Manager) claims(pid uint32, msg *protocol.Reattach) (*Adoption, reattaching, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var h reattaching
+	a := m.adoption
+	if a == nil {
+		return nil, h, false
+	}
+	for _, r := range msg.Services {
+		s := m.find(r.Status.Service)
+		if s == nil || !a.file.Proves(r.Token, pid, s.cfg.Name) {
+			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
+			return nil, h, false
+		}
+		st := r.Status
+		h.services = append(h.services, core.Adopted{Name: s.cfg.Name, Status: core.Status{
+			CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted, Win32ExitCode: st.Win32ExitCode,
+			ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}})
+		h.image, h.shared = s.cfg.ImagePath, s.cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
+	}
+	return a, h, true
 }
 
 // noteRunning has running.json rewritten, off m.mu.
@@ -191,10 +209,7 @@ func (m *Manager) noteRunning() {
 // it says survives a crash of scmd. Without adoption, or with nothing
 // pending, it returns at once.
 func (m *Manager) waitRecorded() {
-	m.mu.Lock()
-	a := m.adoption
-	m.mu.Unlock()
-	if a != nil {
+	if a := m.adopting(); a != nil {
 		a.file.WaitRecorded()
 	}
 }

@@ -124,56 +124,54 @@ func (m *Manager) bootOrder(delayed bool) [][]*service {
 // startAll starts services together and waits until each has settled
 // (running, stopped, or hung); it returns those that did not come up.
 func (m *Manager) startAll(list []*service, reason uint32) []*service {
-	m.mu.Lock()
 	ch, cancel := m.watchAll()
-	type started struct {
-		s     *service
-		reply chan error
-	}
-	var pending []started
-	for _, s := range list {
-		if m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
-			continue
-		}
-		errc := make(chan error, 1)
-		req := m.sup.Expect(func(r core.Reply) {
-			if r.Err != 0 {
-				errc <- r.Err
-			} else {
-				errc <- nil
-			}
-		})
-		name := s.cfg.Name
-		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StartService(now, req, name, nil, reason) })
-		pending = append(pending, started{s, errc})
-	}
-	m.mu.Unlock()
 	defer cancel()
-
 	var failed []*service
 	hung := map[string]bool{}
-	for _, p := range pending {
-		if err := <-p.reply; err != nil {
-			failed = append(failed, p.s)
+	for _, r := range m.startStopped(list, reason) {
+		if err := <-r.reply; err != 0 {
+			failed = append(failed, r.s)
 			continue
 		}
 		for {
-			m.mu.Lock()
-			st := m.statusOf(p.s).CurrentState
-			m.mu.Unlock()
-			if st != windows.SERVICE_START_PENDING || hung[strings.ToLower(p.s.cfg.Name)] {
+			st := m.stateOf(r.s)
+			if st != windows.SERVICE_START_PENDING || hung[r.key] {
 				if st == windows.SERVICE_STOPPED {
-					failed = append(failed, p.s)
+					failed = append(failed, r.s)
 				}
 				break
 			}
-			n := <-ch
-			if n.Hung {
+			if n := <-ch; n.Hung {
 				hung[strings.ToLower(n.ServiceName)] = true
 			}
 		}
 	}
 	return failed
+}
+
+// startRequest is a start the boot made, and where its answer comes.
+type startRequest struct {
+	s     *service
+	key   string // lower-case name
+	reply chan windows.Errno
+}
+
+// startStopped starts those of the services that are stopped.
+func (m *Manager) startStopped(list []*service, reason uint32) []startRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []startRequest
+	for _, s := range list {
+		if m.statusOf(s).CurrentState != windows.SERVICE_STOPPED {
+			continue
+		}
+		reply := make(chan windows.Errno, 1)
+		req := m.sup.Expect(func(r core.Reply) { reply <- r.Err })
+		name := s.cfg.Name
+		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StartService(now, req, name, nil, reason) })
+		out = append(out, startRequest{s: s, key: strings.ToLower(name), reply: reply})
+	}
+	return out
 }
 
 // saveLastKnownGood keeps the services database that just booted well.

@@ -47,13 +47,14 @@ func (sub deviceSub) matches(d devices.Device) bool {
 
 // deviceNotify records a registration and answers the host, which waits
 // for the answer as CM_Register_Notification returns only once it holds.
-// m.mu is held.
 func (m *Manager) deviceNotify(id core.ProcID, msg *protocol.DeviceNotify) {
 	result := m.addDeviceSub(msg)
 	m.launcher.Send(id, &protocol.NotifyReply{Seq: msg.Seq, Result: uint32(result)})
 }
 
 func (m *Manager) addDeviceSub(msg *protocol.DeviceNotify) windows.Errno {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	s := m.find(msg.Service)
 	if s == nil {
 		return windows.ERROR_INVALID_HANDLE
@@ -191,10 +192,7 @@ func (m *Manager) answerDeviceQuery(id core.ProcID, q *protocol.DeviceQuery) {
 	if _, err := protocol.Encode(reply); err != nil {
 		reply = &protocol.DeviceList{Seq: q.Seq, Result: uint32(windows.ERROR_INSUFFICIENT_BUFFER)}
 	}
-	m.mu.Lock()
-	l := m.launcher
-	m.mu.Unlock()
-	l.Send(id, reply)
+	m.launcher.Send(id, reply) // set once, before any host runs
 }
 
 // DeviceClassesKey holds the registry's device mappings: a subkey per
@@ -262,7 +260,6 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 		service string
 		err     windows.Errno
 	}
-	m.mu.Lock()
 	asked := m.handleSubscribers(dev)
 	answers := make(chan answer, len(asked))
 	for _, s := range asked {
@@ -270,7 +267,6 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 			answers <- answer{s, err}
 		})
 	}
-	m.mu.Unlock()
 	var agreed []string
 	var veto string
 	for range asked {
@@ -280,23 +276,16 @@ func (m *Manager) RequestDeviceRemoval(c Caller, r *pb.DeviceRemovalRequest) (*p
 			continue
 		}
 		if veto == "" {
-			veto = a.service
-			m.mu.Lock()
-			if s := m.find(a.service); s != nil {
-				veto = s.cfg.Name // as it was created
-			}
-			m.mu.Unlock()
+			veto = m.nameOf(a.service) // as it was created
 		}
 	}
 	next := uint32(DBT_DEVICEREMOVEPENDING)
 	if veto != "" {
 		next = DBT_DEVICEQUERYREMOVEFAILED
 	}
-	m.mu.Lock()
 	for _, s := range agreed {
 		m.raise(s, windows.SERVICE_CONTROL_DEVICEEVENT, next, data, nil)
 	}
-	m.mu.Unlock()
 	if veto != "" {
 		m.logf("removal of %s vetoed by %s", dev.Name, veto)
 		return &pb.DeviceRemovalResult{VetoType: PNP_VetoWindowsService, VetoName: veto}, nil
@@ -320,8 +309,10 @@ func (m *Manager) presentDevice(name string) (devices.Device, bool) {
 
 // handleSubscribers lists the services registered for one interface's
 // handle (DBT_DEVTYP_HANDLE registrations are the ones Windows asks before
-// a removal). m.mu is held.
+// a removal).
 func (m *Manager) handleSubscribers(d devices.Device) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var out []string
 	for key, subs := range m.deviceSubs {
 		for _, sub := range subs {

@@ -100,6 +100,13 @@ func (m *Manager) logs() []string {
 	return names
 }
 
+// findLog is canonicalLog for a caller that does not hold m.mu.
+func (m *Manager) findLog(name string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.canonicalLog(name)
+}
+
 // canonicalLog returns a log's name as stored, or false if there is none.
 func (m *Manager) canonicalLog(name string) (string, bool) {
 	for _, n := range m.logs() {
@@ -133,9 +140,7 @@ func (m *Manager) RegisterEventSource(c Caller, machine, source string) (uint64,
 // happens outside m.mu: the store serialises its own writers, and no
 // caller's event may hold up another's calls.
 func (m *Manager) ReportEvent(c Caller, r *pb.ReportEventRequest) (*pb.Empty, error) {
-	m.mu.Lock()
-	h, err := m.lookup(c, r.Handle, eventSourceHandle)
-	m.mu.Unlock()
+	h, err := m.lookupLocking(c, r.Handle, eventSourceHandle)
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +213,7 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 	m.FlushEvents()
 	// Reading and rendering a whole log happen outside m.mu, as writing
 	// does: the store has its own lock.
-	m.mu.Lock()
-	log, ok := m.canonicalLog(r.Log)
-	m.mu.Unlock()
+	log, ok := m.findLog(r.Log)
 	if !ok || m.events == nil {
 		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}
@@ -255,9 +258,7 @@ func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.Event
 	m.FlushEvents()
 	// Reading and rendering a whole log happen outside m.mu, as writing
 	// does: the store has its own lock.
-	m.mu.Lock()
-	log, ok := m.canonicalLog(r.Log)
-	m.mu.Unlock()
+	log, ok := m.findLog(r.Log)
 	if !ok || m.events == nil {
 		return nil, windows.ERROR_EVT_CHANNEL_NOT_FOUND
 	}

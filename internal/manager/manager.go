@@ -157,10 +157,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 // Close lets go of the sockets held for activation, writes the SCM's
 // queued events and stops their writer.
 func (m *Manager) Close() {
-	m.mu.Lock()
-	a := m.activation
-	m.mu.Unlock()
-	if a != nil {
+	if a := m.activating(); a != nil {
 		a.sockets.Close()
 	}
 	m.sup.Stop()
@@ -237,6 +234,13 @@ func (m *Manager) roomForHandle(c Caller) error {
 		return windows.ERROR_NO_SYSTEM_RESOURCES
 	}
 	return nil
+}
+
+// lookupLocking is lookup for a caller that does not hold m.mu.
+func (m *Manager) lookupLocking(c Caller, id uint64, kind handleKind) (*handle, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lookup(c, id, kind)
 }
 
 // lookup finds a handle of the caller's of the given kind; anything else is
@@ -433,6 +437,28 @@ func (m *Manager) setTimeouts(t core.Timeouts) {
 		c.SetTimeouts(t)
 		return nil
 	})
+}
+
+// names lists the services' names.
+func (m *Manager) names() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	names := make([]string, 0, len(m.services))
+	for _, s := range m.services {
+		names = append(names, s.cfg.Name)
+	}
+	return names
+}
+
+// nameOf is a service's name as it was created; name itself if there is
+// no such service.
+func (m *Manager) nameOf(name string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.find(name); s != nil {
+		return s.cfg.Name
+	}
+	return name
 }
 
 // find looks a service up by name, ignoring case.

@@ -109,9 +109,7 @@ func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) e
 	if err := m.store.Update(fn); err != nil {
 		return err
 	}
-	m.mu.Lock()
 	m.refreshSettings(path)
-	m.mu.Unlock()
 	for _, name := range m.touchedServices(path) {
 		if err := m.ReloadService(name); err != nil {
 			return err
@@ -145,12 +143,7 @@ func (m *Manager) touchedServices(path string) []string {
 
 // allServiceNames lists the services known now and those whose keys exist.
 func (m *Manager) allServiceNames() []string {
-	m.mu.Lock()
-	var names []string
-	for _, s := range m.services {
-		names = append(names, s.cfg.Name)
-	}
-	m.mu.Unlock()
+	names := m.names()
 	m.store.View(func(tx *registry.Tx) error {
 		if k, err := tx.OpenKey(services.ServicesKey); err == nil {
 			names = append(names, k.SubKeyNames()...)

@@ -158,26 +158,10 @@ func (m *Manager) StartService(c Caller, id uint64, args []string) error {
 	if err := checkStartArgs(args); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	h, err := m.need(c, id, serviceHandle, windows.SERVICE_START)
+	name, err := m.startable(c, id)
 	if err != nil {
-		m.mu.Unlock()
 		return err
 	}
-	if m.launcher == nil {
-		m.mu.Unlock()
-		return windows.ERROR_NOT_SUPPORTED
-	}
-	if m.lock != nil {
-		m.mu.Unlock()
-		return windows.ERROR_SERVICE_DATABASE_LOCKED
-	}
-	if services.IsDriver(h.svc.cfg.Type) {
-		m.mu.Unlock()
-		return windows.ERROR_NOT_SUPPORTED // drivers are the kernel's business here
-	}
-	name := h.svc.cfg.Name
-	m.mu.Unlock()
 	r := m.sup.Call(func(c *core.Core, now time.Time, req core.ReqID) []core.Action {
 		return c.StartService(now, req, name, args, windows.SERVICE_START_REASON_DEMAND)
 	})
@@ -187,25 +171,34 @@ func (m *Manager) StartService(c Caller, id uint64, args []string) error {
 	return nil
 }
 
+// startable names the service a handle may start now.
+func (m *Manager) startable(c Caller, id uint64) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, err := m.need(c, id, serviceHandle, windows.SERVICE_START)
+	switch {
+	case err != nil:
+		return "", err
+	case m.launcher == nil:
+		return "", windows.ERROR_NOT_SUPPORTED
+	case m.lock != nil:
+		return "", windows.ERROR_SERVICE_DATABASE_LOCKED
+	case services.IsDriver(h.svc.cfg.Type):
+		return "", windows.ERROR_NOT_SUPPORTED // drivers are the kernel's business here
+	}
+	return h.svc.cfg.Name, nil
+}
+
 // ControlService sends a control and returns the service's status with the
 // handler's answer.
 func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.ControlServiceReply, error) {
 	if len(r.EventData) > MaxControlDataBytes {
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
-	m.mu.Lock()
-	h, err := m.lookup(c, r.Handle, serviceHandle)
+	name, serviceType, err := m.controllable(c, r.Handle, r.Control)
 	if err != nil {
-		m.mu.Unlock()
 		return nil, err
 	}
-	right, ok := core.ControlRight(r.Control)
-	if ok && h.access&right != right {
-		m.mu.Unlock()
-		return nil, windows.ERROR_ACCESS_DENIED
-	}
-	name, serviceType := h.svc.cfg.Name, h.svc.cfg.Type
-	m.mu.Unlock()
 	rep := m.sup.Call(func(c *core.Core, now time.Time, req core.ReqID) []core.Action {
 		if r.Control == windows.SERVICE_CONTROL_STOP && len(c.Dependents(name)) > 0 {
 			return []core.Action{core.Reply{Req: req, Err: windows.ERROR_DEPENDENT_SERVICES_RUNNING, Status: c.Status(name, serviceType)}}
@@ -217,6 +210,20 @@ func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.Con
 		st.ServiceType = serviceType
 	}
 	return &pb.ControlServiceReply{Status: st, Win32Error: uint32(rep.Err)}, nil
+}
+
+// controllable names the service a handle may send a control to.
+func (m *Manager) controllable(c Caller, id uint64, control uint32) (name string, serviceType uint32, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, err := m.lookup(c, id, serviceHandle)
+	if err != nil {
+		return "", 0, err
+	}
+	if right, ok := core.ControlRight(control); ok && h.access&right != right {
+		return "", 0, windows.ERROR_ACCESS_DENIED
+	}
+	return h.svc.cfg.Name, h.svc.cfg.Type, nil
 }
 
 // Launched takes the pid of a host the launcher started.
@@ -250,9 +257,7 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 	case *protocol.ControlReply:
 		m.post(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
 	case *protocol.DeviceNotify:
-		m.mu.Lock()
 		m.deviceNotify(id, msg)
-		m.mu.Unlock()
 	default:
 		m.BadMessage(id, errors.New("a message a host may not send"))
 	}
@@ -288,13 +293,22 @@ func (m *Manager) logf(format string, args ...any) {
 }
 
 // StopAll asks every running service that accepts it to stop, and waits
-// until they have or the deadline passes. The SCM's shutdown (PRESHUTDOWN,
-// SHUTDOWN, the order of dependents) builds on this.
+// until they have or the deadline passes.
 func (m *Manager) StopAll(deadline time.Time) {
+	ch, cancel := m.watchAll()
+	defer cancel()
+	asked := m.stopRunning()
+	waitChanges(ch, deadline, func() bool { return m.allStopped(asked) })
+}
+
+// stopRunning sends STOP to every running or paused service that accepts
+// it, and returns them.
+func (m *Manager) stopRunning() map[string]*service {
 	m.mu.Lock()
-	asked := map[string]bool{}
-	for _, s := range m.services {
-		st := m.sup.Status(s.cfg.Name, s.cfg.Type)
+	defer m.mu.Unlock()
+	asked := map[string]*service{}
+	for key, s := range m.services {
+		st := m.statusOf(s)
 		if (st.CurrentState == windows.SERVICE_RUNNING || st.CurrentState == windows.SERVICE_PAUSED) &&
 			st.ControlsAccepted&windows.SERVICE_ACCEPT_STOP != 0 {
 			name := s.cfg.Name
@@ -302,39 +316,10 @@ func (m *Manager) StopAll(deadline time.Time) {
 			m.post(func(c *core.Core, now time.Time) []core.Action {
 				return c.ControlService(now, req, name, windows.SERVICE_CONTROL_STOP, 0, nil)
 			})
-			asked[s.cfg.Name] = true
+			asked[key] = s
 		}
 	}
-	ch, cancel := m.watchAll()
-	m.mu.Unlock()
-	defer cancel()
-	timeout := time.NewTimer(time.Until(deadline))
-	defer timeout.Stop()
-	for {
-		waiting := false
-		for _, name := range m.Running() {
-			waiting = waiting || asked[name]
-		}
-		if !waiting {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout.C:
-			return
-		}
-	}
-}
-
-// watchAll subscribes to every service's changes. m.mu is held.
-func (m *Manager) watchAll() (<-chan *pb.ServiceNotification, func()) {
-	w := &watcher{service: "*", ch: make(chan *pb.ServiceNotification, 64)}
-	m.watchers[w] = true
-	return w.ch, func() {
-		m.mu.Lock()
-		delete(m.watchers, w)
-		m.mu.Unlock()
-	}
+	return asked
 }
 
 // recoveryOf is a service's failure actions as the core takes them.

@@ -85,9 +85,11 @@ func (m *Manager) current() settings {
 }
 
 // refreshSettings rereads the settings after a write at path, if the write
-// may have changed them. m.mu is held.
+// may have changed them.
 func (m *Manager) refreshSettings(path string) {
 	if touches(path, services.ControlKey) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
 		m.settings = readSettings(m.store)
 		m.setTimeouts(m.settings.timeouts)
 	}

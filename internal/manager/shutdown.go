@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,83 +25,77 @@ func (m *Manager) Shutdown() {
 	m.broadcast(windows.SERVICE_CONTROL_STOP, windows.SERVICE_ACCEPT_STOP, time.Now().Add(t.WaitKill))
 }
 
-// runningAccepting lists the services that run and accept a control.
-func (m *Manager) runningAccepting(flag uint32) []*service {
-	var list []*service
-	for _, s := range m.sortedServices() {
+// runningAccepting lists the services that run and accept a control, by
+// lower-case name.
+func (m *Manager) runningAccepting(flag uint32) map[string]*service {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	list := map[string]*service{}
+	for key, s := range m.services {
 		st := m.statusOf(s)
 		if st.CurrentState != windows.SERVICE_STOPPED && st.CurrentState != windows.SERVICE_STOP_PENDING &&
 			st.ControlsAccepted&flag != 0 {
-			list = append(list, s)
+			list[key] = s
 		}
 	}
 	return list
 }
 
+// preshutdown sends PRESHUTDOWN to the services that accept it, each once
+// none that depends on it is still in this phase, and waits until each
+// has stopped or overrun its PreshutdownTimeout.
 func (m *Manager) preshutdown() {
-	m.mu.Lock()
 	ch, cancel := m.watchAll()
-	left := map[string]*service{}
-	for _, s := range m.runningAccepting(windows.SERVICE_ACCEPT_PRESHUTDOWN) {
-		left[strings.ToLower(s.cfg.Name)] = s
-	}
-	sent := map[string]time.Time{}
-	m.mu.Unlock()
 	defer cancel()
+	left := m.runningAccepting(windows.SERVICE_ACCEPT_PRESHUTDOWN)
+	sent := map[string]time.Time{}
 	for len(left) > 0 {
-		dependents := m.dependents(left)
-		m.mu.Lock()
-		now := time.Now()
-		var next time.Time
-		for key, s := range left {
-			st := m.statusOf(s).CurrentState
-			at, asked := sent[key]
-			switch {
-			case st == windows.SERVICE_STOPPED:
-				delete(left, key)
-			case asked && now.After(at.Add(time.Duration(s.cfg.PreshutdownTimeout)*time.Millisecond)):
-				m.scmEvent(core.EventError, 7043, s.cfg.Name, core.DisplayName)
-				delete(left, key)
-			case asked:
-				if d := at.Add(time.Duration(s.cfg.PreshutdownTimeout) * time.Millisecond); next.IsZero() || d.Before(next) {
-					next = d
-				}
-			case !waitsForDependents(dependents[key], left):
-				m.systemControl(s.cfg.Name, windows.SERVICE_CONTROL_PRESHUTDOWN, nil)
-				sent[key] = now
-				if d := now.Add(time.Duration(s.cfg.PreshutdownTimeout) * time.Millisecond); next.IsZero() || d.Before(next) {
-					next = d
-				}
-			}
-		}
-		m.mu.Unlock()
+		next := m.preshutdownStep(left, sent, m.dependents(left), time.Now())
 		if len(left) == 0 {
 			return
 		}
-		wait := time.Second
-		if !next.IsZero() {
-			wait = time.Until(next) + time.Millisecond
+		if next.IsZero() {
+			next = time.Now().Add(time.Second)
 		}
-		select {
-		case <-ch:
-		case <-time.After(wait):
+		waitChange(ch, next.Add(time.Millisecond))
+	}
+}
+
+// preshutdownStep drops from left the services done with PRESHUTDOWN and
+// sends it to those whose dependents are done; it returns when the next of
+// their timeouts falls.
+func (m *Manager) preshutdownStep(left map[string]*service, sent map[string]time.Time, dependents map[string][]string, now time.Time) (next time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for key, s := range left {
+		timeout := time.Duration(s.cfg.PreshutdownTimeout) * time.Millisecond
+		at, asked := sent[key]
+		switch {
+		case m.statusOf(s).CurrentState == windows.SERVICE_STOPPED:
+			delete(left, key)
+			continue
+		case asked && now.After(at.Add(timeout)):
+			m.scmEvent(core.EventError, 7043, s.cfg.Name, core.DisplayName)
+			delete(left, key)
+			continue
+		case !asked && !waitsForDependents(dependents[key], left):
+			m.systemControl(s.cfg.Name, windows.SERVICE_CONTROL_PRESHUTDOWN, nil)
+			sent[key], at, asked = now, now, true
+		}
+		if asked && (next.IsZero() || at.Add(timeout).Before(next)) {
+			next = at.Add(timeout)
 		}
 	}
+	return next
 }
 
 // dependents asks the core which services depend on each of those left,
 // by lower-case name.
 func (m *Manager) dependents(left map[string]*service) map[string][]string {
-	names := make(map[string]string, len(left))
-	m.mu.Lock()
-	for key, s := range left {
-		names[key] = s.cfg.Name
-	}
-	m.mu.Unlock()
-	deps := make(map[string][]string, len(names))
+	deps := make(map[string][]string, len(left))
 	m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
-		for key, name := range names {
-			deps[key] = c.Dependents(name)
+		for key := range left {
+			deps[key] = c.Dependents(key)
 		}
 		return nil
 	})
@@ -120,31 +116,11 @@ func waitsForDependents(dependents []string, left map[string]*service) bool {
 // broadcast sends a control to every running service that accepts it and
 // waits until they have stopped or the deadline passes.
 func (m *Manager) broadcast(code, flag uint32, deadline time.Time) {
-	m.mu.Lock()
-	asked := map[string]*service{}
-	for _, s := range m.runningAccepting(flag) {
-		m.systemControl(s.cfg.Name, code, nil)
-		asked[strings.ToLower(s.cfg.Name)] = s
-	}
 	ch, cancel := m.watchAll()
-	m.mu.Unlock()
 	defer cancel()
-	timeout := time.NewTimer(time.Until(deadline))
-	defer timeout.Stop()
-	for {
-		m.mu.Lock()
-		waiting := false
-		for _, s := range asked {
-			waiting = waiting || m.statusOf(s).CurrentState != windows.SERVICE_STOPPED
-		}
-		m.mu.Unlock()
-		if !waiting {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout.C:
-			return
-		}
+	asked := m.runningAccepting(flag)
+	for _, key := range slices.Sorted(maps.Keys(asked)) {
+		m.systemControl(key, code, nil)
 	}
+	waitChanges(ch, deadline, func() bool { return m.allStopped(asked) })
 }

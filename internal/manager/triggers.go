@@ -2,6 +2,8 @@ package manager
 
 import (
 	"encoding/binary"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,10 +127,8 @@ func (m *Manager) TimeChanged(old, new time.Time) {
 // service whose accepted controls ask for it, without waiting for the
 // answers.
 func (m *Manager) broadcastSystem(code, flag, eventType uint32, data []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, s := range m.runningAccepting(flag) {
-		m.raise(s.cfg.Name, code, eventType, data, nil)
+	for _, key := range slices.Sorted(maps.Keys(m.runningAccepting(flag))) {
+		m.raise(key, code, eventType, data, nil)
 	}
 }
 
@@ -145,13 +145,11 @@ func (m *Manager) NetBind(code uint32, index int32) {
 // until each has answered or its control timed out: before a suspend the
 // machine waits for them, as Windows waits for its services.
 func (m *Manager) PowerEvent(eventType uint32) {
-	m.mu.Lock()
 	services := m.runningAccepting(windows.SERVICE_ACCEPT_POWEREVENT)
 	answered := make(chan windows.Errno, len(services))
-	for _, s := range services {
-		m.raise(s.cfg.Name, windows.SERVICE_CONTROL_POWEREVENT, eventType, nil, func(err windows.Errno) { answered <- err })
+	for _, key := range slices.Sorted(maps.Keys(services)) {
+		m.raise(key, windows.SERVICE_CONTROL_POWEREVENT, eventType, nil, func(err windows.Errno) { answered <- err })
 	}
-	m.mu.Unlock()
 	for range services {
 		<-answered
 	}
