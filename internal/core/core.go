@@ -25,6 +25,8 @@ type Core struct {
 	stopping bool                       // the system is shutting down
 	blocked  map[string]bool            // services whose next raised control waits to be sent
 	grace    *grace                     // a restarted SCM waiting for hosts to come back
+
+	groupOrder GroupOrder // for BootPlan
 }
 
 type service struct {

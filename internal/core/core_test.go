@@ -40,6 +40,9 @@ import (
 //	timeouts pipe=30s control=30s waitkill=5s
 //	endadoption               end the grace period early
 //	leftoverskilled           what dead hosts left is gone
+//	config a start=auto|delayed group=G tag=3 driver
+//	grouporder G H I=(3,1)    ServiceGroupOrder\List, and I's GroupOrderList tags
+//	bootplan [delayed]        the boot's lists of services, one per line
 //
 // Each command prints the actions that came out, one per line.
 func TestScenarios(t *testing.T) {
@@ -89,9 +92,18 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 			case "image":
 				cfg.ImagePath = a.Vals[0]
 			case "start":
-				if a.Vals[0] == "disabled" {
+				switch a.Vals[0] {
+				case "disabled":
 					cfg.Start = windows.SERVICE_DISABLED
+				case "auto":
+					cfg.Start = windows.SERVICE_AUTO_START
+				case "delayed":
+					cfg.Start, cfg.Delayed = windows.SERVICE_AUTO_START, true
 				}
+			case "driver":
+				cfg.Type = windows.SERVICE_KERNEL_DRIVER
+			case "tag":
+				cfg.Tag = atoi(a.Vals[0])
 			case "deleted":
 				cfg.Deleted = true
 			case "actions": // actions=(restart/1000,run/0,reboot/5,none/0)
@@ -272,6 +284,28 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		return ""
 	case "awaited":
 		return fmt.Sprintf("%q\n", h.c.Awaited())
+	case "grouporder":
+		o := GroupOrder{Tags: map[string][]uint32{}}
+		for _, a := range d.CmdArgs {
+			if len(a.Vals) == 0 {
+				o.Groups = append(o.Groups, a.Key)
+				continue
+			}
+			for _, v := range a.Vals {
+				o.Tags[strings.ToLower(a.Key)] = append(o.Tags[strings.ToLower(a.Key)], atoi(v))
+			}
+		}
+		h.c.SetGroupOrder(o)
+		return ""
+	case "bootplan":
+		var out strings.Builder
+		for _, list := range h.c.BootPlan(name == "delayed") {
+			fmt.Fprintf(&out, "%s\n", strings.Join(list, " "))
+		}
+		if out.Len() == 0 {
+			return "nothing\n"
+		}
+		return out.String()
 	case "endadoption":
 		acts = h.c.EndAdoption(h.now)
 	case "leftoverskilled":

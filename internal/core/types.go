@@ -32,8 +32,10 @@ type Config struct {
 	Recovery  Recovery
 
 	Group           string
+	Tag             uint32 // the service's place in its group's GroupOrderList
 	DependOnService []string
 	DependOnGroup   []string
+	Delayed         bool // DelayedAutostart: started after the boot's others
 }
 
 // Recovery is what the SCM does when a service fails (SERVICE_FAILURE_ACTIONS

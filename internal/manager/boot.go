@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"sort"
 	"strings"
 	"time"
 
@@ -71,52 +70,26 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 	}
 }
 
-// bootOrder returns the automatic services (or the delayed ones) in the
-// groups they start in.
+// bootOrder is the core's boot plan (or the delayed one), as services.
 func (m *Manager) bootOrder(delayed bool) [][]*service {
+	var plan [][]string
+	m.sup.Do(func(c *core.Core, now time.Time) []core.Action {
+		plan = c.BootPlan(delayed)
+		return nil
+	})
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	groupOrder, tags := m.settings.groupOrder, m.settings.tags
-	type entry struct {
-		s          *service
-		group, tag int
-	}
-	var list []entry
-	for _, s := range m.sortedServices() {
-		if s.cfg.Start != windows.SERVICE_AUTO_START || s.deleted || services.IsDriver(s.cfg.Type) || s.cfg.DelayedAutostart != delayed {
-			continue
-		}
-		g := len(groupOrder) + 1 // no group: last
-		if s.cfg.Group != "" {
-			g = len(groupOrder) // a group not in the list: after those that are
-			for i, name := range groupOrder {
-				if strings.EqualFold(name, s.cfg.Group) {
-					g = i
-				}
-			}
-		}
-		t := 1 << 30
-		if order, ok := tags[strings.ToLower(s.cfg.Group)]; ok && s.cfg.Tag != 0 {
-			for i, tag := range order {
-				if tag == s.cfg.Tag {
-					t = i
-				}
-			}
-		}
-		list = append(list, entry{s, g, t})
-	}
-	sort.SliceStable(list, func(i, j int) bool {
-		if list[i].group != list[j].group {
-			return list[i].group < list[j].group
-		}
-		return list[i].tag < list[j].tag
-	})
 	var groups [][]*service
-	for i, e := range list {
-		if i == 0 || e.group != list[i-1].group || e.group == len(groupOrder) && !strings.EqualFold(e.s.cfg.Group, list[i-1].s.cfg.Group) {
-			groups = append(groups, nil)
+	for _, names := range plan {
+		var group []*service
+		for _, name := range names {
+			if s := m.find(name); s != nil {
+				group = append(group, s)
+			}
 		}
-		groups[len(groups)-1] = append(groups[len(groups)-1], e.s)
+		if len(group) > 0 {
+			groups = append(groups, group)
+		}
 	}
 	return groups
 }

@@ -150,7 +150,7 @@ func (m *Manager) groupKnown(group string) bool {
 			return true
 		}
 	}
-	order := m.settings.groupOrder
+	order := m.settings.groupOrder.Groups
 	for _, g := range order {
 		if strings.EqualFold(g, group) {
 			return true

@@ -150,7 +150,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		return nil, err
 	}
 	m.settings = readSettings(store)
-	m.setTimeouts(m.settings.timeouts)
+	m.tellCore(m.settings)
 	return m, nil
 }
 
@@ -431,10 +431,11 @@ func (m *Manager) configured(s *service) {
 	})
 }
 
-// setTimeouts gives the core the Control key's timeouts.
-func (m *Manager) setTimeouts(t core.Timeouts) {
+// tellCore gives the core what it needs of the Control key's settings.
+func (m *Manager) tellCore(st settings) {
 	m.post(func(c *core.Core, now time.Time) []core.Action {
-		c.SetTimeouts(t)
+		c.SetTimeouts(st.timeouts)
+		c.SetGroupOrder(st.groupOrder)
 		return nil
 	})
 }

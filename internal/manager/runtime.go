@@ -337,6 +337,7 @@ func coreConfig(s *service) core.Config {
 	return core.Config{
 		Name: s.cfg.Name, Type: s.cfg.Type, Start: s.cfg.Start, ImagePath: s.cfg.ImagePath,
 		Account: s.cfg.ObjectName, Deleted: s.deleted, Recovery: recoveryOf(s.cfg),
-		Group: s.cfg.Group, DependOnService: s.cfg.DependOnService, DependOnGroup: s.cfg.DependOnGroup,
+		Group: s.cfg.Group, Tag: s.cfg.Tag, DependOnService: s.cfg.DependOnService, DependOnGroup: s.cfg.DependOnGroup,
+		Delayed: s.cfg.DelayedAutostart,
 	}
 }

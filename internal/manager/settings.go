@@ -17,23 +17,22 @@ import (
 // for them.
 type settings struct {
 	timeouts       core.Timeouts
-	autoStartDelay time.Duration       // AutoStartDelay: before delayed automatic services start
-	rebootEnabled  bool                // RebootOnServiceFailure is 1
-	groupOrder     []string            // ServiceGroupOrder\List
-	tags           map[string][]uint32 // GroupOrderList: the tag order of each group, by lower-case name
+	autoStartDelay time.Duration   // AutoStartDelay: before delayed automatic services start
+	rebootEnabled  bool            // RebootOnServiceFailure is 1
+	groupOrder     core.GroupOrder // ServiceGroupOrder\List and GroupOrderList
 }
 
 // readSettings reads the settings, with Windows' defaults for what is
 // missing.
 func readSettings(store *registry.Store) settings {
-	st := settings{timeouts: core.DefaultTimeouts, autoStartDelay: 120 * time.Second, tags: map[string][]uint32{}}
+	st := settings{timeouts: core.DefaultTimeouts, autoStartDelay: 120 * time.Second, groupOrder: core.GroupOrder{Tags: map[string][]uint32{}}}
 	store.View(func(tx *registry.Tx) error {
 		if k, err := tx.OpenKey(services.ControlKey); err == nil {
 			readControlValues(k, &st)
 		}
 		if k, err := tx.OpenKey(services.ControlKey + `\ServiceGroupOrder`); err == nil {
 			if v, err := k.Value("List"); err == nil {
-				st.groupOrder = v.Strings()
+				st.groupOrder.Groups = v.Strings()
 			}
 		}
 		if k, err := tx.OpenKey(services.ControlKey + `\GroupOrderList`); err == nil {
@@ -47,7 +46,7 @@ func readSettings(store *registry.Store) settings {
 				for i := 0; i < n && 4+4*i+4 <= len(v.Data); i++ {
 					list = append(list, binary.LittleEndian.Uint32(v.Data[4+4*i:]))
 				}
-				st.tags[strings.ToLower(v.Name)] = list
+				st.groupOrder.Tags[strings.ToLower(v.Name)] = list
 			}
 		}
 		return nil
@@ -91,7 +90,7 @@ func (m *Manager) refreshSettings(path string) {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		m.settings = readSettings(m.store)
-		m.setTimeouts(m.settings.timeouts)
+		m.tellCore(m.settings)
 	}
 }
 
