@@ -238,3 +238,30 @@ const (
 	SERVICE_TRIGGER_DATA_TYPE_KEYWORD_ANY = 4
 	SERVICE_TRIGGER_DATA_TYPE_KEYWORD_ALL = 5
 )
+
+// SERVICE_STATUS is a service's status as SetServiceStatus reports it and
+// QueryServiceStatus returns it.
+type SERVICE_STATUS struct {
+	ServiceType             uint32
+	CurrentState            uint32
+	ControlsAccepted        uint32
+	Win32ExitCode           uint32
+	ServiceSpecificExitCode uint32
+	CheckPoint              uint32
+	WaitHint                uint32
+}
+
+// SERVICE_STATUS_PROCESS is SERVICE_STATUS with the process that hosts the
+// service (0 when it is stopped) and whether that process is the system's
+// own (SERVICE_RUNS_IN_SYSTEM_PROCESS), as QueryServiceStatusEx returns it.
+type SERVICE_STATUS_PROCESS struct {
+	ServiceType             uint32
+	CurrentState            uint32
+	ControlsAccepted        uint32
+	Win32ExitCode           uint32
+	ServiceSpecificExitCode uint32
+	CheckPoint              uint32
+	WaitHint                uint32
+	ProcessId               uint32
+	ServiceFlags            uint32
+}

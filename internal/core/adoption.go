@@ -91,7 +91,7 @@ func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs 
 		}
 		cfg, _ := c.config(a.Name)
 		st := a.Status
-		st.ServiceType, st.ProcessID = cfg.Type, pid
+		st.ServiceType, st.ProcessId = cfg.Type, pid
 		*s = service{name: a.Name, status: st, proc: p, started: true, reported: true, progressAt: now,
 			cfg: cfg, failures: s.failures, lastFailure: s.lastFailure, outcome: startedOK}
 		p.table = append(p.table, a.Name)

@@ -430,7 +430,7 @@ func formatStatus(st Status) string {
 		}
 	}
 	sort.Strings(acc)
-	s := fmt.Sprintf("%s pid=%d exit=%d", state, st.ProcessID, st.Win32ExitCode)
+	s := fmt.Sprintf("%s pid=%d exit=%d", state, st.ProcessId, st.Win32ExitCode)
 	if st.ServiceSpecificExitCode != 0 {
 		s += fmt.Sprintf(" specific=%d", st.ServiceSpecificExitCode)
 	}

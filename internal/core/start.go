@@ -67,7 +67,7 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 func (c *Core) attach(now time.Time, p *process, s *service) []Action {
 	p.services = append(p.services, s)
 	s.proc = p
-	s.status.ProcessID = p.pid
+	s.status.ProcessId = p.pid
 	acts := s.changed(false)
 	if p.registered {
 		acts = append(acts, c.deliverStart(p, s)...)
@@ -152,7 +152,7 @@ func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
 	}
 	var acts []Action
 	for _, s := range p.services {
-		s.status.ProcessID = pid
+		s.status.ProcessId = pid
 		acts = append(acts, s.changed(false)...)
 	}
 	return acts

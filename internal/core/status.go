@@ -31,7 +31,7 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 	}
 	old := s.status
 	st.ServiceType = old.ServiceType
-	st.ProcessID = p.pid
+	st.ProcessId = p.pid
 	if st.CurrentState != old.CurrentState || st.CheckPoint != old.CheckPoint || !s.reported {
 		s.progressAt = now
 		s.hung = false
@@ -44,7 +44,7 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 		if s.outcome == starting {
 			s.outcome = startFailed
 		}
-		st.ProcessID, st.ControlsAccepted, st.CheckPoint, st.WaitHint = 0, 0, 0, 0
+		st.ProcessId, st.ControlsAccepted, st.CheckPoint, st.WaitHint = 0, 0, 0, 0
 		if st.Win32ExitCode != uint32(windows.ERROR_SERVICE_SPECIFIC_ERROR) {
 			st.ServiceSpecificExitCode = 0
 		}

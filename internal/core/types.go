@@ -7,17 +7,7 @@ import (
 )
 
 // Status is a service's SERVICE_STATUS_PROCESS.
-type Status struct {
-	ServiceType             uint32
-	CurrentState            uint32
-	ControlsAccepted        uint32
-	Win32ExitCode           uint32
-	ServiceSpecificExitCode uint32
-	CheckPoint              uint32
-	WaitHint                uint32
-	ProcessID               uint32
-	ServiceFlags            uint32
-}
+type Status = windows.SERVICE_STATUS_PROCESS
 
 // Config is what the core needs of a service's configuration, read from the
 // database when the service is started (Windows reads ImagePath and the

@@ -54,7 +54,7 @@ func TestDependencyRules(t *testing.T) {
 	}{
 		{"internal/core", append([]string{"project-except-windows"}, osReaching...), "the core is pure: events in, actions out"},
 		{"internal/supervisor", append([]string{"project-except-core-windows"}, osReaching...), "the supervisor does no I/O"},
-		{"internal/protocol", []string{"project"}, "the protocol stands alone, for services in any language"},
+		{"internal/protocol", []string{"project-except-windows"}, "the protocol stands alone, for services in any language"},
 		{"internal/regdata", []string{"project"}, "clients and the store share the value codec"},
 		{"internal/cmdline", []string{"project"}, "clients and the launcher share command-line parsing"},
 		{"internal/manager", []string{"os/exec", "syscall", "golang.org/x/sys/unix", module + "internal/server", module + "internal/daemon"}, "the manager runs no process; the launcher does"},

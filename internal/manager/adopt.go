@@ -188,10 +188,7 @@ func (m *Manager) claims(pid uint32, msg *protocol.Reattach) (*Adoption, reattac
 			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
 			return nil, h, false
 		}
-		st := r.Status
-		h.services = append(h.services, core.Adopted{Name: s.cfg.Name, Status: core.Status{
-			CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted, Win32ExitCode: st.Win32ExitCode,
-			ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}})
+		h.services = append(h.services, core.Adopted{Name: s.cfg.Name, Status: reported(r.Status.SERVICE_STATUS)})
 		h.image, h.shared = s.cfg.ImagePath, s.cfg.Type&windows.SERVICE_WIN32_SHARE_PROCESS != 0
 	}
 	return a, h, true

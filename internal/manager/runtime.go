@@ -143,7 +143,7 @@ func toPB(st core.Status) *pb.ServiceStatus {
 	return &pb.ServiceStatus{
 		ServiceType: st.ServiceType, CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted,
 		Win32ExitCode: st.Win32ExitCode, ServiceSpecificExitCode: st.ServiceSpecificExitCode,
-		CheckPoint: st.CheckPoint, WaitHint: st.WaitHint, ProcessId: st.ProcessID, ServiceFlags: st.ServiceFlags,
+		CheckPoint: st.CheckPoint, WaitHint: st.WaitHint, ProcessId: st.ProcessId, ServiceFlags: st.ServiceFlags,
 	}
 }
 
@@ -248,11 +248,7 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 	case *protocol.Register:
 		m.post(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) })
 	case *protocol.Status:
-		st := core.Status{
-			CurrentState: msg.CurrentState, ControlsAccepted: msg.ControlsAccepted,
-			Win32ExitCode: msg.Win32ExitCode, ServiceSpecificExitCode: msg.ServiceSpecificExitCode,
-			CheckPoint: msg.CheckPoint, WaitHint: msg.WaitHint,
-		}
+		st := reported(msg.SERVICE_STATUS)
 		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) })
 	case *protocol.ControlReply:
 		m.post(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
@@ -261,6 +257,14 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 	default:
 		m.BadMessage(id, errors.New("a message a host may not send"))
 	}
+}
+
+// reported is the status a host reports as the core takes it: the service
+// type is the configuration's, and the process is the one the SCM knows.
+func reported(st windows.SERVICE_STATUS) core.Status {
+	return core.Status{CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted,
+		Win32ExitCode: st.Win32ExitCode, ServiceSpecificExitCode: st.ServiceSpecificExitCode,
+		CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}
 }
 
 // BadMessage drops a host that sent what could not be read.

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/openscm/scm/windows"
 	"unicode/utf8"
 )
 
@@ -50,14 +51,8 @@ type Register struct {
 
 // Status is a SetServiceStatus call for one service.
 type Status struct {
-	Service                 string
-	ServiceType             uint32
-	CurrentState            uint32
-	ControlsAccepted        uint32
-	Win32ExitCode           uint32
-	ServiceSpecificExitCode uint32
-	CheckPoint              uint32
-	WaitHint                uint32
+	Service string
+	windows.SERVICE_STATUS
 }
 
 // ControlReply is a handler's answer to a control: a Win32 code.

@@ -1,18 +1,19 @@
 package protocol
 
 import (
+	"github.com/openscm/scm/windows"
 	"reflect"
 	"testing"
 )
 
 var samples = []any{
 	&Register{Services: []string{"one", "två"}},
-	&Status{Service: "one", ServiceType: 16, CurrentState: 4, ControlsAccepted: 1, CheckPoint: 3, WaitHint: 3000},
+	&Status{Service: "one", SERVICE_STATUS: windows.SERVICE_STATUS{ServiceType: 16, CurrentState: 4, ControlsAccepted: 1, CheckPoint: 3, WaitHint: 3000}},
 	&ControlReply{Seq: 7, Result: 120},
 	&NotifyReply{Seq: 9, Result: 87},
 	&DeviceNotify{Seq: 9, Service: "one", Kind: NotifyInterfaceClass, Filter: "cac88484-7515-4c03-82e6-71a87abac361"},
 	&Start{Service: "one", Reason: 1, Args: []string{"one", "a b", ""}, Token: []byte{9, 8}},
-	&Reattach{Services: []Running{{Token: []byte{1}, Status: Status{Service: "one", CurrentState: 4}}}},
+	&Reattach{Services: []Running{{Token: []byte{1}, Status: Status{Service: "one", SERVICE_STATUS: windows.SERVICE_STATUS{CurrentState: 4}}}}},
 	&Control{Seq: 9, Service: "one", Code: 200, EventType: 1, EventData: []byte{1, 2, 3}},
 	&DeviceQuery{Seq: 3, Class: "cac88484-7515-4c03-82e6-71a87abac361"},
 	&DeviceList{Seq: 3, Interfaces: []DeviceInterface{{Name: "tap0", Class: "cac88484-7515-4c03-82e6-71a87abac361", HardwareIDs: []string{"LINUX\\net"}}}},

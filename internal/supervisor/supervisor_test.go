@@ -87,7 +87,7 @@ func TestCallIsAnsweredAfterItsActions(t *testing.T) {
 	s.Post(func(c *core.Core, now time.Time) []core.Action { return c.Launched(now, launch.Proc, 100) })
 	s.Post(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, launch.Proc, []string{"a"}) })
 	rep := <-done
-	if rep.Err != 0 || rep.Status.CurrentState != windows.SERVICE_START_PENDING || rep.Status.ProcessID != 100 {
+	if rep.Err != 0 || rep.Status.CurrentState != windows.SERVICE_START_PENDING || rep.Status.ProcessId != 100 {
 		t.Fatalf("reply %+v", rep)
 	}
 	r.mu.Lock()

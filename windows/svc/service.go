@@ -250,8 +250,8 @@ func (d *dispatcher) handlerFor(name string) Handler {
 func (d *dispatcher) start(m *protocol.Start) {
 	h := d.handlerFor(m.Service)
 	if h == nil {
-		d.send(&protocol.Status{Service: m.Service, ServiceType: windows.SERVICE_WIN32_OWN_PROCESS,
-			CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NOT_IN_EXE)})
+		d.send(&protocol.Status{Service: m.Service, SERVICE_STATUS: windows.SERVICE_STATUS{ServiceType: windows.SERVICE_WIN32_OWN_PROCESS,
+			CurrentState: windows.SERVICE_STOPPED, Win32ExitCode: uint32(windows.ERROR_SERVICE_NOT_IN_EXE)}})
 		return
 	}
 	s := &service{d: d, name: m.Service, handler: h, reason: StartReason(m.Reason), c: make(chan ctlEvent), token: m.Token}
@@ -350,14 +350,13 @@ type exitCode struct {
 }
 
 func (s *service) updateStatus(status *Status, ec *exitCode) error {
-	t := protocol.Status{
-		Service:          s.name,
+	t := protocol.Status{Service: s.name, SERVICE_STATUS: windows.SERVICE_STATUS{
 		ServiceType:      windows.SERVICE_WIN32_OWN_PROCESS,
 		CurrentState:     uint32(status.State),
 		ControlsAccepted: uint32(status.Accepts),
 		CheckPoint:       status.CheckPoint,
 		WaitHint:         status.WaitHint,
-	}
+	}}
 	switch {
 	case ec.errno == 0:
 	case ec.isSvcSpecific:
