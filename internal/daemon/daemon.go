@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
@@ -143,15 +144,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	watching, stopWatching := context.WithCancel(context.Background())
 	defer stopWatching()
+	// Device events are listened for from the start, so none is lost
+	// while hosts come back; they are acted on once adoption is over, so
+	// a trigger cannot start a second copy of a service about to be
+	// adopted.
+	uevents, err := devices.ListenUevents()
+	if err != nil {
+		d.logf("no device events (%v): device triggers fire only at start-up", err)
+	} else {
+		context.AfterFunc(watching, func() { uevents.Close() })
+	}
 	booted := make(chan struct{})
 	go func() {
 		defer close(booted)
 		m.WaitAdoption()
-		d.watch(watching)
+		d.watch(watching, uevents)
 		m.Boot(ctx.Done())
 	}()
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-served:

@@ -10,13 +10,10 @@ import (
 // watch fires trigger-starts for the devices present now and the IP
 // availability now, as Windows does at boot, and then follows device
 // arrivals and removals, address and link changes, clock changes, and
-// suspend and resume, until ctx is done.
-func (d *Daemon) watch(ctx context.Context) {
+// suspend and resume, until ctx is done. u, if not nil, has been
+// listening to the kernel's device events since the SCM started.
+func (d *Daemon) watch(ctx context.Context, u *devices.Uevents) {
 	m := d.Manager
-	u, err := devices.ListenUevents()
-	if err != nil {
-		d.logf("no device events (%v): device triggers fire only at start-up", err)
-	}
 	for _, dev := range m.DeviceMappings().Present() {
 		m.DeviceArrived(dev)
 	}
@@ -24,7 +21,6 @@ func (d *Daemon) watch(ctx context.Context) {
 		m.IPAvailability(true)
 	}
 	if u != nil {
-		context.AfterFunc(ctx, func() { u.Close() })
 		go func() {
 			for {
 				ev, err := u.Next()

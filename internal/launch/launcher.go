@@ -8,11 +8,9 @@ package launch
 
 import (
 	"errors"
-	"fmt"
 	"github.com/openscm/scm/internal/cmdline"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/protocol"
+	"github.com/openscm/scm/internal/reap"
 	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"
 )
@@ -71,12 +70,12 @@ type Launcher struct {
 	// hierarchy to use; nil where there is, or without process events.
 	tracker *processTracker
 
-	mu      sync.Mutex
-	procs   map[core.ProcID]*proc
-	byPID   map[int]*proc
-	helpers map[int]func(status int) // helper programs by pid
-	sigs    chan os.Signal
-	closed  bool
+	reaper *reap.Reaper
+
+	mu     sync.Mutex
+	procs  map[core.ProcID]*proc
+	byPID  map[int]*proc
+	closed bool
 
 	// Kills and group removals still under way (on l.mu), which Close
 	// waits for: cleaned is signalled when cleaning drops.
@@ -106,12 +105,11 @@ func New(ev Events, opts Options) (*Launcher, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	if opts.ReapOrphans {
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return nil, fmt.Errorf("becoming a child subreaper: %w", err)
-		}
+	reaper, err := reap.New(opts.ReapOrphans)
+	if err != nil {
+		return nil, err
 	}
-	l := &Launcher{ev: ev, opts: opts, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}, helpers: map[int]func(int){}, sigs: make(chan os.Signal, 16)}
+	l := &Launcher{ev: ev, opts: opts, reaper: reaper, procs: map[core.ProcID]*proc{}, byPID: map[int]*proc{}}
 	l.cleaned = sync.NewCond(&l.mu)
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
@@ -123,8 +121,6 @@ func New(ev Events, opts Options) (*Launcher, error) {
 		}
 		l.tracker = t
 	}
-	signal.Notify(l.sigs, syscall.SIGCHLD)
-	go l.reaper()
 	return l, nil
 }
 
@@ -229,7 +225,9 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 	}
 
 	l.mu.Lock()
-	pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
+	pid, err := l.reaper.Start(func() (int, error) {
+		return l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
+	}, l.hostExited)
 	if err != nil {
 		l.mu.Unlock()
 		conn.Close()
@@ -369,79 +367,34 @@ func (l *Launcher) forget(p *proc) {
 	}
 }
 
-// reaper collects exited children on every SIGCHLD.
-func (l *Launcher) reaper() {
-	for range l.sigs {
-		for _, e := range l.reap() {
-			l.ev.Exited(e.id, e.status)
-		}
+// hostExited takes a host's exit from the reaper.
+func (l *Launcher) hostExited(pid int, ws syscall.WaitStatus) {
+	status := ws.ExitStatus()
+	if ws.Signaled() {
+		status = -int(ws.Signal())
 	}
-}
-
-type exit struct {
-	id     core.ProcID
-	status int
-}
-
-func (l *Launcher) reap() []exit {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	var exits []exit
-	collect := func(pid int, ws syscall.WaitStatus) {
-		status := ws.ExitStatus()
-		if ws.Signaled() {
-			status = -int(ws.Signal())
-		}
-		if done := l.helpers[pid]; done != nil {
-			delete(l.helpers, pid)
-			go done(status)
-			return
-		}
-		p := l.byPID[pid]
-		if p == nil {
-			return // an orphan a service left behind: reaped, nothing more
-		}
-		delete(l.byPID, pid)
-		p.exited = true
-		p.status = status
-		close(p.out)
-		if p.conn != nil {
-			// The reader reports the exit once it has read what is left;
-			// a descendant still holding the socket must not delay that.
-			p.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		} else {
-			exits = append(exits, exit{p.id, status})
-		}
-		close(p.reaped)
-		l.forget(p)
+	p := l.byPID[pid]
+	if p == nil {
+		l.mu.Unlock()
+		return
 	}
-	if l.opts.ReapOrphans {
-		for {
-			var ws syscall.WaitStatus
-			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil || pid <= 0 {
-				break
-			}
-			collect(pid, ws)
-		}
-	} else {
-		for pid := range l.byPID {
-			var ws syscall.WaitStatus
-			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
-				collect(pid, ws)
-			}
-		}
-		for pid := range l.helpers {
-			var ws syscall.WaitStatus
-			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && got == pid {
-				collect(pid, ws)
-			}
-		}
+	delete(l.byPID, pid)
+	p.exited = true
+	p.status = status
+	close(p.out)
+	reader := p.conn != nil
+	if reader {
+		// The reader reports the exit once it has read what is left;
+		// a descendant still holding the socket must not delay that.
+		p.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	}
-	return exits
+	close(p.reaped)
+	l.forget(p)
+	l.mu.Unlock()
+	if !reader {
+		l.ev.Exited(p.id, status)
+	}
 }
 
 // Running returns how many launched processes have not exited.
@@ -516,14 +469,14 @@ func (l *Launcher) Run(argv []string, output string, done func(status int)) erro
 		Files: []uintptr{devnull.Fd(), out.Fd(), out.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	pid, err := syscall.ForkExec(argv[0], argv, attr)
-	if err != nil {
-		return err
-	}
-	l.helpers[pid] = done
-	return nil
+	_, err = l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(_ int, ws syscall.WaitStatus) {
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = -int(ws.Signal())
+		}
+		done(status)
+	})
+	return err
 }
 
 func fdsOf(files []*os.File) []uintptr {

@@ -3,9 +3,9 @@ package wrap
 import (
 	"fmt"
 	"github.com/openscm/scm/internal/cmdline"
+	"github.com/openscm/scm/internal/reap"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,49 +19,15 @@ import (
 // Reaper collects every child of the wrapper: the program it runs, and,
 // since the wrapper is a child subreaper, whatever the program left behind
 // when its parents died.
-type Reaper struct {
-	mu    sync.Mutex
-	watch map[int]chan int // pid → where its exit status goes
-}
+type Reaper struct{ r *reap.Reaper }
 
 // NewReaper makes the process a subreaper and starts reaping.
 func NewReaper() (*Reaper, error) {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+	r, err := reap.New(true)
+	if err != nil {
 		return nil, err
 	}
-	r := &Reaper{watch: map[int]chan int{}}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGCHLD)
-	go func() {
-		for range sigs {
-			r.reap()
-		}
-	}()
-	return r, nil
-}
-
-func (r *Reaper) reap() {
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || pid <= 0 {
-			return
-		}
-		status := ws.ExitStatus()
-		if ws.Signaled() {
-			status = 128 + int(ws.Signal())
-		}
-		r.mu.Lock()
-		ch := r.watch[pid]
-		delete(r.watch, pid)
-		r.mu.Unlock()
-		if ch != nil {
-			ch <- status
-		}
-	}
+	return &Reaper{r}, nil
 }
 
 // Child is one run of the program.
@@ -124,17 +90,20 @@ func (r *Reaper) Start(c *Config, env []string, stdout, stderr io.Writer) (*Chil
 	if dir == "" {
 		dir = filepath.Dir(c.Application)
 	}
-	r.mu.Lock()
-	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
-		Dir:   dir,
-		Env:   env,
-		Files: files,
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	pid, err := r.r.Start(func() (int, error) {
+		return syscall.ForkExec(path, argv, &syscall.ProcAttr{
+			Dir:   dir,
+			Env:   env,
+			Files: files,
+			Sys:   &syscall.SysProcAttr{Setpgid: true},
+		})
+	}, func(_ int, ws syscall.WaitStatus) {
+		status := ws.ExitStatus()
+		if ws.Signaled() {
+			status = 128 + int(ws.Signal())
+		}
+		ch.Exited <- status
 	})
-	if err == nil {
-		r.watch[pid] = ch.Exited
-	}
-	r.mu.Unlock()
 	for _, f := range closeAfter {
 		f.Close()
 	}
