@@ -1,6 +1,7 @@
-# Regenerate the API code after editing proto/. protoc comes from the
-# system (Debian: protobuf-compiler); the Go plugins are the versions go.mod
-# pins as tools, run through `go tool`.
+# Regenerate the API code after editing proto/: the protobuf and Connect
+# code, and the unary client's methods. protoc comes from the system
+# (Debian: protobuf-compiler); the Go plugins are the versions go.mod pins
+# as tools.
 PLUGINS := --plugin=protoc-gen-go=bin/protoc-gen-go --plugin=protoc-gen-connect-go=bin/protoc-gen-connect-go
 
 proto:
@@ -8,6 +9,7 @@ proto:
 	protoc -I proto $(PLUGINS) --go_out=. --go_opt=module=github.com/openscm/scm \
 		--connect-go_out=. --connect-go_opt=module=github.com/openscm/scm \
 		proto/scm/v1/scm.proto
+	go run ./internal/client/gencalls internal/client/calls.go
 
 # verify fails when the tree is not as its tools would leave it: unformatted
 # Go, a go.mod or go.sum that `go mod tidy` would change, or generated code
@@ -16,6 +18,6 @@ proto:
 verify: proto
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above are not formatted'; exit 1; }
 	go mod tidy
-	git diff --exit-code -I '^//[[:space:]]+protoc[[:space:]]+v' -- go.mod go.sum internal/api
+	git diff --exit-code -I '^//[[:space:]]+protoc[[:space:]]+v' -- go.mod go.sum internal/api internal/client/calls.go
 
 .PHONY: proto verify

@@ -5,14 +5,12 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
-	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
@@ -101,28 +99,32 @@ func (s *session) open(name string, access uint32) (uint64, string, int) {
 	return h.Handle, display, 0
 }
 
-// watch subscribes to a service's status; the first notification, its
-// status now, has been read when it returns.
-func (s *session) watch(ctx context.Context, h uint64) (*connect.ServerStreamForClient[pb.ServiceNotification], *pb.ServiceNotification, error) {
-	stream, err := s.conn.NotifyServiceStatusChange(ctx, connect.NewRequest(&pb.NotifyRequest{Handle: h}))
-	if err != nil {
-		return nil, nil, client.Errno(err)
+// next waits for the service to leave what last says (its state and
+// checkpoint), to be found hung, or to be deleted.
+func (s *session) next(h uint64, last *pb.ServiceNotification) (*pb.ServiceNotification, error) {
+	for {
+		n, err := client.Call(s.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{
+			Handle: h, State: last.Status.CurrentState, CheckPoint: last.Status.CheckPoint})
+		if err != nil {
+			return last, err
+		}
+		if n.Hung || n.Notification == windows.SERVICE_NOTIFY_DELETED ||
+			n.Status.CurrentState != last.Status.CurrentState || n.Status.CheckPoint != last.Status.CheckPoint {
+			return n, nil
+		}
 	}
-	if !stream.Receive() {
-		return nil, nil, client.Errno(stream.Err())
-	}
-	return stream, stream.Msg(), nil
 }
 
 // waitWhile prints a dot each time the checkpoint advances, until the
 // service leaves the pending state; it returns the last notification.
-func (s *session) waitWhile(stream *connect.ServerStreamForClient[pb.ServiceNotification], pending uint32, last *pb.ServiceNotification) *pb.ServiceNotification {
+func (s *session) waitWhile(h uint64, pending uint32, last *pb.ServiceNotification) *pb.ServiceNotification {
 	check := last.Status.CheckPoint
 	for last.Status.CurrentState == pending && !last.Hung {
-		if !stream.Receive() {
+		n, err := s.next(h, last)
+		if err != nil {
 			return last
 		}
-		last = stream.Msg()
+		last = n
 		if last.Status.CheckPoint > check {
 			check = last.Status.CheckPoint
 			fmt.Fprint(s.out, ".")
@@ -131,14 +133,18 @@ func (s *session) waitWhile(stream *connect.ServerStreamForClient[pb.ServiceNoti
 	return last
 }
 
+// record has the handle record the service's changes from now on, so that
+// none between two waits is missed, and returns its status now.
+func (s *session) record(h uint64) (*pb.ServiceNotification, error) {
+	return client.Call(s.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
+}
+
 func (s *session) start(name string, args []string) int {
 	h, display, code := s.open(name, windows.SERVICE_START|windows.SERVICE_QUERY_STATUS)
 	if code != 0 {
 		return code
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stream, _, err := s.watch(ctx, h)
+	last, err := s.record(h)
 	if err != nil {
 		return s.systemError(err)
 	}
@@ -149,8 +155,9 @@ func (s *session) start(name string, args []string) int {
 		return s.systemError(err)
 	}
 	fmt.Fprintf(s.out, "The %s service is starting.", display)
-	last := &pb.ServiceNotification{Status: &pb.ServiceStatus{CurrentState: windows.SERVICE_START_PENDING}}
-	last = s.waitWhile(stream, windows.SERVICE_START_PENDING, last)
+	if last, err = s.next(h, last); err == nil { // the start itself
+		last = s.waitWhile(h, windows.SERVICE_START_PENDING, last)
+	}
 	fmt.Fprintln(s.out)
 	st := last.Status
 	switch {
@@ -248,9 +255,7 @@ func (s *session) confirm() bool {
 
 // changeOne sends one control and waits for the service to get there.
 func (s *session) changeOne(h uint64, display string, v verb) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stream, first, err := s.watch(ctx, h)
+	last, err := s.record(h)
 	if err != nil {
 		return s.systemError(err)
 	}
@@ -272,9 +277,13 @@ func (s *session) changeOne(h uint64, display string, v verb) int {
 		return s.systemError(windows.Errno(r.Win32Error))
 	}
 	fmt.Fprintf(s.out, "The %s service is %s.", display, v.doing)
-	last, check := first, first.Status.CheckPoint
-	for last.Status.CurrentState != v.done && !last.Hung && stream.Receive() {
-		last = stream.Msg()
+	check := last.Status.CheckPoint
+	for last.Status.CurrentState != v.done && !last.Hung {
+		n, err := s.next(h, last)
+		if err != nil {
+			break
+		}
+		last = n
 		if last.Status.CurrentState == v.pending && last.Status.CheckPoint > check {
 			check = last.Status.CheckPoint
 			fmt.Fprint(s.out, ".")

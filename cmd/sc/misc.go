@@ -2,14 +2,12 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/security"
@@ -24,7 +22,7 @@ func runGetDisplayName(s *session, name string, args []string) int {
 	return getName(s, "getdisplayname", "GetServiceDisplayName", s.conn.GetServiceDisplayName, name, args)
 }
 
-func getName(s *session, verb, call string, fn func(context.Context, *connect.Request[pb.GetNameRequest]) (*connect.Response[pb.GetNameReply], error), name string, args []string) int {
+func getName(s *session, verb, call string, fn func(*pb.GetNameRequest) (*pb.GetNameReply, error), name string, args []string) int {
 	size, sized, ok := bufSize(args)
 	if name == "" || !ok {
 		return s.usage(verb)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
@@ -38,22 +36,23 @@ func newBenchService(b *testing.B, conn *client.Conn, scm uint64, name string, a
 	return &benchService{conn: conn, h: r.Handle}
 }
 
-// until waits on the service's notifications for a state.
+// until runs start and waits for the service to reach a state, one
+// change at a time as a command-line client waits.
 func (s *benchService) until(b *testing.B, start func(), state uint32) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stream, err := s.conn.NotifyServiceStatusChange(ctx, connect.NewRequest(&pb.NotifyRequest{Handle: s.h}))
+	start()
+	st, err := client.Call(s.conn.QueryServiceStatus, &pb.HandleRequest{Handle: s.h})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if !stream.Receive() {
-		b.Fatal(stream.Err())
-	}
-	start()
-	for stream.Msg().Status.CurrentState != state {
-		if !stream.Receive() {
-			b.Fatal("stream ended", stream.Err())
+	for st.CurrentState != state {
+		n, err := client.Call(s.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: s.h, State: st.CurrentState, CheckPoint: st.CheckPoint})
+		if err != nil {
+			b.Fatal(err)
 		}
+		if n.Hung {
+			b.Fatalf("hung in state %d", n.Status.CurrentState)
+		}
+		st = n.Status
 	}
 }
 
@@ -201,10 +200,17 @@ func BenchmarkControlRoundTrip(b *testing.B) {
 // BenchmarkStartStop100 starts 100 services at once, waits until all run,
 // then stops them all; one op is the whole cycle.
 func BenchmarkStartStop100(b *testing.B) {
-	conn, scm := dialBench(b)
+	_, _ = dialBench(b)
 	var svcs []*benchService
 	for i := 0; i < 100; i++ {
-		svcs = append(svcs, newBenchService(b, conn, scm, fmt.Sprintf("many%d", i), ""))
+		// A connection each: a connection makes one call at a time.
+		conn := client.Dial(client.SocketPath())
+		b.Cleanup(func() { conn.Close() })
+		scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
+		if err != nil {
+			b.Fatal(err)
+		}
+		svcs = append(svcs, newBenchService(b, conn, scm.Handle, fmt.Sprintf("many%d", i), ""))
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -72,3 +72,20 @@ func TestServicesLinkNoAPIClient(t *testing.T) {
 		}
 	}
 }
+
+// The command-line tools and the client packages call scmd through
+// internal/client's unary client: they link no HTTP stack (net/http,
+// Connect), which would cost each run of sc its start-up time.
+func TestClientsLinkNoHTTPStack(t *testing.T) {
+	for _, pkg := range append(clientSide, "github.com/openscm/scm/cmd/sc", "github.com/openscm/scm/cmd/scm-wrap") {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, d := range strings.Fields(string(out)) {
+			if d == "net/http" || strings.HasPrefix(d, "connectrpc.com/") {
+				t.Errorf("%s links %s", pkg, d)
+			}
+		}
+	}
+}

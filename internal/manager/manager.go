@@ -76,6 +76,7 @@ type service struct {
 	handles int
 	deleted bool // marked for delete
 	active  bool // not stopped, as running.json lists it
+	hung    bool // its pending state outlived its wait hint without progress
 }
 
 type handleKind int
@@ -94,6 +95,8 @@ type handle struct {
 	svc    *service
 	source string // an event source handle's source and log
 	log    string
+
+	changes *watcher // a service handle's record for WaitServiceStatus
 }
 
 type dbLock struct {
@@ -310,6 +313,9 @@ func (m *Manager) close(id uint64, h *handle) error {
 	case lockHandle:
 		m.lock = nil
 	case serviceHandle:
+		if h.changes != nil {
+			delete(m.watchers, h.changes)
+		}
 		h.svc.handles--
 		if h.svc.deleted && h.svc.handles == 0 && m.statusOf(h.svc).CurrentState == windows.SERVICE_STOPPED {
 			return m.remove(h.svc)

@@ -1,7 +1,9 @@
 package manager
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/windows"
@@ -65,7 +67,7 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 		}
 		w.service = strings.ToLower(h.svc.cfg.Name)
 		st := m.statusOf(h.svc)
-		w.ch <- &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st}
+		w.ch <- &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st, Hung: h.svc.hung}
 	} else if h.access&windows.SC_MANAGER_ENUMERATE_SERVICE == 0 {
 		return nil, nil, windows.ERROR_ACCESS_DENIED
 	}
@@ -76,4 +78,62 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 		m.mu.Unlock()
 	}
 	return w.ch, cancel, nil
+}
+
+// MaxStatusWait bounds WaitServiceStatus.
+const MaxStatusWait = time.Minute
+
+// WaitServiceStatus is NotifyServiceStatusChange for a client that makes
+// one call at a time. A service handle records the service's changes from
+// its first WaitServiceStatus on, as a handle's notifications are queued on
+// Windows; each call returns the oldest recorded change that differs from
+// the state and checkpoint the caller last saw (or a hung one), waiting up
+// to the timeout for one, and then the status as it is. State 0 asks for
+// the status now, and starts the record.
+func (m *Manager) WaitServiceStatus(ctx context.Context, c Caller, r *pb.WaitServiceStatusRequest) (*pb.ServiceNotification, error) {
+	ch, now, err := m.changesOf(c, r.Handle)
+	if err != nil {
+		return nil, err
+	}
+	if r.State == 0 {
+		return now, nil
+	}
+	timeout := time.Duration(r.TimeoutMs) * time.Millisecond
+	if timeout <= 0 || timeout > MaxStatusWait {
+		timeout = MaxStatusWait
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case n := <-ch:
+			if n.Hung || n.Status.CurrentState != r.State || n.Status.CheckPoint != r.CheckPoint ||
+				n.Notification == windows.SERVICE_NOTIFY_DELETED {
+				return n, nil
+			}
+		case <-t.C:
+			_, now, err := m.changesOf(c, r.Handle)
+			return now, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// changesOf is the record of a service handle's changes, started if need
+// be, and the service's status now.
+func (m *Manager) changesOf(c Caller, id uint64) (<-chan *pb.ServiceNotification, *pb.ServiceNotification, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, err := m.need(c, id, serviceHandle, windows.SERVICE_QUERY_STATUS)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := m.statusOf(h.svc)
+	now := &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st, Hung: h.svc.hung}
+	if h.changes == nil {
+		h.changes = &watcher{service: strings.ToLower(h.svc.cfg.Name), ch: make(chan *pb.ServiceNotification, 16)}
+		m.watchers[h.changes] = true
+	}
+	return h.changes.ch, now, nil
 }

@@ -118,6 +118,7 @@ func (m *Manager) statusChanged(a core.StatusChanged) bool {
 	if s == nil {
 		return false
 	}
+	s.hung = a.Hung
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
 	// running.json lists the services that are not stopped. A service
 	// joins the list as it starts, so the write goes on while its process

@@ -188,6 +188,12 @@ func (h *handler) NotifyServiceStatusChange(ctx context.Context, r *connect.Requ
 	}
 }
 
+func (h *handler) WaitServiceStatus(ctx context.Context, r *connect.Request[pb.WaitServiceStatusRequest]) (*connect.Response[pb.ServiceNotification], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.WaitServiceStatusRequest) (*pb.ServiceNotification, error) {
+		return h.m.WaitServiceStatus(ctx, c, q)
+	})
+}
+
 func (h *handler) RegisterEventSource(ctx context.Context, r *connect.Request[pb.RegisterEventSourceRequest]) (*connect.Response[pb.HandleReply], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.RegisterEventSourceRequest) (*pb.HandleReply, error) {
 		return handleReply(h.m.RegisterEventSource(c, q.Machine, q.Source))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -156,6 +157,10 @@ func callerOf(ctx context.Context) manager.Caller {
 }
 
 // win32Error turns a manager error into a Connect error carrying the code.
+// Win32ErrorHeader carries a failed call's Win32 code in the reply's
+// headers, beside the error detail.
+const Win32ErrorHeader = "Win32-Error"
+
 func win32Error(err error) error {
 	var code windows.Errno
 	if !errors.As(err, &code) {
@@ -165,6 +170,9 @@ func win32Error(err error) error {
 	if d, derr := connect.NewErrorDetail(&pb.Win32Error{Code: uint32(code)}); derr == nil {
 		ce.AddDetail(d)
 	}
+	// The code again, as a header: a client that reads no JSON (the
+	// command-line tools' unary client) finds it there.
+	ce.Meta().Set(Win32ErrorHeader, strconv.FormatUint(uint64(code), 10))
 	return ce
 }
 

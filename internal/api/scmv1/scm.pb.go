@@ -2520,6 +2520,76 @@ func (x *NotifyRequest) GetMask() uint32 {
 	return 0
 }
 
+type WaitServiceStatusRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Handle uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	// What the caller last saw: SERVICE_* state and checkpoint.
+	State      uint32 `protobuf:"varint,2,opt,name=state,proto3" json:"state,omitempty"`
+	CheckPoint uint32 `protobuf:"varint,3,opt,name=check_point,json=checkPoint,proto3" json:"check_point,omitempty"`
+	// How long to wait at most; 0 or more than 60000 is 60000.
+	TimeoutMs     uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitServiceStatusRequest) Reset() {
+	*x = WaitServiceStatusRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitServiceStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitServiceStatusRequest) ProtoMessage() {}
+
+func (x *WaitServiceStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitServiceStatusRequest.ProtoReflect.Descriptor instead.
+func (*WaitServiceStatusRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *WaitServiceStatusRequest) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *WaitServiceStatusRequest) GetState() uint32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *WaitServiceStatusRequest) GetCheckPoint() uint32 {
+	if x != nil {
+		return x.CheckPoint
+	}
+	return 0
+}
+
+func (x *WaitServiceStatusRequest) GetTimeoutMs() uint32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
 type ServiceNotification struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// SERVICE_NOTIFY_* bit of what happened.
@@ -2534,7 +2604,7 @@ type ServiceNotification struct {
 
 func (x *ServiceNotification) Reset() {
 	*x = ServiceNotification{}
-	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2546,7 +2616,7 @@ func (x *ServiceNotification) String() string {
 func (*ServiceNotification) ProtoMessage() {}
 
 func (x *ServiceNotification) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[38]
+	mi := &file_scm_v1_scm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2559,7 +2629,7 @@ func (x *ServiceNotification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceNotification.ProtoReflect.Descriptor instead.
 func (*ServiceNotification) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{38}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ServiceNotification) GetNotification() uint32 {
@@ -2600,7 +2670,7 @@ type RegisterEventSourceRequest struct {
 
 func (x *RegisterEventSourceRequest) Reset() {
 	*x = RegisterEventSourceRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2612,7 +2682,7 @@ func (x *RegisterEventSourceRequest) String() string {
 func (*RegisterEventSourceRequest) ProtoMessage() {}
 
 func (x *RegisterEventSourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[39]
+	mi := &file_scm_v1_scm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2625,7 +2695,7 @@ func (x *RegisterEventSourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterEventSourceRequest.ProtoReflect.Descriptor instead.
 func (*RegisterEventSourceRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{39}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RegisterEventSourceRequest) GetMachine() string {
@@ -2656,7 +2726,7 @@ type ReportEventRequest struct {
 
 func (x *ReportEventRequest) Reset() {
 	*x = ReportEventRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2668,7 +2738,7 @@ func (x *ReportEventRequest) String() string {
 func (*ReportEventRequest) ProtoMessage() {}
 
 func (x *ReportEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[40]
+	mi := &file_scm_v1_scm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2681,7 +2751,7 @@ func (x *ReportEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportEventRequest.ProtoReflect.Descriptor instead.
 func (*ReportEventRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{40}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReportEventRequest) GetHandle() uint64 {
@@ -2739,7 +2809,7 @@ type ReadEventLogRequest struct {
 
 func (x *ReadEventLogRequest) Reset() {
 	*x = ReadEventLogRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2751,7 +2821,7 @@ func (x *ReadEventLogRequest) String() string {
 func (*ReadEventLogRequest) ProtoMessage() {}
 
 func (x *ReadEventLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[41]
+	mi := &file_scm_v1_scm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2764,7 +2834,7 @@ func (x *ReadEventLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadEventLogRequest.ProtoReflect.Descriptor instead.
 func (*ReadEventLogRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{41}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReadEventLogRequest) GetLog() string {
@@ -2816,7 +2886,7 @@ type EventRecord struct {
 
 func (x *EventRecord) Reset() {
 	*x = EventRecord{}
-	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2828,7 +2898,7 @@ func (x *EventRecord) String() string {
 func (*EventRecord) ProtoMessage() {}
 
 func (x *EventRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[42]
+	mi := &file_scm_v1_scm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2841,7 +2911,7 @@ func (x *EventRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRecord.ProtoReflect.Descriptor instead.
 func (*EventRecord) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{42}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *EventRecord) GetRecordNumber() uint64 {
@@ -2937,7 +3007,7 @@ type EventRecords struct {
 
 func (x *EventRecords) Reset() {
 	*x = EventRecords{}
-	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2949,7 +3019,7 @@ func (x *EventRecords) String() string {
 func (*EventRecords) ProtoMessage() {}
 
 func (x *EventRecords) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[43]
+	mi := &file_scm_v1_scm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2962,7 +3032,7 @@ func (x *EventRecords) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRecords.ProtoReflect.Descriptor instead.
 func (*EventRecords) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{43}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *EventRecords) GetRecords() []*EventRecord {
@@ -2981,7 +3051,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2993,7 +3063,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[44]
+	mi := &file_scm_v1_scm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3006,7 +3076,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{44}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *LogRequest) GetLog() string {
@@ -3030,7 +3100,7 @@ type ClearEventLogRequest struct {
 
 func (x *ClearEventLogRequest) Reset() {
 	*x = ClearEventLogRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3042,7 +3112,7 @@ func (x *ClearEventLogRequest) String() string {
 func (*ClearEventLogRequest) ProtoMessage() {}
 
 func (x *ClearEventLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[45]
+	mi := &file_scm_v1_scm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3055,7 +3125,7 @@ func (x *ClearEventLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearEventLogRequest.ProtoReflect.Descriptor instead.
 func (*ClearEventLogRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{45}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ClearEventLogRequest) GetLog() string {
@@ -3094,7 +3164,7 @@ type EventLogInfo struct {
 
 func (x *EventLogInfo) Reset() {
 	*x = EventLogInfo{}
-	mi := &file_scm_v1_scm_proto_msgTypes[46]
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3106,7 +3176,7 @@ func (x *EventLogInfo) String() string {
 func (*EventLogInfo) ProtoMessage() {}
 
 func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[46]
+	mi := &file_scm_v1_scm_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3119,7 +3189,7 @@ func (x *EventLogInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogInfo.ProtoReflect.Descriptor instead.
 func (*EventLogInfo) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{46}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *EventLogInfo) GetRecords() uint64 {
@@ -3180,7 +3250,7 @@ type EventLogNames struct {
 
 func (x *EventLogNames) Reset() {
 	*x = EventLogNames{}
-	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3192,7 +3262,7 @@ func (x *EventLogNames) String() string {
 func (*EventLogNames) ProtoMessage() {}
 
 func (x *EventLogNames) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[47]
+	mi := &file_scm_v1_scm_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3205,7 +3275,7 @@ func (x *EventLogNames) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventLogNames.ProtoReflect.Descriptor instead.
 func (*EventLogNames) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{47}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *EventLogNames) GetNames() []string {
@@ -3225,7 +3295,7 @@ type CustomTriggerRequest struct {
 
 func (x *CustomTriggerRequest) Reset() {
 	*x = CustomTriggerRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3237,7 +3307,7 @@ func (x *CustomTriggerRequest) String() string {
 func (*CustomTriggerRequest) ProtoMessage() {}
 
 func (x *CustomTriggerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[48]
+	mi := &file_scm_v1_scm_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3250,7 +3320,7 @@ func (x *CustomTriggerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomTriggerRequest.ProtoReflect.Descriptor instead.
 func (*CustomTriggerRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{48}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CustomTriggerRequest) GetProvider() string {
@@ -3276,7 +3346,7 @@ type DeviceInterfacesRequest struct {
 
 func (x *DeviceInterfacesRequest) Reset() {
 	*x = DeviceInterfacesRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3288,7 +3358,7 @@ func (x *DeviceInterfacesRequest) String() string {
 func (*DeviceInterfacesRequest) ProtoMessage() {}
 
 func (x *DeviceInterfacesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[49]
+	mi := &file_scm_v1_scm_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3301,7 +3371,7 @@ func (x *DeviceInterfacesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterfacesRequest.ProtoReflect.Descriptor instead.
 func (*DeviceInterfacesRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{49}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *DeviceInterfacesRequest) GetClass() string {
@@ -3322,7 +3392,7 @@ type DeviceInterface struct {
 
 func (x *DeviceInterface) Reset() {
 	*x = DeviceInterface{}
-	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3334,7 +3404,7 @@ func (x *DeviceInterface) String() string {
 func (*DeviceInterface) ProtoMessage() {}
 
 func (x *DeviceInterface) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[50]
+	mi := &file_scm_v1_scm_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3347,7 +3417,7 @@ func (x *DeviceInterface) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterface.ProtoReflect.Descriptor instead.
 func (*DeviceInterface) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{50}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *DeviceInterface) GetName() string {
@@ -3380,7 +3450,7 @@ type DeviceInterfaces struct {
 
 func (x *DeviceInterfaces) Reset() {
 	*x = DeviceInterfaces{}
-	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3392,7 +3462,7 @@ func (x *DeviceInterfaces) String() string {
 func (*DeviceInterfaces) ProtoMessage() {}
 
 func (x *DeviceInterfaces) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[51]
+	mi := &file_scm_v1_scm_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3405,7 +3475,7 @@ func (x *DeviceInterfaces) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceInterfaces.ProtoReflect.Descriptor instead.
 func (*DeviceInterfaces) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{51}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *DeviceInterfaces) GetInterfaces() []*DeviceInterface {
@@ -3424,7 +3494,7 @@ type DeviceRemovalRequest struct {
 
 func (x *DeviceRemovalRequest) Reset() {
 	*x = DeviceRemovalRequest{}
-	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	mi := &file_scm_v1_scm_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3436,7 +3506,7 @@ func (x *DeviceRemovalRequest) String() string {
 func (*DeviceRemovalRequest) ProtoMessage() {}
 
 func (x *DeviceRemovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[52]
+	mi := &file_scm_v1_scm_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3449,7 +3519,7 @@ func (x *DeviceRemovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRemovalRequest.ProtoReflect.Descriptor instead.
 func (*DeviceRemovalRequest) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{52}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *DeviceRemovalRequest) GetName() string {
@@ -3472,7 +3542,7 @@ type DeviceRemovalResult struct {
 
 func (x *DeviceRemovalResult) Reset() {
 	*x = DeviceRemovalResult{}
-	mi := &file_scm_v1_scm_proto_msgTypes[53]
+	mi := &file_scm_v1_scm_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3484,7 +3554,7 @@ func (x *DeviceRemovalResult) String() string {
 func (*DeviceRemovalResult) ProtoMessage() {}
 
 func (x *DeviceRemovalResult) ProtoReflect() protoreflect.Message {
-	mi := &file_scm_v1_scm_proto_msgTypes[53]
+	mi := &file_scm_v1_scm_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3497,7 +3567,7 @@ func (x *DeviceRemovalResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRemovalResult.ProtoReflect.Descriptor instead.
 func (*DeviceRemovalResult) Descriptor() ([]byte, []int) {
-	return file_scm_v1_scm_proto_rawDescGZIP(), []int{53}
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *DeviceRemovalResult) GetVetoType() uint32 {
@@ -3728,7 +3798,14 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"win32Error\";\n" +
 	"\rNotifyRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x12\n" +
-	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x9f\x01\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x88\x01\n" +
+	"\x18WaitServiceStatusRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\rR\x05state\x12\x1f\n" +
+	"\vcheck_point\x18\x03 \x01(\rR\n" +
+	"checkPoint\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs\"\x9f\x01\n" +
 	"\x13ServiceNotification\x12\"\n" +
 	"\fnotification\x18\x01 \x01(\rR\fnotification\x12!\n" +
 	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12-\n" +
@@ -3799,7 +3876,7 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"O\n" +
 	"\x13DeviceRemovalResult\x12\x1b\n" +
 	"\tveto_type\x18\x01 \x01(\rR\bvetoType\x12\x1b\n" +
-	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xe8\x13\n" +
+	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xbc\x14\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3822,7 +3899,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x18SetServiceObjectSecurity\x12\x1a.scm.v1.SetSecurityRequest\x1a\r.scm.v1.Empty\x12:\n" +
 	"\fStartService\x12\x1b.scm.v1.StartServiceRequest\x1a\r.scm.v1.Empty\x12L\n" +
 	"\x0eControlService\x12\x1d.scm.v1.ControlServiceRequest\x1a\x1b.scm.v1.ControlServiceReply\x12Q\n" +
-	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x12N\n" +
+	"\x19NotifyServiceStatusChange\x12\x15.scm.v1.NotifyRequest\x1a\x1b.scm.v1.ServiceNotification0\x01\x12R\n" +
+	"\x11WaitServiceStatus\x12 .scm.v1.WaitServiceStatusRequest\x1a\x1b.scm.v1.ServiceNotification\x12N\n" +
 	"\x13RegisterEventSource\x12\".scm.v1.RegisterEventSourceRequest\x1a\x13.scm.v1.HandleReply\x128\n" +
 	"\vReportEvent\x12\x1a.scm.v1.ReportEventRequest\x1a\r.scm.v1.Empty\x12A\n" +
 	"\fReadEventLog\x12\x1b.scm.v1.ReadEventLogRequest\x1a\x14.scm.v1.EventRecords\x12C\n" +
@@ -3850,7 +3928,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3890,22 +3968,23 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*ControlServiceRequest)(nil),        // 35: scm.v1.ControlServiceRequest
 	(*ControlServiceReply)(nil),          // 36: scm.v1.ControlServiceReply
 	(*NotifyRequest)(nil),                // 37: scm.v1.NotifyRequest
-	(*ServiceNotification)(nil),          // 38: scm.v1.ServiceNotification
-	(*RegisterEventSourceRequest)(nil),   // 39: scm.v1.RegisterEventSourceRequest
-	(*ReportEventRequest)(nil),           // 40: scm.v1.ReportEventRequest
-	(*ReadEventLogRequest)(nil),          // 41: scm.v1.ReadEventLogRequest
-	(*EventRecord)(nil),                  // 42: scm.v1.EventRecord
-	(*EventRecords)(nil),                 // 43: scm.v1.EventRecords
-	(*LogRequest)(nil),                   // 44: scm.v1.LogRequest
-	(*ClearEventLogRequest)(nil),         // 45: scm.v1.ClearEventLogRequest
-	(*EventLogInfo)(nil),                 // 46: scm.v1.EventLogInfo
-	(*EventLogNames)(nil),                // 47: scm.v1.EventLogNames
-	(*CustomTriggerRequest)(nil),         // 48: scm.v1.CustomTriggerRequest
-	(*DeviceInterfacesRequest)(nil),      // 49: scm.v1.DeviceInterfacesRequest
-	(*DeviceInterface)(nil),              // 50: scm.v1.DeviceInterface
-	(*DeviceInterfaces)(nil),             // 51: scm.v1.DeviceInterfaces
-	(*DeviceRemovalRequest)(nil),         // 52: scm.v1.DeviceRemovalRequest
-	(*DeviceRemovalResult)(nil),          // 53: scm.v1.DeviceRemovalResult
+	(*WaitServiceStatusRequest)(nil),     // 38: scm.v1.WaitServiceStatusRequest
+	(*ServiceNotification)(nil),          // 39: scm.v1.ServiceNotification
+	(*RegisterEventSourceRequest)(nil),   // 40: scm.v1.RegisterEventSourceRequest
+	(*ReportEventRequest)(nil),           // 41: scm.v1.ReportEventRequest
+	(*ReadEventLogRequest)(nil),          // 42: scm.v1.ReadEventLogRequest
+	(*EventRecord)(nil),                  // 43: scm.v1.EventRecord
+	(*EventRecords)(nil),                 // 44: scm.v1.EventRecords
+	(*LogRequest)(nil),                   // 45: scm.v1.LogRequest
+	(*ClearEventLogRequest)(nil),         // 46: scm.v1.ClearEventLogRequest
+	(*EventLogInfo)(nil),                 // 47: scm.v1.EventLogInfo
+	(*EventLogNames)(nil),                // 48: scm.v1.EventLogNames
+	(*CustomTriggerRequest)(nil),         // 49: scm.v1.CustomTriggerRequest
+	(*DeviceInterfacesRequest)(nil),      // 50: scm.v1.DeviceInterfacesRequest
+	(*DeviceInterface)(nil),              // 51: scm.v1.DeviceInterface
+	(*DeviceInterfaces)(nil),             // 52: scm.v1.DeviceInterfaces
+	(*DeviceRemovalRequest)(nil),         // 53: scm.v1.DeviceRemovalRequest
+	(*DeviceRemovalResult)(nil),          // 54: scm.v1.DeviceRemovalResult
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -3920,8 +3999,8 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	30, // 9: scm.v1.RegSetValueRequest.value:type_name -> scm.v1.RegValue
 	18, // 10: scm.v1.ControlServiceReply.status:type_name -> scm.v1.ServiceStatus
 	18, // 11: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
-	42, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
-	50, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
+	43, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
+	51, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
 	4,  // 14: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
 	2,  // 15: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
 	5,  // 16: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
@@ -3944,58 +4023,60 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	34, // 33: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
 	35, // 34: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
 	37, // 35: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
-	39, // 36: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
-	40, // 37: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
-	41, // 38: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
-	45, // 39: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.ClearEventLogRequest
-	44, // 40: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
-	1,  // 41: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
-	48, // 42: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
-	49, // 43: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
-	52, // 44: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
-	29, // 45: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	29, // 46: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	29, // 47: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	32, // 48: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	33, // 49: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 50: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 51: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 52: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 53: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 54: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 55: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 56: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 57: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 58: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 59: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 60: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 61: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 62: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 63: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 64: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 65: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 66: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 67: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 68: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 69: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 70: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	38, // 71: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	3,  // 72: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 73: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	43, // 74: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	43, // 75: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	46, // 76: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	47, // 77: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 78: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	51, // 79: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	53, // 80: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 81: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 82: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 83: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 84: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 85: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	50, // [50:86] is the sub-list for method output_type
-	14, // [14:50] is the sub-list for method input_type
+	38, // 36: scm.v1.ServiceControlManager.WaitServiceStatus:input_type -> scm.v1.WaitServiceStatusRequest
+	40, // 37: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
+	41, // 38: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
+	42, // 39: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
+	46, // 40: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.ClearEventLogRequest
+	45, // 41: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
+	1,  // 42: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
+	49, // 43: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
+	50, // 44: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
+	53, // 45: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
+	29, // 46: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	29, // 47: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	29, // 48: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	32, // 49: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	33, // 50: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	3,  // 51: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 52: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 53: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 54: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 55: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 56: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 57: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 58: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 59: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 60: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 61: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 62: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 63: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 64: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 65: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 66: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 67: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 68: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 69: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 70: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 71: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 72: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 73: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 74: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 75: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 76: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 77: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 78: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 79: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 80: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 81: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 82: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 83: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 84: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 85: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 86: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 87: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	51, // [51:88] is the sub-list for method output_type
+	14, // [14:51] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -4016,7 +4097,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   54,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -103,6 +103,9 @@ const (
 	// ServiceControlManagerNotifyServiceStatusChangeProcedure is the fully-qualified name of the
 	// ServiceControlManager's NotifyServiceStatusChange RPC.
 	ServiceControlManagerNotifyServiceStatusChangeProcedure = "/scm.v1.ServiceControlManager/NotifyServiceStatusChange"
+	// ServiceControlManagerWaitServiceStatusProcedure is the fully-qualified name of the
+	// ServiceControlManager's WaitServiceStatus RPC.
+	ServiceControlManagerWaitServiceStatusProcedure = "/scm.v1.ServiceControlManager/WaitServiceStatus"
 	// ServiceControlManagerRegisterEventSourceProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegisterEventSource RPC.
 	ServiceControlManagerRegisterEventSourceProcedure = "/scm.v1.ServiceControlManager/RegisterEventSource"
@@ -174,6 +177,11 @@ type ServiceControlManagerClient interface {
 	// handle, its status now and each change; for an SCM handle, services
 	// created and deleted.
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest]) (*connect.ServerStreamForClient[scmv1.ServiceNotification], error)
+	// One change, as each NotifyServiceStatusChange call on Windows brings
+	// one: the service's status once it has left the state and checkpoint
+	// the caller last saw, or is found hung, or timeout_ms has passed. A
+	// client that makes one call at a time on its connection waits this way.
+	WaitServiceStatus(context.Context, *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error)
 	// The event log: a source handle (closed with CloseServiceHandle) to
 	// write with, and reading and managing the logs for wevtutil.
 	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -348,6 +356,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
 			connect.WithClientOptions(opts...),
 		),
+		waitServiceStatus: connect.NewClient[scmv1.WaitServiceStatusRequest, scmv1.ServiceNotification](
+			httpClient,
+			baseURL+ServiceControlManagerWaitServiceStatusProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("WaitServiceStatus")),
+			connect.WithClientOptions(opts...),
+		),
 		registerEventSource: connect.NewClient[scmv1.RegisterEventSourceRequest, scmv1.HandleReply](
 			httpClient,
 			baseURL+ServiceControlManagerRegisterEventSourceProcedure,
@@ -459,6 +473,7 @@ type serviceControlManagerClient struct {
 	startService               *connect.Client[scmv1.StartServiceRequest, scmv1.Empty]
 	controlService             *connect.Client[scmv1.ControlServiceRequest, scmv1.ControlServiceReply]
 	notifyServiceStatusChange  *connect.Client[scmv1.NotifyRequest, scmv1.ServiceNotification]
+	waitServiceStatus          *connect.Client[scmv1.WaitServiceStatusRequest, scmv1.ServiceNotification]
 	registerEventSource        *connect.Client[scmv1.RegisterEventSourceRequest, scmv1.HandleReply]
 	reportEvent                *connect.Client[scmv1.ReportEventRequest, scmv1.Empty]
 	readEventLog               *connect.Client[scmv1.ReadEventLogRequest, scmv1.EventRecords]
@@ -585,6 +600,11 @@ func (c *serviceControlManagerClient) NotifyServiceStatusChange(ctx context.Cont
 	return c.notifyServiceStatusChange.CallServerStream(ctx, req)
 }
 
+// WaitServiceStatus calls scm.v1.ServiceControlManager.WaitServiceStatus.
+func (c *serviceControlManagerClient) WaitServiceStatus(ctx context.Context, req *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error) {
+	return c.waitServiceStatus.CallUnary(ctx, req)
+}
+
 // RegisterEventSource calls scm.v1.ServiceControlManager.RegisterEventSource.
 func (c *serviceControlManagerClient) RegisterEventSource(ctx context.Context, req *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error) {
 	return c.registerEventSource.CallUnary(ctx, req)
@@ -682,6 +702,11 @@ type ServiceControlManagerHandler interface {
 	// handle, its status now and each change; for an SCM handle, services
 	// created and deleted.
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error
+	// One change, as each NotifyServiceStatusChange call on Windows brings
+	// one: the service's status once it has left the state and checkpoint
+	// the caller last saw, or is found hung, or timeout_ms has passed. A
+	// client that makes one call at a time on its connection waits this way.
+	WaitServiceStatus(context.Context, *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error)
 	// The event log: a source handle (closed with CloseServiceHandle) to
 	// write with, and reading and managing the logs for wevtutil.
 	RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -852,6 +877,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("NotifyServiceStatusChange")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerWaitServiceStatusHandler := connect.NewUnaryHandler(
+		ServiceControlManagerWaitServiceStatusProcedure,
+		svc.WaitServiceStatus,
+		connect.WithSchema(serviceControlManagerMethods.ByName("WaitServiceStatus")),
+		connect.WithHandlerOptions(opts...),
+	)
 	serviceControlManagerRegisterEventSourceHandler := connect.NewUnaryHandler(
 		ServiceControlManagerRegisterEventSourceProcedure,
 		svc.RegisterEventSource,
@@ -982,6 +1013,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerControlServiceHandler.ServeHTTP(w, r)
 		case ServiceControlManagerNotifyServiceStatusChangeProcedure:
 			serviceControlManagerNotifyServiceStatusChangeHandler.ServeHTTP(w, r)
+		case ServiceControlManagerWaitServiceStatusProcedure:
+			serviceControlManagerWaitServiceStatusHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegisterEventSourceProcedure:
 			serviceControlManagerRegisterEventSourceHandler.ServeHTTP(w, r)
 		case ServiceControlManagerReportEventProcedure:
@@ -1105,6 +1138,10 @@ func (UnimplementedServiceControlManagerHandler) ControlService(context.Context,
 
 func (UnimplementedServiceControlManagerHandler) NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.NotifyServiceStatusChange is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) WaitServiceStatus(context.Context, *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WaitServiceStatus is not implemented"))
 }
 
 func (UnimplementedServiceControlManagerHandler) RegisterEventSource(context.Context, *connect.Request[scmv1.RegisterEventSourceRequest]) (*connect.Response[scmv1.HandleReply], error) {
