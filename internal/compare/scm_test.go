@@ -1,0 +1,255 @@
+package compare
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/scmtest"
+	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
+	"github.com/openscm/scm/windows/svc"
+	"github.com/openscm/scm/windows/svc/mgr"
+	"golang.org/x/sys/unix"
+)
+
+// scmRig is scmd on a state directory of its own, with n services of
+// scmsvc. The in-process client is windows/svc/mgr; it has no way to wait
+// for a status, so the waiting is done as net waits (WaitServiceStatus),
+// on a connection of its own.
+type scmRig struct {
+	root, state, sock string
+	scmd              string
+	n                 int
+	d                 *daemon
+	m                 *mgr.Mgr
+	svcs              []*mgr.Service
+	watch             *client.Conn
+	handles           []uint64 // the services' handles on watch
+	pids              []uint32 // the services' processes, as last seen running
+}
+
+func newSCM(b *testing.B, n int, auto bool) rig {
+	r := &scmRig{root: b.TempDir(), n: n, scmd: bin(b, "scmd")}
+	r.state = filepath.Join(r.root, "state")
+	r.sock = filepath.Join(r.root, "scm.sock")
+	must(b, os.Mkdir(r.state, 0o700))
+	image := bin(b, "scmsvc")
+	start := uint32(windows.SERVICE_DEMAND_START)
+	if auto {
+		start = windows.SERVICE_AUTO_START
+	}
+	// The services are written into the registry file scmd opens, as
+	// many `sc create` would but in one transaction.
+	scmtest.PopulateWith(b, r.state, n, func(i int, c *services.Config) {
+		c.Name = serviceName(i)
+		c.ImagePath = image
+		c.Start = start
+	})
+	b.Setenv("SCM_SOCKET", r.sock)
+	return r
+}
+
+func (r *scmRig) launch(b *testing.B) {
+	r.d = startDaemon(b, filepath.Join(r.root, "scmd.log"), r.scmd, "--state-dir", r.state, "--socket", r.sock)
+}
+
+// answering waits until scmd accepts connections.
+func (r *scmRig) answering(b *testing.B) {
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		c, err := net.Dial("unix", r.sock)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("scmd does not answer on %s: %v\n%s", r.sock, err, r.d.tail())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// ready connects the clients and opens every service on both.
+func (r *scmRig) ready(b *testing.B) {
+	r.answering(b)
+	m, err := mgr.Connect()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.m = m
+	r.watch = client.Dial(r.sock)
+	scm, err := client.Call(r.watch.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.svcs = make([]*mgr.Service, r.n)
+	r.handles = make([]uint64, r.n)
+	if r.pids == nil {
+		r.pids = make([]uint32, r.n)
+	}
+	for i := range r.n {
+		if r.svcs[i], err = m.OpenService(serviceName(i)); err != nil {
+			b.Fatal(err)
+		}
+		h, err := client.Call(r.watch.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: serviceName(i), DesiredAccess: windows.SERVICE_QUERY_STATUS})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.handles[i] = h.Handle
+	}
+}
+
+// waitAllUp asks scmd for every service's status until all run, from
+// before scmd answers, pausing between questions as pollPause says.
+func (r *scmRig) waitAllUp(b *testing.B) {
+	deadline := time.Now().Add(stepTimeout + time.Duration(r.n)*50*time.Millisecond)
+	conn := client.Dial(r.sock)
+	defer conn.Close()
+	var scm uint64
+	running := 0
+	for {
+		t0 := time.Now()
+		if scm == 0 {
+			if h, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ENUMERATE_SERVICE}); err == nil {
+				scm = h.Handle
+			}
+		}
+		if scm != 0 {
+			e, err := client.Call(conn.EnumServicesStatus, &pb.EnumServicesStatusRequest{Scm: scm, ServiceType: windows.SERVICE_WIN32,
+				ServiceState: windows.SERVICE_ACTIVE, BufSize: 64 << 20, Ex: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			running = 0
+			for _, s := range e.Services {
+				if s.Status.CurrentState == windows.SERVICE_RUNNING {
+					running++
+				}
+			}
+			if running == r.n {
+				r.pids = make([]uint32, r.n)
+				for _, s := range e.Services {
+					if i, err := strconv.Atoi(strings.TrimPrefix(s.ServiceName, "svc")); err == nil && i < r.n {
+						r.pids[i] = s.Status.ProcessId
+					}
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d services running\n%s", running, r.n, r.d.tail())
+		}
+		time.Sleep(pollPause(time.Since(t0)))
+	}
+}
+
+func (r *scmRig) settle(b *testing.B) {}
+
+// until has service i's handle record its changes, runs do, and returns
+// once the service is in state.
+func (r *scmRig) until(b *testing.B, i int, state uint32, do func()) {
+	h := r.handles[i]
+	last, err := client.Call(r.watch.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
+	if err != nil {
+		b.Fatal(err)
+	}
+	do()
+	for last.Status.CurrentState != state {
+		n, err := client.Call(r.watch.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h,
+			State: last.Status.CurrentState, CheckPoint: last.Status.CheckPoint, TimeoutMs: uint32(stepTimeout.Milliseconds())})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n.Status.CurrentState == last.Status.CurrentState && n.Status.CheckPoint == last.Status.CheckPoint {
+			b.Fatalf("%s never reached state %d", serviceName(i), state)
+		}
+		last = n
+	}
+	r.pids[i] = last.Status.ProcessId
+}
+
+func (r *scmRig) start(b *testing.B, i int) {
+	r.until(b, i, windows.SERVICE_RUNNING, func() {
+		if err := r.svcs[i].Start(); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// stop returns once the service has said it stopped and its process has
+// exited: the others' "down" is after the reaping.
+func (r *scmRig) stop(b *testing.B, i int) {
+	pid := r.pids[i]
+	if pid == 0 {
+		st, err := r.svcs[i].Query()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pid = st.ProcessId
+	}
+	pidfd, err := unix.PidfdOpen(int(pid), 0)
+	if err != nil {
+		b.Fatalf("%s: process %d: %v", serviceName(i), pid, err)
+	}
+	defer unix.Close(pidfd)
+	r.until(b, i, windows.SERVICE_STOPPED, func() {
+		if _, err := r.svcs[i].Control(svc.Stop); err != nil {
+			b.Fatal(err)
+		}
+	})
+	// A pidfd turns readable when its process exits.
+	for {
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}, int(stepTimeout.Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			b.Fatalf("%s: process %d still there after STOPPED: %v", serviceName(i), pid, err)
+		}
+		break
+	}
+}
+
+func (r *scmRig) query(b *testing.B, i int) {
+	st, err := r.svcs[i].Query()
+	if err != nil || st.State != svc.Running {
+		b.Fatalf("%s: %v %v", serviceName(i), st.State, err)
+	}
+}
+
+func (r *scmRig) cliStart(b *testing.B, i int) { runCLI(b, bin(b, "net"), "start", serviceName(i)) }
+
+// cliStartSC is sc start, which returns at START_PENDING, then sc query
+// until RUNNING.
+func (r *scmRig) cliStartSC(b *testing.B, i int) {
+	runCLI(b, bin(b, "sc"), "start", serviceName(i))
+	untilOutput(b, "RUNNING", bin(b, "sc"), "query", serviceName(i))
+}
+
+func (r *scmRig) cliStop(b *testing.B, i int)   { runCLI(b, bin(b, "net"), "stop", serviceName(i)) }
+func (r *scmRig) cliStatus(b *testing.B, i int) { runCLI(b, bin(b, "sc"), "query", serviceName(i)) }
+
+// close stops scmd as a machine does, which stops its services.
+func (r *scmRig) close(b *testing.B) {
+	if r.m != nil {
+		r.m.Disconnect()
+		r.m = nil
+	}
+	if r.watch != nil {
+		r.watch.Close()
+		r.watch = nil
+	}
+	if r.d != nil {
+		r.d.stop(b, syscall.SIGTERM)
+		r.d = nil
+	}
+	os.RemoveAll(r.root)
+}
