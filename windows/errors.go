@@ -11,7 +11,7 @@ type Errno uintptr
 
 // Error returns the text Windows' FormatMessage gives for the code.
 func (e Errno) Error() string {
-	if m, ok := errorText[e]; ok {
+	if m, ok := errorText(e); ok {
 		return m
 	}
 	return "Win32 error " + strconv.FormatUint(uint64(e), 10)
@@ -104,82 +104,165 @@ const (
 	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT Errno = 1805
 )
 
-var errorText = map[Errno]string{
-	ERROR_SUCCESS:                            "The operation completed successfully.",
-	ERROR_INVALID_FUNCTION:                   "Incorrect function.",
-	ERROR_FILE_NOT_FOUND:                     "The system cannot find the file specified.",
-	ERROR_PATH_NOT_FOUND:                     "The system cannot find the path specified.",
-	ERROR_ACCESS_DENIED:                      "Access is denied.",
-	ERROR_INVALID_HANDLE:                     "The handle is invalid.",
-	ERROR_NOT_ENOUGH_MEMORY:                  "Not enough memory resources are available to process this command.",
-	ERROR_INVALID_DATA:                       "The data is invalid.",
-	ERROR_NOT_SUPPORTED:                      "The request is not supported.",
-	ERROR_FILE_EXISTS:                        "The file exists.",
-	ERROR_INVALID_PARAMETER:                  "The parameter is incorrect.",
-	ERROR_DISK_FULL:                          "There is not enough space on the disk.",
-	ERROR_CALL_NOT_IMPLEMENTED:               "This function is not supported on this system.",
-	ERROR_INSUFFICIENT_BUFFER:                "The data area passed to a system call is too small.",
-	ERROR_INVALID_NAME:                       "The filename, directory name, or volume label syntax is incorrect.",
-	ERROR_BAD_PATHNAME:                       "The specified path is invalid.",
-	ERROR_INVALID_LEVEL:                      "The system call level is not correct.",
-	ERROR_ALREADY_EXISTS:                     "Cannot create a file when that file already exists.",
-	ERROR_BAD_EXE_FORMAT:                     "%1 is not a valid Win32 application.",
-	ERROR_MORE_DATA:                          "More data is available.",
-	ERROR_NO_MORE_ITEMS:                      "No more data is available.",
-	ERROR_BADKEY:                             "The configuration registry key is invalid.",
-	ERROR_CANTOPEN:                           "The configuration registry key could not be opened.",
-	ERROR_CANTREAD:                           "The configuration registry key could not be read.",
-	ERROR_CANTWRITE:                          "The configuration registry key could not be written.",
-	ERROR_KEY_DELETED:                        "Illegal operation attempted on a registry key that has been marked for deletion.",
-	ERROR_DEPENDENT_SERVICES_RUNNING:         "A stop control has been sent to a service that other running services are dependent on.",
-	ERROR_INVALID_SERVICE_CONTROL:            "The requested control is not valid for this service.",
-	ERROR_SERVICE_REQUEST_TIMEOUT:            "The service did not respond to the start or control request in a timely fashion.",
-	ERROR_SERVICE_NO_THREAD:                  "A thread could not be created for the service.",
-	ERROR_SERVICE_DATABASE_LOCKED:            "The service database is locked.",
-	ERROR_SERVICE_ALREADY_RUNNING:            "An instance of the service is already running.",
-	ERROR_INVALID_SERVICE_ACCOUNT:            "The account name is invalid or does not exist, or the password is invalid for the account name specified.",
-	ERROR_SERVICE_DISABLED:                   "The service cannot be started, either because it is disabled or because it has no enabled devices associated with it.",
-	ERROR_CIRCULAR_DEPENDENCY:                "Circular service dependency was specified.",
-	ERROR_SERVICE_DOES_NOT_EXIST:             "The specified service does not exist as an installed service.",
-	ERROR_SERVICE_CANNOT_ACCEPT_CTRL:         "The service cannot accept control messages at this time.",
-	ERROR_SERVICE_NOT_ACTIVE:                 "The service has not been started.",
-	ERROR_FAILED_SERVICE_CONTROLLER_CONNECT:  "The service process could not connect to the service controller.",
-	ERROR_EXCEPTION_IN_SERVICE:               "An exception occurred in the service when handling the control request.",
-	ERROR_DATABASE_DOES_NOT_EXIST:            "The database specified does not exist.",
-	ERROR_SERVICE_SPECIFIC_ERROR:             "The service has returned a service-specific error code.",
-	ERROR_PROCESS_ABORTED:                    "The process terminated unexpectedly.",
-	ERROR_SERVICE_DEPENDENCY_FAIL:            "The dependency service or group failed to start.",
-	ERROR_SERVICE_LOGON_FAILED:               "The service did not start due to a logon failure.",
-	ERROR_SERVICE_START_HANG:                 "After starting, the service hung in a start-pending state.",
-	ERROR_INVALID_SERVICE_LOCK:               "The specified service database lock is invalid.",
-	ERROR_SERVICE_MARKED_FOR_DELETE:          "The specified service has been marked for deletion.",
-	ERROR_SERVICE_EXISTS:                     "The specified service already exists.",
-	ERROR_SERVICE_DEPENDENCY_DELETED:         "The dependency service does not exist or has been marked for deletion.",
-	ERROR_SERVICE_NEVER_STARTED:              "No attempts to start the service have been made since the last boot.",
-	ERROR_DUPLICATE_SERVICE_NAME:             "The name is already in use as either a service name or a service display name.",
-	ERROR_DIFFERENT_SERVICE_ACCOUNT:          "The account specified for this service is different from the account specified for other services running in the same process.",
-	ERROR_SERVICE_NOT_IN_EXE:                 "The executable program that this service is configured to run in does not implement the service.",
-	ERROR_SHUTDOWN_IN_PROGRESS:               "A system shutdown is in progress.",
-	ERROR_NOT_FOUND:                          "Element not found.",
-	ERROR_INVALID_COMPUTERNAME:               "The format of the specified computer name is invalid.",
-	ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE:     "A privilege that the service requires to function properly does not exist in the service account configuration. You may use the Services Microsoft Management Console (MMC) snap-in (services.msc) and the Local Security Settings MMC snap-in (secpol.msc) to view the service configuration and the account configuration.",
-	ERROR_NOT_ALL_ASSIGNED:                   "Not all privileges or groups referenced are assigned to the caller.",
-	ERROR_PRIVILEGE_NOT_HELD:                 "A required privilege is not held by the client.",
-	ERROR_INVALID_OWNER:                      "This security ID may not be assigned as the owner of this object.",
-	ERROR_INVALID_PRIMARY_GROUP:              "This security ID may not be assigned as the primary group of an object.",
-	ERROR_NO_SUCH_PRIVILEGE:                  "A specified privilege does not exist.",
-	ERROR_NONE_MAPPED:                        "No mapping between account names and security IDs was done.",
-	ERROR_INVALID_ACL:                        "The access control list (ACL) structure is invalid.",
-	ERROR_INVALID_SID:                        "The security ID structure is invalid.",
-	ERROR_INVALID_SECURITY_DESCR:             "The security descriptor structure is invalid.",
-	ERROR_NO_SECURITY_ON_OBJECT:              "Unable to perform a security operation on an object that has no associated security.",
-	ERROR_NO_SYSTEM_RESOURCES:                "Insufficient system resources exist to complete the requested service.",
-	ERROR_INVALID_COMMAND_LINE:               "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
-	RPC_S_SERVER_UNAVAILABLE:                 "The RPC server is unavailable.",
-	RPC_S_INVALID_BOUND:                      "The array bounds are invalid.",
-	ERROR_LOG_FILE_FULL:                      "The event log file is full.",
-	ERROR_EVT_CHANNEL_NOT_FOUND:              "The specified channel could not be found.",
-	ERROR_EVT_INVALID_QUERY:                  "The specified query is invalid.",
-	ERROR_DEVICE_IN_USE:                      "The device is in use by an active process and cannot be disconnected.",
-	ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT: "The security descriptor format is invalid.",
+// errorText is Windows' message for a code it knows. A switch, not a map:
+// a map literal is built when the program starts, and every program that
+// links this package (a service, a command-line tool) would pay for it.
+func errorText(e Errno) (string, bool) {
+	switch e {
+	case ERROR_SUCCESS:
+		return "The operation completed successfully.", true
+	case ERROR_INVALID_FUNCTION:
+		return "Incorrect function.", true
+	case ERROR_FILE_NOT_FOUND:
+		return "The system cannot find the file specified.", true
+	case ERROR_PATH_NOT_FOUND:
+		return "The system cannot find the path specified.", true
+	case ERROR_ACCESS_DENIED:
+		return "Access is denied.", true
+	case ERROR_INVALID_HANDLE:
+		return "The handle is invalid.", true
+	case ERROR_NOT_ENOUGH_MEMORY:
+		return "Not enough memory resources are available to process this command.", true
+	case ERROR_INVALID_DATA:
+		return "The data is invalid.", true
+	case ERROR_NOT_SUPPORTED:
+		return "The request is not supported.", true
+	case ERROR_FILE_EXISTS:
+		return "The file exists.", true
+	case ERROR_INVALID_PARAMETER:
+		return "The parameter is incorrect.", true
+	case ERROR_DISK_FULL:
+		return "There is not enough space on the disk.", true
+	case ERROR_CALL_NOT_IMPLEMENTED:
+		return "This function is not supported on this system.", true
+	case ERROR_INSUFFICIENT_BUFFER:
+		return "The data area passed to a system call is too small.", true
+	case ERROR_INVALID_NAME:
+		return "The filename, directory name, or volume label syntax is incorrect.", true
+	case ERROR_BAD_PATHNAME:
+		return "The specified path is invalid.", true
+	case ERROR_INVALID_LEVEL:
+		return "The system call level is not correct.", true
+	case ERROR_ALREADY_EXISTS:
+		return "Cannot create a file when that file already exists.", true
+	case ERROR_BAD_EXE_FORMAT:
+		return "%1 is not a valid Win32 application.", true
+	case ERROR_MORE_DATA:
+		return "More data is available.", true
+	case ERROR_NO_MORE_ITEMS:
+		return "No more data is available.", true
+	case ERROR_BADKEY:
+		return "The configuration registry key is invalid.", true
+	case ERROR_CANTOPEN:
+		return "The configuration registry key could not be opened.", true
+	case ERROR_CANTREAD:
+		return "The configuration registry key could not be read.", true
+	case ERROR_CANTWRITE:
+		return "The configuration registry key could not be written.", true
+	case ERROR_KEY_DELETED:
+		return "Illegal operation attempted on a registry key that has been marked for deletion.", true
+	case ERROR_DEPENDENT_SERVICES_RUNNING:
+		return "A stop control has been sent to a service that other running services are dependent on.", true
+	case ERROR_INVALID_SERVICE_CONTROL:
+		return "The requested control is not valid for this service.", true
+	case ERROR_SERVICE_REQUEST_TIMEOUT:
+		return "The service did not respond to the start or control request in a timely fashion.", true
+	case ERROR_SERVICE_NO_THREAD:
+		return "A thread could not be created for the service.", true
+	case ERROR_SERVICE_DATABASE_LOCKED:
+		return "The service database is locked.", true
+	case ERROR_SERVICE_ALREADY_RUNNING:
+		return "An instance of the service is already running.", true
+	case ERROR_INVALID_SERVICE_ACCOUNT:
+		return "The account name is invalid or does not exist, or the password is invalid for the account name specified.", true
+	case ERROR_SERVICE_DISABLED:
+		return "The service cannot be started, either because it is disabled or because it has no enabled devices associated with it.", true
+	case ERROR_CIRCULAR_DEPENDENCY:
+		return "Circular service dependency was specified.", true
+	case ERROR_SERVICE_DOES_NOT_EXIST:
+		return "The specified service does not exist as an installed service.", true
+	case ERROR_SERVICE_CANNOT_ACCEPT_CTRL:
+		return "The service cannot accept control messages at this time.", true
+	case ERROR_SERVICE_NOT_ACTIVE:
+		return "The service has not been started.", true
+	case ERROR_FAILED_SERVICE_CONTROLLER_CONNECT:
+		return "The service process could not connect to the service controller.", true
+	case ERROR_EXCEPTION_IN_SERVICE:
+		return "An exception occurred in the service when handling the control request.", true
+	case ERROR_DATABASE_DOES_NOT_EXIST:
+		return "The database specified does not exist.", true
+	case ERROR_SERVICE_SPECIFIC_ERROR:
+		return "The service has returned a service-specific error code.", true
+	case ERROR_PROCESS_ABORTED:
+		return "The process terminated unexpectedly.", true
+	case ERROR_SERVICE_DEPENDENCY_FAIL:
+		return "The dependency service or group failed to start.", true
+	case ERROR_SERVICE_LOGON_FAILED:
+		return "The service did not start due to a logon failure.", true
+	case ERROR_SERVICE_START_HANG:
+		return "After starting, the service hung in a start-pending state.", true
+	case ERROR_INVALID_SERVICE_LOCK:
+		return "The specified service database lock is invalid.", true
+	case ERROR_SERVICE_MARKED_FOR_DELETE:
+		return "The specified service has been marked for deletion.", true
+	case ERROR_SERVICE_EXISTS:
+		return "The specified service already exists.", true
+	case ERROR_SERVICE_DEPENDENCY_DELETED:
+		return "The dependency service does not exist or has been marked for deletion.", true
+	case ERROR_SERVICE_NEVER_STARTED:
+		return "No attempts to start the service have been made since the last boot.", true
+	case ERROR_DUPLICATE_SERVICE_NAME:
+		return "The name is already in use as either a service name or a service display name.", true
+	case ERROR_DIFFERENT_SERVICE_ACCOUNT:
+		return "The account specified for this service is different from the account specified for other services running in the same process.", true
+	case ERROR_SERVICE_NOT_IN_EXE:
+		return "The executable program that this service is configured to run in does not implement the service.", true
+	case ERROR_SHUTDOWN_IN_PROGRESS:
+		return "A system shutdown is in progress.", true
+	case ERROR_NOT_FOUND:
+		return "Element not found.", true
+	case ERROR_INVALID_COMPUTERNAME:
+		return "The format of the specified computer name is invalid.", true
+	case ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE:
+		return "A privilege that the service requires to function properly does not exist in the service account configuration. You may use the Services Microsoft Management Console (MMC) snap-in (services.msc) and the Local Security Settings MMC snap-in (secpol.msc) to view the service configuration and the account configuration.", true
+	case ERROR_NOT_ALL_ASSIGNED:
+		return "Not all privileges or groups referenced are assigned to the caller.", true
+	case ERROR_PRIVILEGE_NOT_HELD:
+		return "A required privilege is not held by the client.", true
+	case ERROR_INVALID_OWNER:
+		return "This security ID may not be assigned as the owner of this object.", true
+	case ERROR_INVALID_PRIMARY_GROUP:
+		return "This security ID may not be assigned as the primary group of an object.", true
+	case ERROR_NO_SUCH_PRIVILEGE:
+		return "A specified privilege does not exist.", true
+	case ERROR_NONE_MAPPED:
+		return "No mapping between account names and security IDs was done.", true
+	case ERROR_INVALID_ACL:
+		return "The access control list (ACL) structure is invalid.", true
+	case ERROR_INVALID_SID:
+		return "The security ID structure is invalid.", true
+	case ERROR_INVALID_SECURITY_DESCR:
+		return "The security descriptor structure is invalid.", true
+	case ERROR_NO_SECURITY_ON_OBJECT:
+		return "Unable to perform a security operation on an object that has no associated security.", true
+	case ERROR_NO_SYSTEM_RESOURCES:
+		return "Insufficient system resources exist to complete the requested service.", true
+	case ERROR_INVALID_COMMAND_LINE:
+		return "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.", true
+	case RPC_S_SERVER_UNAVAILABLE:
+		return "The RPC server is unavailable.", true
+	case RPC_S_INVALID_BOUND:
+		return "The array bounds are invalid.", true
+	case ERROR_LOG_FILE_FULL:
+		return "The event log file is full.", true
+	case ERROR_EVT_CHANNEL_NOT_FOUND:
+		return "The specified channel could not be found.", true
+	case ERROR_EVT_INVALID_QUERY:
+		return "The specified query is invalid.", true
+	case ERROR_DEVICE_IN_USE:
+		return "The device is in use by an active process and cannot be disconnected.", true
+	case ERROR_INVALID_SECURITY_DESCRIPTOR_FORMAT:
+		return "The security descriptor format is invalid.", true
+	}
+	return "", false
 }
