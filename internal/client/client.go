@@ -42,54 +42,160 @@ func UnreachableHint() string {
 	return fmt.Sprintf("No SCM answers on %s: start scmd, or set SCM_SOCKET to the socket it serves on.\n", SocketPath())
 }
 
-// Conn is a connection to scmd.
+// Conn is a connection to scmd. A call is made on a socket no other call
+// is using: when all are busy (a goroutine waits for a service while
+// another queries it), the Conn opens another, up to MaxSockets, which
+// joins the first one's session, so that all share the handles.
 type Conn struct {
 	path string
 
-	mu     sync.Mutex // one call at a time
-	sock   *os.File   // nil until the first call, and after the connection broke
-	r      *bufio.Reader
-	closed bool
+	mu      sync.Mutex
+	idle    []*wire // sockets no call is using
+	busy    map[*wire]bool
+	open    int        // sockets in all
+	token   string     // the session's, once the first socket has it
+	ready   *sync.Cond // a socket came free, or the token came
+	closed  bool
+	gen     int  // counts Closes and lost sessions: a socket of an older one is not reused
+	joining bool // the first socket's first call is under way
+}
+
+// MaxSockets bounds the sockets one Conn opens.
+const MaxSockets = 8
+
+// wire is one socket to scmd.
+type wire struct {
+	fd   int
+	sock *os.File
+	r    *bufio.Reader
+	gen  int
+	used bool // a call has been made on it
 }
 
 // Dial returns a connection to the SCM listening on the unix socket at
 // path. The connection is made by the first call, which fails with
 // RPC_S_SERVER_UNAVAILABLE if nothing listens there, as a call to a machine
 // whose SCM is down does on Windows.
-func Dial(path string) *Conn { return &Conn{path: path} }
+func Dial(path string) *Conn {
+	c := &Conn{path: path, busy: map[*wire]bool{}}
+	c.ready = sync.NewCond(&c.mu)
+	return c
+}
 
 // Close ends the connection, and with it every handle opened through it.
+// Sockets are closed outright, calls under way or not: the SCM must see the
+// client go.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
-	c.drop()
+	for w := range c.busy {
+		// A read under way holds the file open; shutting the socket
+		// down ends it, and scmd sees the client go at once.
+		unix.Shutdown(w.fd, unix.SHUT_RDWR)
+	}
+	c.forget()
 	return nil
 }
 
-func (c *Conn) drop() {
-	if c.sock != nil {
-		c.sock.Close()
-		c.sock, c.r = nil, nil
+// forget closes the idle sockets and starts a new session: the handles of
+// the old one go when its last socket closes. c.mu is held.
+func (c *Conn) forget() {
+	for _, w := range c.idle {
+		w.sock.Close()
 	}
+	c.open -= len(c.idle)
+	c.idle, c.token = nil, ""
+	c.gen++
+	c.ready.Broadcast()
 }
 
-func (c *Conn) dial() error {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: c.path}); err != nil {
-		unix.Close(fd)
-		return err
-	}
-	c.sock = os.NewFile(uintptr(fd), c.path)
-	c.r = bufio.NewReaderSize(c.sock, 16<<10)
-	return nil
+// SessionToken is the token another socket of this process joins the
+// Conn's session with; empty before the first call.
+func (c *Conn) SessionToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
 }
 
 // ErrClosed is the error of a call on a closed Conn.
 var ErrClosed = errors.New("scm: connection closed")
+
+// take returns a socket for one call, and the session header its request
+// carries: "new" on the session's first call, the token on another
+// socket's first.
+func (c *Conn) take() (*wire, string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		switch {
+		case c.closed:
+			return nil, "", ErrClosed
+		case len(c.idle) > 0:
+			w := c.idle[len(c.idle)-1]
+			c.idle = c.idle[:len(c.idle)-1]
+			c.busy[w] = true
+			return w, "", nil
+		case c.open == 0:
+			w, err := c.dial()
+			if err != nil {
+				return nil, "", err
+			}
+			c.joining = true
+			return w, "new", nil
+		case c.token != "" && c.open < MaxSockets:
+			w, err := c.dial()
+			if err != nil {
+				return nil, "", err
+			}
+			return w, c.token, nil
+		}
+		c.ready.Wait() // the first call has not brought the token yet, or all sockets are busy
+	}
+}
+
+// dial opens a socket. c.mu is held.
+func (c *Conn) dial() (*wire, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, windows.RPC_S_SERVER_UNAVAILABLE
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: c.path}); err != nil {
+		unix.Close(fd)
+		return nil, windows.RPC_S_SERVER_UNAVAILABLE
+	}
+	c.open++
+	f := os.NewFile(uintptr(fd), c.path)
+	w := &wire{fd: fd, sock: f, r: bufio.NewReaderSize(f, 16<<10), gen: c.gen}
+	c.busy[w] = true
+	return w, nil
+}
+
+// put gives a socket back after a call; a broken one is closed. The first
+// call of a session brings its token.
+func (c *Conn) put(w *wire, broken bool, token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.joining && token != "" && w.gen == c.gen {
+		c.token = token
+	}
+	if !w.used {
+		c.joining = false
+	}
+	w.used = true
+	delete(c.busy, w)
+	switch {
+	case broken || c.closed || w.gen != c.gen:
+		w.sock.Close()
+		c.open--
+		if broken && c.open == 0 {
+			c.forget() // the session is gone with its last socket
+		}
+	default:
+		c.idle = append(c.idle, w)
+	}
+	c.ready.Broadcast()
+}
 
 // unary makes one call: method of scm.v1.ServiceControlManager.
 func (c *Conn) unary(method string, req, res proto.Message) error {
@@ -97,40 +203,39 @@ func (c *Conn) unary(method string, req, res proto.Message) error {
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
+	w, session, err := c.take()
+	if err != nil {
+		return err
 	}
-	if c.sock == nil {
-		if err := c.dial(); err != nil {
-			return windows.RPC_S_SERVER_UNAVAILABLE
-		}
-	}
-	msg := make([]byte, 0, 192+len(body))
+	msg := make([]byte, 0, 256+len(body))
 	msg = append(msg, "POST /scm.v1.ServiceControlManager/"...)
 	msg = append(msg, method...)
-	msg = append(msg, " HTTP/1.1\r\nHost: scm\r\nContent-Type: application/proto\r\nConnect-Protocol-Version: 1\r\nContent-Length: "...)
+	msg = append(msg, " HTTP/1.1\r\nHost: scm\r\nContent-Type: application/proto\r\nConnect-Protocol-Version: 1\r\n"...)
+	if session != "" {
+		msg = append(msg, sessionHeader+": "+session+"\r\n"...)
+	}
+	msg = append(msg, "Content-Length: "...)
 	msg = strconv.AppendInt(msg, int64(len(body)), 10)
 	msg = append(msg, "\r\n\r\n"...)
 	msg = append(msg, body...)
-	if _, err := c.sock.Write(msg); err != nil {
-		c.drop()
+	if _, err := w.sock.Write(msg); err != nil {
+		c.put(w, true, "")
 		return windows.RPC_S_SERVER_UNAVAILABLE
 	}
-	reply, err := readResponse(c.r)
+	reply, err := readResponse(w.r)
 	if err != nil {
-		c.drop()
+		c.put(w, true, "")
 		return windows.RPC_S_SERVER_UNAVAILABLE
 	}
-	if reply.close {
-		c.drop()
-	}
+	c.put(w, reply.close, reply.session)
 	if reply.status != 200 {
 		return reply.err()
 	}
 	return proto.Unmarshal(reply.body, res)
 }
+
+// sessionHeader is internal/server's SessionHeader.
+const sessionHeader = "Scm-Session"
 
 // Errno is the Win32 code of an error a call returned: the code scmd sent,
 // RPC_S_SERVER_UNAVAILABLE when scmd could not be reached, or err itself.
@@ -167,10 +272,11 @@ func (e *CallError) Error() string {
 const win32ErrorHeader = "win32-error"
 
 type response struct {
-	status int
-	win32  string // the Win32-Error header
-	close  bool   // the server closes the connection after this
-	body   []byte
+	status  int
+	win32   string // the Win32-Error header
+	session string // the Scm-Session header
+	close   bool   // the server closes the connection after this
+	body    []byte
 }
 
 // err turns a failed call's reply into its error.
@@ -217,6 +323,8 @@ func readResponse(r *bufio.Reader) (*response, error) {
 			res.close = strings.EqualFold(v, "close")
 		case win32ErrorHeader:
 			res.win32 = v
+		case "scm-session":
+			res.session = v
 		}
 	}
 	switch {

@@ -44,6 +44,9 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 		}
 		c.callStarted()
 		defer c.callDone()
+		if !s.serveSession(w, r, c) {
+			return
+		}
 		if u := c.user; u != nil {
 			if u.calls.Add(1) > MaxCallsPerUser {
 				u.calls.Add(-1)

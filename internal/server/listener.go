@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/security"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,10 +59,17 @@ type clientConn struct {
 	user  *userLoad // what the peer's uid holds in all; nil for administrators
 
 	inFlight   atomic.Int32 // calls being served
+	calls      atomic.Int32 // calls made, up to 2: whether it is fresh
 	lastActive atomic.Int64 // unix nanoseconds of the last call's start or end
-	client     manager.ClientID
+	ownID      manager.ClientID
+	client     atomic.Uint64 // the client its calls are made as: its own, or its session's
+	session    *session      // on Server.sessions.mu
+	token      *security.Token
 	closeOnce  sync.Once
 }
+
+// clientID is the client the connection's calls are made as.
+func (c *clientConn) clientID() manager.ClientID { return manager.ClientID(c.client.Load()) }
 
 // Accept returns the next connection within the caps, closing the ones past
 // them.
@@ -74,7 +82,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		cc := &clientConn{Conn: c, l: l, cred: peerCred(c)}
 		cc.admin = cc.cred != nil && (cc.cred.Uid == 0 || cc.cred.Uid == l.owner)
 		cc.lastActive.Store(time.Now().UnixNano())
-		cc.client = l.newClient()
+		cc.ownID = l.newClient()
+		cc.client.Store(uint64(cc.ownID))
 		if !l.admit(cc) {
 			c.Close()
 			continue
@@ -143,6 +152,9 @@ func (c *clientConn) Close() error {
 // callStarted and callDone bracket each call, for the idle reaper.
 func (c *clientConn) callStarted() {
 	c.inFlight.Add(1)
+	if c.calls.Load() < 2 {
+		c.calls.Add(1)
+	}
 	c.lastActive.Store(time.Now().UnixNano())
 }
 
@@ -178,7 +190,7 @@ func (l *limitListener) reapIdle() {
 			}
 			l.mu.Unlock()
 			for _, c := range unused {
-				if !l.holdsHandles(c.client) {
+				if !l.holdsHandles(c.clientID()) {
 					c.Close()
 				}
 			}

@@ -29,7 +29,8 @@ type Server struct {
 	owner uint32 // the uid scmd runs as
 
 	nextClient atomic.Uint64
-	conns      sync.Map // net.Conn → manager.ClientID
+	conns      sync.Map // net.Conn → manager.ClientID, for connections not from the listener
+	sessions   sessions
 	http       *http.Server
 	maxConns   int // client connections in all, administrators' reserve included
 
@@ -96,26 +97,27 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) Close() error { return s.http.Close() }
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
-	var token *security.Token
-	var id manager.ClientID
 	if cc, ok := c.(*clientConn); ok {
-		id = cc.client
-		token = tokenOf(cc.cred, s.owner)
-		ctx = context.WithValue(ctx, connKey{}, cc)
-	} else {
-		id = manager.ClientID(s.nextClient.Add(1))
-		token = tokenOf(peerCred(c), s.owner)
+		cc.token = tokenOf(cc.cred, s.owner)
+		return context.WithValue(ctx, connKey{}, cc)
 	}
+	id := manager.ClientID(s.nextClient.Add(1))
 	s.conns.Store(c, id)
-	return context.WithValue(ctx, callerKey{}, manager.Caller{Client: id, Token: token})
+	return context.WithValue(ctx, callerKey{}, manager.Caller{Client: id, Token: tokenOf(peerCred(c), s.owner)})
 }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
 	if state != http.StateClosed && state != http.StateHijacked {
 		return
 	}
-	if id, ok := s.conns.LoadAndDelete(c); ok {
-		if s.m.ClientGone(id.(manager.ClientID)) >= manyHandles {
+	var gone []manager.ClientID
+	if cc, ok := c.(*clientConn); ok {
+		gone = s.leave(cc)
+	} else if id, ok := s.conns.LoadAndDelete(c); ok {
+		gone = []manager.ClientID{id.(manager.ClientID)}
+	}
+	for _, id := range gone {
+		if s.m.ClientGone(id) >= manyHandles {
 			s.releaseMemory()
 		}
 	}
@@ -149,6 +151,9 @@ func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
 }
 
 func callerOf(ctx context.Context) manager.Caller {
+	if cc, ok := ctx.Value(connKey{}).(*clientConn); ok {
+		return manager.Caller{Client: cc.clientID(), Token: cc.token}
+	}
 	c, _ := ctx.Value(callerKey{}).(manager.Caller)
 	if c.Token == nil {
 		c.Token = &security.Token{User: security.Anonymous, Groups: []string{security.Everyone}}
