@@ -8,6 +8,7 @@ package launch
 
 import (
 	"errors"
+	"fmt"
 	"github.com/openscm/scm/internal/cmdline"
 	"net"
 	"os"
@@ -449,6 +450,13 @@ func (l *Launcher) Close() {
 // appended to the named file (or discarded). done is called with its exit
 // status; the reaper collects it like any service process.
 func (l *Launcher) Run(argv []string, output string, done func(status int)) error {
+	if !filepath.IsAbs(argv[0]) {
+		p, err := lookPath(argv[0])
+		if err != nil {
+			return err
+		}
+		argv = append([]string{p}, argv[1:]...)
+	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -456,6 +464,9 @@ func (l *Launcher) Run(argv []string, output string, done func(status int)) erro
 	defer devnull.Close()
 	out := devnull
 	if output != "" {
+		if err := os.MkdirAll(filepath.Dir(output), 0o700); err != nil {
+			return err
+		}
 		f, err := os.OpenFile(output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return err
@@ -477,6 +488,20 @@ func (l *Launcher) Run(argv []string, output string, done func(status int)) erro
 		done(status)
 	})
 	return err
+}
+
+// systemPath is where Run looks for a program named without a directory:
+// the system's own directories, not the SCM's PATH.
+var systemPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+func lookPath(name string) (string, error) {
+	for _, dir := range systemPath {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, os.ErrNotExist)
 }
 
 func fdsOf(files []*os.File) []uintptr {

@@ -2,7 +2,6 @@ package manager
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +12,9 @@ import (
 )
 
 // CommandRunner runs the programs failure actions call for; the launcher
-// is one, so that its reaper collects them.
+// is one, so that its reaper collects them. A program named without a
+// directory is looked for in the system's directories; the output file's
+// directory is made if need be.
 type CommandRunner interface {
 	Run(argv []string, output string, done func(status int)) error
 }
@@ -39,12 +40,7 @@ func (m *Manager) runFailureCommand(a core.RunCommand) {
 		m.logf("failure command of %s: %v", a.Service, err)
 		return
 	}
-	dir := filepath.Join(m.stateDir, "failure-commands")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		m.logf("failure command of %s: %v", a.Service, err)
-		return
-	}
-	out := filepath.Join(dir, a.Service+".log")
+	out := filepath.Join(m.stateDir, "failure-commands", a.Service+".log")
 	service := a.Service
 	err = runner.Run(argv, out, func(status int) {
 		m.logf("failure command of %s exited with %d", service, status)
@@ -69,9 +65,7 @@ func (m *Manager) reboot(a core.Reboot) {
 		msg = fmt.Sprintf("The %s service failed; the machine is restarting.", a.Service)
 	}
 	if runner != nil {
-		if wall, err := lookPath("wall"); err == nil {
-			runner.Run([]string{wall, msg}, "", func(int) {})
-		}
+		runner.Run([]string{"wall", msg}, "", func(int) {})
 	}
 	if !enabled {
 		m.logf("failure action of %s: reboot (not done: %s\\%s is not 1): %s", a.Service, services.ControlKey, RebootEnabledValue, strings.TrimSpace(msg))
@@ -79,20 +73,8 @@ func (m *Manager) reboot(a core.Reboot) {
 	}
 	m.logf("failure action of %s: rebooting the machine", a.Service)
 	if runner != nil {
-		if p, err := lookPath("systemctl"); err == nil {
-			runner.Run([]string{p, "reboot"}, "", func(int) {})
-		} else if p, err := lookPath("reboot"); err == nil {
-			runner.Run([]string{p}, "", func(int) {})
+		if err := runner.Run([]string{"systemctl", "reboot"}, "", func(int) {}); err != nil {
+			runner.Run([]string{"reboot"}, "", func(int) {})
 		}
 	}
-}
-
-func lookPath(name string) (string, error) {
-	for _, dir := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"} {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", os.ErrNotExist
 }
