@@ -227,3 +227,63 @@ func BenchmarkStartStop100(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueryDuringStarts runs `sc query` while 100 services start at
+// once and reports its p50 and p99: a burst of starts must not stall the
+// SCM's other callers.
+func BenchmarkQueryDuringStarts(b *testing.B) {
+	_, _ = dialBench(b)
+	var svcs []*benchService
+	for i := 0; i < 100; i++ {
+		conn := client.Dial(client.SocketPath())
+		b.Cleanup(func() { conn.Close() })
+		scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
+		if err != nil {
+			b.Fatal(err)
+		}
+		svcs = append(svcs, newBenchService(b, conn, scm.Handle, fmt.Sprintf("burst%d", i), ""))
+	}
+	sc := filepath.Join(binDir, "sc")
+	var queries []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		for _, s := range svcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.start(b)
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		// A query every 5 ms, as a monitor polls: back to back, the
+		// queries' own processes would take the CPU from the starts.
+		tick := time.NewTicker(5 * time.Millisecond)
+		for running := true; running; {
+			select {
+			case <-done:
+				running = false
+			case <-tick.C:
+			}
+			t0 := time.Now()
+			if out, err := exec.Command(sc, "query", "burst0").CombinedOutput(); err != nil {
+				b.Fatalf("sc query: %v\n%s", err, out)
+			}
+			queries = append(queries, time.Since(t0))
+		}
+		tick.Stop()
+		for _, s := range svcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.stop(b)
+			}()
+		}
+		wg.Wait()
+	}
+	sort.Slice(queries, func(i, j int) bool { return queries[i] < queries[j] })
+	b.ReportMetric(float64(queries[len(queries)/2].Microseconds()), "sc-query-p50-µs")
+	b.ReportMetric(float64(queries[len(queries)*99/100].Microseconds()), "sc-query-p99-µs")
+	b.ReportMetric(float64(len(queries))/float64(b.N), "queries/burst")
+}

@@ -97,3 +97,33 @@ func createService(conn *client.Conn, name string) (uint64, string, error) {
 	}
 	return r.Handle, conn.SessionToken(), nil
 }
+
+// TestWaitReturnsAChangeFromBeforeTheRecord: a caller whose last sight of
+// a service is older than the handle's record is answered at once with
+// the status now, not after its timeout.
+func TestWaitReturnsAChangeFromBeforeTheRecord(t *testing.T) {
+	scmtest.Start(t)
+	conn := client.Dial(client.SocketPath())
+	defer conn.Close()
+	h, _, err := createService(conn, "stale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *pb.ServiceNotification, 1)
+	go func() {
+		n, err := client.Call(conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h,
+			State: windows.SERVICE_RUNNING, TimeoutMs: 60000})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- n
+	}()
+	select {
+	case n := <-got:
+		if n == nil || n.Status.CurrentState != windows.SERVICE_STOPPED {
+			t.Fatalf("got %v, want the service stopped", n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a wait from a stale status waited for a change that had happened")
+	}
+}

@@ -98,6 +98,25 @@ func (m *Manager) WaitServiceStatus(ctx context.Context, c Caller, r *pb.WaitSer
 	if r.State == 0 {
 		return now, nil
 	}
+	differs := func(n *pb.ServiceNotification) bool {
+		return n.Hung || n.Status.CurrentState != r.State || n.Status.CheckPoint != r.CheckPoint ||
+			n.Notification == windows.SERVICE_NOTIFY_DELETED
+	}
+	// What is recorded first, then the status now: a change from before
+	// the record began (or one the record lost) is not waited for.
+	for recorded := true; recorded; {
+		select {
+		case n := <-ch:
+			if differs(n) {
+				return n, nil
+			}
+		default:
+			recorded = false
+		}
+	}
+	if differs(now) {
+		return now, nil
+	}
 	timeout := time.Duration(r.TimeoutMs) * time.Millisecond
 	if timeout <= 0 || timeout > MaxStatusWait {
 		timeout = MaxStatusWait
@@ -107,8 +126,7 @@ func (m *Manager) WaitServiceStatus(ctx context.Context, c Caller, r *pb.WaitSer
 	for {
 		select {
 		case n := <-ch:
-			if n.Hung || n.Status.CurrentState != r.State || n.Status.CheckPoint != r.CheckPoint ||
-				n.Notification == windows.SERVICE_NOTIFY_DELETED {
+			if differs(n) {
 				return n, nil
 			}
 		case <-t.C:
