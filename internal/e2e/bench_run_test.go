@@ -200,18 +200,7 @@ func BenchmarkControlRoundTrip(b *testing.B) {
 // BenchmarkStartStop100 starts 100 services at once, waits until all run,
 // then stops them all; one op is the whole cycle.
 func BenchmarkStartStop100(b *testing.B) {
-	_, _ = dialBench(b)
-	var svcs []*benchService
-	for i := 0; i < 100; i++ {
-		// A connection each: a connection makes one call at a time.
-		conn := client.Dial(client.SocketPath())
-		b.Cleanup(func() { conn.Close() })
-		scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
-		if err != nil {
-			b.Fatal(err)
-		}
-		svcs = append(svcs, newBenchService(b, conn, scm.Handle, fmt.Sprintf("many%d", i), ""))
-	}
+	svcs := manyServices(b, "many", 100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, phase := range []func(*benchService, *testing.B){(*benchService).start, (*benchService).stop} {
@@ -228,21 +217,28 @@ func BenchmarkStartStop100(b *testing.B) {
 	}
 }
 
-// BenchmarkQueryDuringStarts runs `sc query` while 100 services start at
-// once and reports its p50 and p99: a burst of starts must not stall the
-// SCM's other callers.
-func BenchmarkQueryDuringStarts(b *testing.B) {
-	_, _ = dialBench(b)
+// manyServices makes n test services on a real scmd, each with a client
+// of its own, as n clients would start them.
+func manyServices(b *testing.B, prefix string, n int) []*benchService {
+	dialBench(b)
 	var svcs []*benchService
-	for i := 0; i < 100; i++ {
+	for i := 0; i < n; i++ {
 		conn := client.Dial(client.SocketPath())
 		b.Cleanup(func() { conn.Close() })
 		scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
 		if err != nil {
 			b.Fatal(err)
 		}
-		svcs = append(svcs, newBenchService(b, conn, scm.Handle, fmt.Sprintf("burst%d", i), ""))
+		svcs = append(svcs, newBenchService(b, conn, scm.Handle, fmt.Sprintf("%s%d", prefix, i), ""))
 	}
+	return svcs
+}
+
+// BenchmarkQueryDuringStarts runs `sc query` while 100 services start at
+// once and reports its p50 and p99: a burst of starts must not stall the
+// SCM's other callers.
+func BenchmarkQueryDuringStarts(b *testing.B) {
+	svcs := manyServices(b, "burst", 100)
 	sc := filepath.Join(binDir, "sc")
 	var queries []time.Duration
 	b.ResetTimer()
