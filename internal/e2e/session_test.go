@@ -127,3 +127,43 @@ func TestWaitReturnsAChangeFromBeforeTheRecord(t *testing.T) {
 		t.Fatal("a wait from a stale status waited for a change that had happened")
 	}
 }
+
+// TestRecordsPerClientBounded: each service handle that records changes
+// is visited by every change of its service, so a client may have only
+// MaxRecordsPerClient of them; closing one makes room.
+func TestRecordsPerClientBounded(t *testing.T) {
+	scmtest.Start(t)
+	conn := client.Dial(client.SocketPath())
+	defer conn.Close()
+	h, _, err := createService(conn, "watched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handles := []uint64{h}
+	for i := 1; i <= 64; i++ {
+		r, err := client.Call(conn.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: "watched", DesiredAccess: windows.SERVICE_QUERY_STATUS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		handles = append(handles, r.Handle)
+	}
+	for i, h := range handles {
+		_, err := client.Call(conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
+		switch {
+		case i < 64 && err != nil:
+			t.Fatalf("record %d: %v", i+1, err)
+		case i == 64 && err != windows.ERROR_NO_SYSTEM_RESOURCES:
+			t.Fatalf("record 65: %v, want 1450", err)
+		}
+	}
+	if _, err := client.Call(conn.CloseServiceHandle, &pb.HandleRequest{Handle: handles[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Call(conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: handles[64]}); err != nil {
+		t.Fatalf("a record after one was closed: %v", err)
+	}
+}

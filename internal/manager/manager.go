@@ -52,7 +52,8 @@ type Manager struct {
 	sup      *supervisor.Supervisor
 	settings settings // the Control key's values, kept current by regWrite
 	launcher Launcher
-	watchers map[*watcher]bool
+	watchers map[string]map[*watcher]bool // by what they watch: a lower-case name, "*" (all), "" (the SCM)
+	records  map[ClientID]int             // service handles recording changes, by client
 	events   *eventlog.Store
 	forward  *eventlog.Forwarder
 	queue    *eventlog.Writer
@@ -118,7 +119,8 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		byClient: map[ClientID]map[uint64]*handle{},
 		next:     0x1000,
 		scmSD:    security.MustParse(security.DefaultSCManagerSDDL),
-		watchers: map[*watcher]bool{},
+		watchers: map[string]map[*watcher]bool{},
+		records:  map[ClientID]int{},
 	}
 	m.sup = supervisor.New(core.New(core.DefaultTimeouts), now, m)
 	err := store.Update(func(tx *registry.Tx) error {
@@ -314,7 +316,10 @@ func (m *Manager) close(id uint64, h *handle) error {
 		m.lock = nil
 	case serviceHandle:
 		if h.changes != nil {
-			delete(m.watchers, h.changes)
+			m.dropWatcher(h.changes)
+			if m.records[h.client]--; m.records[h.client] <= 0 {
+				delete(m.records, h.client)
+			}
 		}
 		h.svc.handles--
 		if h.svc.deleted && h.svc.handles == 0 && m.statusOf(h.svc).CurrentState == windows.SERVICE_STOPPED {

@@ -16,36 +16,38 @@ type watcher struct {
 	ch      chan *pb.ServiceNotification
 }
 
-// notify hands a notification to the watchers that asked for it. A watcher
-// that does not keep up loses notifications rather than slowing the SCM;
-// the last one it gets is the newest.
+// notify hands a notification to the watchers of the service, of every
+// service, and (for a service created or deleted) of the SCM. Watchers are
+// kept by what they watch, so that a change costs what watches it.
 func (m *Manager) notify(s *service, bit uint32, st *pb.ServiceStatus, hung bool) {
 	n := &pb.ServiceNotification{Notification: bit, ServiceName: s.cfg.Name, Status: st, Hung: hung}
-	key := strings.ToLower(s.cfg.Name)
-	for w := range m.watchers {
-		switch {
-		case w.service == "": // the SCM's own: services created and deleted
-			if bit != windows.SERVICE_NOTIFY_CREATED && bit != windows.SERVICE_NOTIFY_DELETED {
-				continue
-			}
-		case w.service == "*": // everything
-		case w.service != key:
-			continue
+	for _, key := range []string{strings.ToLower(s.cfg.Name), "*", ""} {
+		if key == "" && bit != windows.SERVICE_NOTIFY_CREATED && bit != windows.SERVICE_NOTIFY_DELETED {
+			continue // the SCM's own watchers hear of services created and deleted
 		}
-		if w.mask != 0 && w.mask&bit == 0 && !hung {
-			continue
+		for w := range m.watchers[key] {
+			w.send(n, bit, hung)
+		}
+	}
+}
+
+// send hands n to the watcher if it asked for it. A watcher that does not
+// keep up loses notifications rather than slowing the SCM; the last one it
+// gets is the newest.
+func (w *watcher) send(n *pb.ServiceNotification, bit uint32, hung bool) {
+	if w.mask != 0 && w.mask&bit == 0 && !hung {
+		return
+	}
+	select {
+	case w.ch <- n:
+	default:
+		select { // full: drop the oldest to make room for the newest
+		case <-w.ch:
+		default:
 		}
 		select {
 		case w.ch <- n:
 		default:
-			select { // full: drop the oldest to make room for the newest
-			case <-w.ch:
-			default:
-			}
-			select {
-			case w.ch <- n:
-			default:
-			}
 		}
 	}
 }
@@ -71,14 +73,38 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 	} else if h.access&windows.SC_MANAGER_ENUMERATE_SERVICE == 0 {
 		return nil, nil, windows.ERROR_ACCESS_DENIED
 	}
-	m.watchers[w] = true
+	m.addWatcher(w)
 	cancel := func() {
 		m.mu.Lock()
-		delete(m.watchers, w)
+		m.dropWatcher(w)
 		m.mu.Unlock()
 	}
 	return w.ch, cancel, nil
 }
+
+// addWatcher and dropWatcher keep watchers by what they watch. m.mu is held.
+func (m *Manager) addWatcher(w *watcher) {
+	set := m.watchers[w.service]
+	if set == nil {
+		set = map[*watcher]bool{}
+		m.watchers[w.service] = set
+	}
+	set[w] = true
+}
+
+func (m *Manager) dropWatcher(w *watcher) {
+	if set := m.watchers[w.service]; set != nil {
+		delete(set, w)
+		if len(set) == 0 {
+			delete(m.watchers, w.service)
+		}
+	}
+}
+
+// MaxRecordsPerClient bounds the service handles of one client that record
+// changes for WaitServiceStatus: each is a watcher every change of its
+// service visits.
+const MaxRecordsPerClient = 64
 
 // MaxStatusWait bounds WaitServiceStatus.
 const MaxStatusWait = time.Minute
@@ -150,8 +176,12 @@ func (m *Manager) changesOf(c Caller, id uint64) (<-chan *pb.ServiceNotification
 	st := m.statusOf(h.svc)
 	now := &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st, Hung: h.svc.hung}
 	if h.changes == nil {
+		if m.records[c.Client] >= MaxRecordsPerClient {
+			return nil, nil, windows.ERROR_NO_SYSTEM_RESOURCES
+		}
+		m.records[c.Client]++
 		h.changes = &watcher{service: strings.ToLower(h.svc.cfg.Name), ch: make(chan *pb.ServiceNotification, 16)}
-		m.watchers[h.changes] = true
+		m.addWatcher(h.changes)
 	}
 	return h.changes.ch, now, nil
 }

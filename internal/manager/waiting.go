@@ -11,11 +11,11 @@ import (
 func (m *Manager) watchAll() (ch <-chan *pb.ServiceNotification, cancel func()) {
 	w := &watcher{service: "*", ch: make(chan *pb.ServiceNotification, 64)}
 	m.mu.Lock()
-	m.watchers[w] = true
+	m.addWatcher(w)
 	m.mu.Unlock()
 	return w.ch, func() {
 		m.mu.Lock()
-		delete(m.watchers, w)
+		m.dropWatcher(w)
 		m.mu.Unlock()
 	}
 }
