@@ -203,10 +203,37 @@ func (c *Conn) unary(method string, req, res proto.Message) error {
 	if err != nil {
 		return err
 	}
-	w, session, err := c.take()
-	if err != nil {
-		return err
+	for {
+		w, session, err := c.take()
+		if err != nil {
+			return err
+		}
+		reused := w.used
+		reply, err := w.call(method, session, body)
+		if err != nil {
+			c.put(w, true, "")
+			// scmd closes a connection that has been idle a while and
+			// holds no handle; a request sent on it was never read, and
+			// goes again on a new one.
+			if reused && errors.Is(err, errUnanswered) {
+				continue
+			}
+			return windows.RPC_S_SERVER_UNAVAILABLE
+		}
+		c.put(w, reply.close, reply.session)
+		if reply.status != 200 {
+			return reply.err()
+		}
+		return proto.Unmarshal(reply.body, res)
 	}
+}
+
+// errUnanswered is a call whose connection closed before any of the
+// reply came.
+var errUnanswered = errors.New("scm: connection closed before the reply")
+
+// call sends one request on the socket and reads its reply.
+func (w *wire) call(method, session string, body []byte) (*response, error) {
 	msg := make([]byte, 0, 256+len(body))
 	msg = append(msg, "POST /scm.v1.ServiceControlManager/"...)
 	msg = append(msg, method...)
@@ -219,19 +246,12 @@ func (c *Conn) unary(method string, req, res proto.Message) error {
 	msg = append(msg, "\r\n\r\n"...)
 	msg = append(msg, body...)
 	if _, err := w.sock.Write(msg); err != nil {
-		c.put(w, true, "")
-		return windows.RPC_S_SERVER_UNAVAILABLE
+		return nil, errUnanswered // EPIPE: closed before it could be read
 	}
-	reply, err := readResponse(w.r)
-	if err != nil {
-		c.put(w, true, "")
-		return windows.RPC_S_SERVER_UNAVAILABLE
+	if _, err := w.r.Peek(1); err != nil {
+		return nil, errUnanswered
 	}
-	c.put(w, reply.close, reply.session)
-	if reply.status != 200 {
-		return reply.err()
-	}
-	return proto.Unmarshal(reply.body, res)
+	return readResponse(w.r)
 }
 
 // sessionHeader is internal/server's SessionHeader.

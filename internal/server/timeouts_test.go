@@ -104,3 +104,29 @@ func TestStalledBodyDropped(t *testing.T) {
 		t.Errorf("a stalled request got %q, want deadline_exceeded", got)
 	}
 }
+
+// A client whose idle connection scmd closed (it held no handle) makes its
+// next call on a new one, without an error: the request sent on the
+// closed one was never read.
+func TestClientRedialsAfterIdleClose(t *testing.T) {
+	sock := serveWithTimeouts(t, 200*time.Millisecond, RequestReadTimeout)
+	conn := client.Dial(sock)
+	defer conn.Close()
+	if _, err := client.Call(conn.EnumEventLogs, &pb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	// A connection idle since after the client's: once scmd has closed
+	// it, it has closed the client's too.
+	later, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer later.Close()
+	io.WriteString(later, "POST /scm.v1.ServiceControlManager/EnumEventLogs HTTP/1.1\r\nHost: scm\r\nContent-Type: application/proto\r\nContent-Length: 0\r\n\r\n")
+	if got := closedByServer(t, later, 10*time.Second); !strings.HasPrefix(got, "HTTP/1.1 200") {
+		t.Fatalf("the later connection's call: %q", got)
+	}
+	if _, err := client.Call(conn.EnumEventLogs, &pb.Empty{}); err != nil {
+		t.Fatalf("the call after scmd closed the idle connection: %v", err)
+	}
+}
