@@ -5,7 +5,6 @@ package security
 
 import (
 	"fmt"
-	"os/user"
 	"strconv"
 )
 
@@ -76,27 +75,30 @@ func (t *Token) IsAdmin() bool { return t.Has(Administrators) || t.User == Local
 // Root is LocalSystem and a member of Administrators. Anyone else is their
 // Unix SIDs plus Everyone, Authenticated Users and Interactive; owner (the uid
 // scmd runs as) is an administrator of this SCM too, as the owner of a
-// per-user SCM must be.
+// per-user SCM must be. The account's name and its other groups are the
+// caller's to add (Account): looking them up is the server's business, and
+// this package is linked by clients too.
 func TokenFor(uid, gid, owner uint32) *Token {
 	if uid == 0 {
 		return &Token{User: LocalSystem, Name: "LocalSystem", Groups: []string{Administrators, Everyone, AuthenticatedUsers}}
 	}
 	t := &Token{User: UserSID(uid), Groups: []string{GroupSID(gid), Everyone, AuthenticatedUsers, Interactive, Users}}
 	t.Name = strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(t.Name); err == nil {
-		t.Name = u.Username
-		if gids, err := u.GroupIds(); err == nil {
-			for _, g := range gids {
-				if n, err := strconv.ParseUint(g, 10, 32); err == nil && uint32(n) != gid {
-					t.Groups = append(t.Groups, GroupSID(uint32(n)))
-				}
-			}
-		}
-	}
 	if uid == owner {
 		t.Groups = append(t.Groups, Administrators)
 	}
 	return t
+}
+
+// Account names a token's user and adds the groups the account is in
+// besides its primary one.
+func (t *Token) Account(name string, gids []uint32) {
+	t.Name = name
+	for _, g := range gids {
+		if sid := GroupSID(g); !t.Has(sid) {
+			t.Groups = append(t.Groups, sid)
+		}
+	}
 }
 
 func validSID(s string) error {

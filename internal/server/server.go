@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os/user"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -147,7 +148,21 @@ func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
 	if cred == nil {
 		return &security.Token{User: security.Anonymous, Name: "ANONYMOUS LOGON", Groups: []string{security.Everyone}}
 	}
-	return security.TokenFor(cred.Uid, cred.Gid, owner)
+	t := security.TokenFor(cred.Uid, cred.Gid, owner)
+	if cred.Uid != 0 {
+		if u, err := user.LookupId(strconv.FormatUint(uint64(cred.Uid), 10)); err == nil {
+			var gids []uint32
+			if ids, err := u.GroupIds(); err == nil {
+				for _, g := range ids {
+					if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+						gids = append(gids, uint32(n))
+					}
+				}
+			}
+			t.Account(u.Username, gids)
+		}
+	}
+	return t
 }
 
 func callerOf(ctx context.Context) manager.Caller {

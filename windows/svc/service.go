@@ -2,7 +2,6 @@ package svc
 
 import (
 	"errors"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/windows"
+	"golang.org/x/sys/unix"
 )
 
 // The value upstream's dispatcher puts in ChangeRequest.Context, which
@@ -35,13 +35,10 @@ func Dispatch(services map[string]Handler) error {
 	if len(services) == 0 {
 		return windows.ERROR_INVALID_PARAMETER
 	}
-	f := os.NewFile(uintptr(fd), "scm-control")
-	c, err := net.FileConn(f)
-	f.Close()
+	conn, err := packetConn(fd)
 	if err != nil {
 		return windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
 	}
-	conn := c.(*net.UnixConn)
 	defer conn.Close()
 	d := &dispatcher{conn: conn, handlers: services, running: map[string]*service{}}
 	names := make([]string, 0, len(services))
@@ -55,7 +52,7 @@ func Dispatch(services map[string]Handler) error {
 }
 
 type dispatcher struct {
-	conn     *net.UnixConn
+	conn     *os.File // the SOCK_SEQPACKET control channel: a read or write is one message
 	handlers map[string]Handler
 
 	mu      sync.Mutex
@@ -119,7 +116,7 @@ func (d *dispatcher) loop() error {
 	d.stopped = make(chan struct{}, len(d.handlers)+1)
 	msgs := make(chan any)
 	readErr := make(chan error, 1)
-	read := func(conn *net.UnixConn) {
+	read := func(conn *os.File) {
 		buf := make([]byte, protocol.MaxMessage+1)
 		for {
 			n, err := conn.Read(buf)
@@ -190,7 +187,7 @@ func (d *dispatcher) reattach() bool {
 	d.sendMu.Unlock()
 	path := os.Getenv("SCM_SOCKET") + protocol.HostSocketSuffix
 	for deadline := time.Now().Add(reattachFor); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		conn, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+		conn, err := dialPacket(path)
 		if err != nil {
 			continue
 		}
@@ -433,4 +430,29 @@ func DynamicStartReason() (StartReason, error) {
 		return 0, windows.ERROR_INVALID_HANDLE
 	}
 	return s.reason, nil
+}
+
+// packetConn makes a SOCK_SEQPACKET descriptor a file the runtime polls:
+// a read waits without holding a thread, and Close ends a read under way.
+// The package does not use the net package, whose resolver would make
+// every service a dynamically linked program.
+func packetConn(fd int) (*os.File, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "scm-control"), nil
+}
+
+// dialPacket connects to a SOCK_SEQPACKET unix socket.
+func dialPacket(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return packetConn(fd)
 }
