@@ -220,12 +220,34 @@ func (c *Conn) unary(method string, req, res proto.Message) error {
 			}
 			return windows.RPC_S_SERVER_UNAVAILABLE
 		}
+		if session != "" && session != "new" && reply.status == 403 {
+			// The join was refused: scmd no longer knows the session
+			// (its sockets were all closed). The call was not made; it
+			// goes again, on a session of its own.
+			c.put(w, true, "")
+			c.lost()
+			continue
+		}
+		if reply.close && reply.status == 503 && reused {
+			// scmd was closing the idle socket as the request came: not
+			// made, and made again on a new socket.
+			c.put(w, true, "")
+			continue
+		}
 		c.put(w, reply.close, reply.session)
 		if reply.status != 200 {
 			return reply.err()
 		}
 		return proto.Unmarshal(reply.body, res)
 	}
+}
+
+// lost starts a new session: the old one is gone at scmd, its handles with
+// it.
+func (c *Conn) lost() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.forget()
 }
 
 // errUnanswered is a call whose connection closed before any of the

@@ -148,9 +148,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// while hosts come back; they are acted on once adoption is over, so
 	// a trigger cannot start a second copy of a service about to be
 	// adopted.
-	uevents, err := devices.ListenUevents()
-	if err != nil {
-		d.logf("no device events (%v): device triggers fire only at start-up", err)
+	uevents, uerr := devices.ListenUevents()
+	if uerr != nil {
+		d.logf("no device events (%v): device triggers fire only at start-up", uerr)
 	} else {
 		context.AfterFunc(watching, func() { uevents.Close() })
 	}
@@ -159,23 +159,30 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer close(booted)
 		m.WaitAdoption()
 		d.watch(watching, uevents)
-		m.Boot(ctx.Done())
+		m.Boot(watching.Done())
 	}()
 
+	var err error
+	servedDone := false
 	select {
 	case <-ctx.Done():
 	case err = <-served:
 		// The API failed under the SCM: stop the services all the same.
+		servedDone = true
 	}
+	// The boot stops before the services do: a start the shutdown
+	// refuses is not a failure that sends the SCM to last-known-good.
 	stopWatching()
+	<-booted
 	m.Shutdown()
 	d.launcher.KillAll()
 	d.waitReaped(10 * time.Second)
 	srv.Close()
-	if serr := <-served; err == nil {
-		err = serr
+	if !servedDone {
+		if serr := <-served; err == nil {
+			err = serr
+		}
 	}
-	<-booted
 	m.FlushEvents()
 	return err
 }

@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"strings"
 	"time"
 
 	"github.com/openscm/scm/internal/core"
@@ -38,7 +37,11 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 	for {
 		failed := false
 		for _, group := range m.bootOrder(false) {
-			for _, s := range m.startAll(group, windows.SERVICE_START_REASON_AUTO) {
+			down, stopped := m.startAll(group, windows.SERVICE_START_REASON_AUTO, stop)
+			if stopped {
+				return // the SCM is stopping: what failed now says nothing of the database
+			}
+			for _, s := range down {
 				switch s.cfg.ErrorControl {
 				case windows.SERVICE_ERROR_SEVERE, windows.SERVICE_ERROR_CRITICAL:
 					m.logf("boot: %s failed to start (error control %d)", s.cfg.Name, s.cfg.ErrorControl)
@@ -66,7 +69,9 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 		return
 	}
 	for _, group := range delayed {
-		m.startAll(group, windows.SERVICE_START_REASON_DELAYEDAUTO)
+		if _, stopped := m.startAll(group, windows.SERVICE_START_REASON_DELAYEDAUTO, stop); stopped {
+			return
+		}
 	}
 }
 
@@ -96,36 +101,50 @@ func (m *Manager) bootOrder(delayed bool) [][]*service {
 
 // startAll starts services together and waits until each has settled
 // (running, stopped, or hung); it returns those that did not come up.
-func (m *Manager) startAll(list []*service, reason uint32) []*service {
+func (m *Manager) startAll(list []*service, reason uint32, stop <-chan struct{}) (failed []*service, stopped bool) {
 	ch, cancel := m.watchAll()
 	defer cancel()
-	var failed []*service
-	hung := map[string]bool{}
 	for _, r := range m.startStopped(list, reason) {
-		if err := <-r.reply; err != 0 {
-			failed = append(failed, r.s)
-			continue
+		select {
+		case err := <-r.reply:
+			if err == windows.ERROR_SHUTDOWN_IN_PROGRESS {
+				return failed, true
+			}
+			if err != 0 {
+				failed = append(failed, r.s)
+				continue
+			}
+		case <-stop:
+			return failed, true
 		}
 		for {
-			st := m.stateOf(r.s)
-			if st != windows.SERVICE_START_PENDING || hung[r.key] {
+			st, hung := m.pending(r.s)
+			if st != windows.SERVICE_START_PENDING || hung {
 				if st == windows.SERVICE_STOPPED {
 					failed = append(failed, r.s)
 				}
 				break
 			}
-			if n := <-ch; n.Hung {
-				hung[strings.ToLower(n.ServiceName)] = true
+			select {
+			case <-ch:
+			case <-stop:
+				return failed, true
 			}
 		}
 	}
-	return failed
+	return failed, false
+}
+
+// pending is a service's state, and whether it is hung in it.
+func (m *Manager) pending(s *service) (state uint32, hung bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.statusOf(s).CurrentState, s.hung
 }
 
 // startRequest is a start the boot made, and where its answer comes.
 type startRequest struct {
 	s     *service
-	key   string // lower-case name
 	reply chan windows.Errno
 }
 
@@ -142,7 +161,7 @@ func (m *Manager) startStopped(list []*service, reason uint32) []startRequest {
 		req := m.sup.Expect(func(r core.Reply) { reply <- r.Err })
 		name := s.cfg.Name
 		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StartService(now, req, name, nil, reason) })
-		out = append(out, startRequest{s: s, key: strings.ToLower(name), reply: reply})
+		out = append(out, startRequest{s: s, reply: reply})
 	}
 	return out
 }

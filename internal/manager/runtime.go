@@ -245,14 +245,17 @@ func (m *Manager) Message(id core.ProcID, msg any) {
 		m.answerDeviceQuery(id, q)
 		return
 	}
+	// A host's messages are applied before its next one is read: one
+	// that sends faster than the SCM applies them waits, rather than
+	// queueing without bound.
 	switch msg := msg.(type) {
 	case *protocol.Register:
-		m.post(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) })
+		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) })
 	case *protocol.Status:
 		st := reported(msg.SERVICE_STATUS)
-		m.post(func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) })
+		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) })
 	case *protocol.ControlReply:
-		m.post(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
+		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
 	case *protocol.DeviceNotify:
 		m.deviceNotify(id, msg)
 	default:

@@ -42,8 +42,15 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		c.callStarted()
+		started := c.callStarted()
 		defer c.callDone()
+		if !started {
+			// Read as the connection was being closed for idleness: not
+			// made. The client sends it again on a new connection.
+			w.Header().Set("Connection", "close")
+			http.Error(w, "the connection is closing", http.StatusServiceUnavailable)
+			return
+		}
 		if !s.serveSession(w, r, c) {
 			return
 		}

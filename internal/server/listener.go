@@ -59,11 +59,13 @@ type clientConn struct {
 	user  *userLoad // what the peer's uid holds in all; nil for administrators
 
 	inFlight   atomic.Int32 // calls being served
+	closing    atomic.Bool  // the idle reaper is closing it
 	calls      atomic.Int32 // calls made, up to 2: whether it is fresh
 	lastActive atomic.Int64 // unix nanoseconds of the last call's start or end
 	ownID      manager.ClientID
 	client     atomic.Uint64 // the client its calls are made as: its own, or its session's
 	session    *session      // on Server.sessions.mu
+	gone       bool          // closed, on Server.sessions.mu
 	token      *security.Token
 	closeOnce  sync.Once
 }
@@ -150,12 +152,18 @@ func (c *clientConn) Close() error {
 }
 
 // callStarted and callDone bracket each call, for the idle reaper.
-func (c *clientConn) callStarted() {
+// callStarted counts a call in; false if the idle reaper is closing the
+// connection, which the call must then not use.
+func (c *clientConn) callStarted() bool {
 	c.inFlight.Add(1)
+	if c.closing.Load() {
+		return false
+	}
 	if c.calls.Load() < 2 {
 		c.calls.Add(1)
 	}
 	c.lastActive.Store(time.Now().UnixNano())
+	return true
 }
 
 func (c *clientConn) callDone() {
@@ -168,6 +176,17 @@ func (c *clientConn) callDone() {
 // either.
 func (c *clientConn) unused(now time.Time) bool {
 	return c.inFlight.Load() == 0 && now.UnixNano()-c.lastActive.Load() >= int64(c.l.idleTimeout)
+}
+
+// beginClose marks an idle connection as closing, unless a call came in
+// meanwhile: of a call and the reaper, at least one sees the other.
+func (c *clientConn) beginClose() bool {
+	c.closing.Store(true)
+	if c.inFlight.Load() > 0 {
+		c.closing.Store(false)
+		return false
+	}
+	return true
 }
 
 // reapIdle closes idle connections until the listener closes. The HTTP
@@ -190,7 +209,7 @@ func (l *limitListener) reapIdle() {
 			}
 			l.mu.Unlock()
 			for _, c := range unused {
-				if !l.holdsHandles(c.clientID()) {
+				if !l.holdsHandles(c.clientID()) && c.beginClose() {
 					c.Close()
 				}
 			}

@@ -47,6 +47,12 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request, c *clientC
 	}
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
+	if c.gone {
+		// Over HTTP/2 a call may still run after its connection closed;
+		// a session made or joined now would never be left.
+		http.Error(w, "connection closed", http.StatusGone)
+		return false
+	}
 	if s.sessions.byID == nil {
 		s.sessions.byID = map[manager.ClientID]*session{}
 	}
@@ -89,6 +95,7 @@ func (s *Server) leave(c *clientConn) []manager.ClientID {
 	gone := []manager.ClientID{c.ownID}
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
+	c.gone = true
 	if sess := c.session; sess != nil {
 		sess.conns--
 		if sess.conns == 0 {

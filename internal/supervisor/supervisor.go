@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/core"
+	"github.com/openscm/scm/windows"
 )
 
 // Event is one step of the core, run on the supervisor's goroutine with
@@ -90,7 +91,7 @@ func (s *Supervisor) Expect(reply func(core.Reply)) core.ReqID {
 }
 
 // Call posts a request and waits for the core's reply to it. After Stop
-// it fails with the reply's zero value.
+// it fails with ERROR_SHUTDOWN_IN_PROGRESS.
 func (s *Supervisor) Call(ev func(c *core.Core, now time.Time, req core.ReqID) []core.Action) core.Reply {
 	ch := make(chan core.Reply, 1)
 	req := s.Expect(func(r core.Reply) { ch <- r })
@@ -99,7 +100,7 @@ func (s *Supervisor) Call(ev func(c *core.Core, now time.Time, req core.ReqID) [
 	case r := <-ch:
 		return r
 	case <-s.done:
-		return core.Reply{Req: req}
+		return core.Reply{Req: req, Err: windows.ERROR_SHUTDOWN_IN_PROGRESS}
 	}
 }
 

@@ -147,7 +147,7 @@ func TestStopReleasesCallers(t *testing.T) {
 	s.Stop()
 	s.Do(func(*core.Core, time.Time) []core.Action { return nil })
 	rep := s.Call(func(c *core.Core, now time.Time, req core.ReqID) []core.Action { return nil })
-	if rep.Err != 0 {
-		t.Fatalf("reply after Stop: %+v", rep)
+	if rep.Err != windows.ERROR_SHUTDOWN_IN_PROGRESS {
+		t.Fatalf("reply after Stop: %+v, want 1115", rep)
 	}
 }
