@@ -42,6 +42,13 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Over HTTP/2 a call may end after its connection has closed and
+		// its handles have gone: what it opened then goes too.
+		defer func() {
+			for _, id := range s.afterClose(c) {
+				s.m.ClientGone(id)
+			}
+		}()
 		started := c.callStarted()
 		defer c.callDone()
 		if !started {

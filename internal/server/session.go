@@ -109,3 +109,27 @@ func (s *Server) leave(c *clientConn) []manager.ClientID {
 	}
 	return gone
 }
+
+// afterClose lists, for a call that has just ended, the clients whose
+// handles go because its connection closed while it ran: the
+// connection's own, and its session's if that has ended.
+func (s *Server) afterClose(c *clientConn) []manager.ClientID {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	if !c.gone {
+		return nil
+	}
+	sess := c.session
+	switch {
+	case sess == nil:
+		return []manager.ClientID{c.ownID}
+	case s.sessions.byID[sess.id] == sess: // it lives on in other connections
+		if sess.id == c.ownID {
+			return nil
+		}
+		return []manager.ClientID{c.ownID}
+	case sess.id == c.ownID:
+		return []manager.ClientID{sess.id}
+	}
+	return []manager.ClientID{c.ownID, sess.id}
+}

@@ -4,37 +4,18 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/manager"
-	"github.com/openscm/scm/internal/registry"
 )
 
+// serveManager serves a fresh database with the default timeouts, and
+// gives the server and its manager to look into.
 func serveManager(t *testing.T) (string, *Server, *manager.Manager) {
-	dir := t.TempDir()
-	store, err := registry.Open(filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := manager.Open(store, time.Now, uint32(os.Geteuid()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(m, uint32(os.Geteuid()))
-	sock := filepath.Join(dir, "scm.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() { s.Close(); <-done; store.Close() })
-	return sock, s, m
+	return serve(t, IdleTimeout, RequestReadTimeout)
 }
 
 func hpackLit(b []byte, k, v string) []byte {

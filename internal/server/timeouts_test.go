@@ -20,6 +20,13 @@ import (
 // request body timeouts shortened.
 func serveWithTimeouts(t *testing.T, idle, body time.Duration) string {
 	t.Helper()
+	sock, _, _ := serve(t, idle, body)
+	return sock
+}
+
+// serve serves a fresh database with the given timeouts.
+func serve(t *testing.T, idle, body time.Duration) (string, *Server, *manager.Manager) {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := registry.Open(filepath.Join(dir, "registry.db"))
 	if err != nil {
@@ -43,7 +50,7 @@ func serveWithTimeouts(t *testing.T, idle, body time.Duration) string {
 		<-done
 		store.Close()
 	})
-	return sock
+	return sock, s, m
 }
 
 // closedByServer waits for the server to close c, within bound, and
