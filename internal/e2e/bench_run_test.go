@@ -39,11 +39,12 @@ func newBenchService(b *testing.B, conn *client.Conn, scm uint64, name string, a
 // until runs start and waits for the service to reach a state, one
 // change at a time as a command-line client waits.
 func (s *benchService) until(b *testing.B, start func(), state uint32) {
-	start()
-	st, err := client.Call(s.conn.QueryServiceStatus, &pb.HandleRequest{Handle: s.h})
+	now, err := client.Call(s.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: s.h})
 	if err != nil {
 		b.Fatal(err)
 	}
+	start()
+	st := now.Status
 	for st.CurrentState != state {
 		n, err := client.Call(s.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: s.h, State: st.CurrentState, CheckPoint: st.CheckPoint})
 		if err != nil {

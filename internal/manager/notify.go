@@ -115,13 +115,21 @@ const MaxStatusWait = time.Minute
 // Windows; each call returns the oldest recorded change that differs from
 // the state and checkpoint the caller last saw (or a hung one), waiting up
 // to the timeout for one, and then the status as it is. State 0 asks for
-// the status now, and starts the record.
+// the status now, and starts the record afresh: a caller asks so before it
+// acts, and then waits for what its action brings.
 func (m *Manager) WaitServiceStatus(ctx context.Context, c Caller, r *pb.WaitServiceStatusRequest) (*pb.ServiceNotification, error) {
 	ch, now, err := m.changesOf(c, r.Handle)
 	if err != nil {
 		return nil, err
 	}
 	if r.State == 0 {
+		for drained := false; !drained; { // what was recorded before is old news now
+			select {
+			case <-ch:
+			default:
+				drained = true
+			}
+		}
 		return now, nil
 	}
 	differs := func(n *pb.ServiceNotification) bool {

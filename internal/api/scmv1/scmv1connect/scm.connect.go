@@ -179,8 +179,10 @@ type ServiceControlManagerClient interface {
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest]) (*connect.ServerStreamForClient[scmv1.ServiceNotification], error)
 	// One change, as each NotifyServiceStatusChange call on Windows brings
 	// one: the service's status once it has left the state and checkpoint
-	// the caller last saw, or is found hung, or timeout_ms has passed. A
-	// client that makes one call at a time on its connection waits this way.
+	// the caller last saw, or is found hung, or timeout_ms has passed. The
+	// handle records the changes from its first call on; state 0 returns the
+	// status now and starts the record afresh. A client that makes one call
+	// at a time on its connection waits this way.
 	WaitServiceStatus(context.Context, *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error)
 	// The event log: a source handle (closed with CloseServiceHandle) to
 	// write with, and reading and managing the logs for wevtutil.
@@ -704,8 +706,10 @@ type ServiceControlManagerHandler interface {
 	NotifyServiceStatusChange(context.Context, *connect.Request[scmv1.NotifyRequest], *connect.ServerStream[scmv1.ServiceNotification]) error
 	// One change, as each NotifyServiceStatusChange call on Windows brings
 	// one: the service's status once it has left the state and checkpoint
-	// the caller last saw, or is found hung, or timeout_ms has passed. A
-	// client that makes one call at a time on its connection waits this way.
+	// the caller last saw, or is found hung, or timeout_ms has passed. The
+	// handle records the changes from its first call on; state 0 returns the
+	// status now and starts the record afresh. A client that makes one call
+	// at a time on its connection waits this way.
 	WaitServiceStatus(context.Context, *connect.Request[scmv1.WaitServiceStatusRequest]) (*connect.Response[scmv1.ServiceNotification], error)
 	// The event log: a source handle (closed with CloseServiceHandle) to
 	// write with, and reading and managing the logs for wevtutil.
