@@ -68,8 +68,7 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 			return nil, nil, windows.ERROR_ACCESS_DENIED
 		}
 		w.service = strings.ToLower(h.svc.cfg.Name)
-		st := m.statusOf(h.svc)
-		w.ch <- &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st, Hung: h.svc.hung}
+		w.ch <- m.statusNotification(h.svc)
 	} else if h.access&windows.SC_MANAGER_ENUMERATE_SERVICE == 0 {
 		return nil, nil, windows.ERROR_ACCESS_DENIED
 	}
@@ -80,6 +79,13 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 		m.mu.Unlock()
 	}
 	return w.ch, cancel, nil
+}
+
+// statusNotification is a service's status now, as a notification. m.mu
+// is held.
+func (m *Manager) statusNotification(s *service) *pb.ServiceNotification {
+	st := m.statusOf(s)
+	return &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: s.cfg.Name, Status: st, Hung: s.hung}
 }
 
 // addWatcher and dropWatcher keep watchers by what they watch. m.mu is held.
@@ -181,8 +187,7 @@ func (m *Manager) changesOf(c Caller, id uint64) (<-chan *pb.ServiceNotification
 	if err != nil {
 		return nil, nil, err
 	}
-	st := m.statusOf(h.svc)
-	now := &pb.ServiceNotification{Notification: notifyBit(st.CurrentState), ServiceName: h.svc.cfg.Name, Status: st, Hung: h.svc.hung}
+	now := m.statusNotification(h.svc)
 	if h.changes == nil {
 		if m.records[c.Client] >= MaxRecordsPerClient {
 			return nil, nil, windows.ERROR_NO_SYSTEM_RESOURCES
