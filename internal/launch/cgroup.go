@@ -190,7 +190,10 @@ func (c *cgroups) kill(dir string) {
 			return
 		}
 	}
-	frozen := c.freezer && c.freeze(dir, "FROZEN")
+	asked, frozen := false, false
+	if c.freezer {
+		asked, frozen = c.freeze(dir, "FROZEN")
+	}
 	for i := 0; i < 100; i++ {
 		pids := members(dir)
 		if len(pids) == 0 {
@@ -203,28 +206,31 @@ func (c *cgroups) kill(dir string) {
 			break // all listed: none could fork; they die when thawed
 		}
 	}
-	if frozen {
+	if asked {
+		// Thawed even when freezing did not settle in time: a group left
+		// FREEZING keeps its killed members alive for good.
 		c.freeze(dir, "THAWED")
 	}
 }
 
-// freeze sets a v1 freezer group's state and waits until it holds.
-func (c *cgroups) freeze(dir, state string) bool {
+// freeze sets a v1 freezer group's state and waits until it holds: asked
+// reports whether the state was written, settled whether it took.
+func (c *cgroups) freeze(dir, state string) (asked, settled bool) {
 	path := filepath.Join(dir, "freezer.state")
 	if err := os.WriteFile(path, []byte(state), 0); err != nil {
-		return false
+		return false, false
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return false
+			return true, false
 		}
 		if strings.TrimSpace(string(b)) == state {
-			return true
+			return true, true
 		}
 		time.Sleep(time.Millisecond) // FREEZING: the kernel has no event for the end of it
 	}
-	return false
+	return true, false
 }
 
 // members lists the processes in a group and its subgroups; never scmd
