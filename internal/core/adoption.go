@@ -82,7 +82,7 @@ type Adopted struct {
 // twice. Services the core already runs are not adopted.
 func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs []Adopted) (ProcID, []Action) {
 	c.nextProc++
-	p := &process{id: c.nextProc, image: image, shared: shared, pid: pid, registered: true}
+	p := &process{id: c.nextProc, image: image, shared: shared, pid: pid, registered: true, launched: true}
 	var acts []Action
 	for _, a := range svcs {
 		s := c.svc(a.Name)

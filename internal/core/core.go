@@ -27,6 +27,10 @@ type Core struct {
 	grace    *grace                     // a restarted SCM waiting for hosts to come back
 
 	groupOrder GroupOrder // for BootPlan
+
+	slots   int        // hosts that may be launching at once; 0: no limit
+	holding int        // hosts holding a slot
+	queued  []*process // hosts waiting for a slot, in order
 }
 
 type service struct {
@@ -79,6 +83,10 @@ type process struct {
 	connectBy  time.Time // it must register by then
 	idleSince  time.Time // its last service stopped; it must exit
 	killed     bool
+
+	launch    Launch    // the action that launches it
+	launched  bool      // launch was asked for; false while it waits for a slot
+	slotUntil time.Time // when it gives up its launch slot; zero if it holds none
 }
 
 // New returns an empty core.

@@ -282,6 +282,9 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		}
 		h.c.SetTimeouts(tm)
 		return ""
+	case "slots":
+		h.c.SetLaunchSlots(int(atoi(d.CmdArgs[0].Key)))
+		return ""
 	case "awaited":
 		return fmt.Sprintf("%q\n", h.c.Awaited())
 	case "grouporder":

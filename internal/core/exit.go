@@ -50,7 +50,7 @@ func (c *Core) processExited(now time.Time, id ProcID, status int) []Action {
 		return nil
 	}
 	delete(c.procs, id)
-	var acts []Action
+	acts := c.freeSlot(now, p)
 	if !p.registered && !p.killed {
 		for _, s := range append([]*service(nil), p.services...) {
 			s.lastExit = status

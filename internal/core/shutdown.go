@@ -27,5 +27,5 @@ func (c *Core) ShutDown() []Action {
 	for _, s := range c.services {
 		s.recovery = nil
 	}
-	return acts
+	return append(acts, c.dropQueued()...)
 }

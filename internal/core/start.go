@@ -55,11 +55,12 @@ func (c *Core) startNow(now time.Time, req ReqID, cfg Config, args []string, rea
 		}
 	}
 	c.nextProc++
-	p := &process{id: c.nextProc, image: cfg.ImagePath, shared: shared, connectBy: now.Add(c.timeouts.Pipe)}
+	p := &process{id: c.nextProc, image: cfg.ImagePath, shared: shared,
+		launch: Launch{Proc: c.nextProc, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason}}
 	c.procs[p.id] = p
 	p.services = []*service{s}
 	s.proc = p
-	acts = append(acts, Launch{Proc: p.id, Service: cfg.Name, Image: cfg.ImagePath, Account: cfg.Account, Shared: shared, Reason: reason})
+	acts = append(acts, c.launch(now, p)...)
 	return append(acts, s.changed(false)...)
 }
 
@@ -131,6 +132,10 @@ func (c *Core) detach(p *process, s *service) []Action {
 	if len(p.services) > 0 || p.killed {
 		return nil
 	}
+	if !p.launched {
+		c.unqueue(p)
+		return nil
+	}
 	if !p.registered {
 		p.killed = true
 		return []Action{Kill{Proc: p.id, Reason: "no service left to start in it"}}
@@ -172,7 +177,7 @@ func (c *Core) launchFailed(now time.Time, id ProcID, err windows.Errno) []Actio
 	}
 	delete(c.procs, id)
 	p.killed = true
-	var acts []Action
+	acts := c.freeSlot(now, p)
 	for _, s := range append([]*service(nil), p.services...) {
 		acts = append(acts, startFailedEvent(s, err))
 		acts = append(acts, c.failStart(p, s, err)...)
@@ -201,7 +206,7 @@ func (c *Core) registered(now time.Time, id ProcID, table []string) []Action {
 	}
 	p.registered = true
 	p.table = table
-	var acts []Action
+	acts := c.freeSlot(now, p)
 	for _, s := range append([]*service(nil), p.services...) {
 		if !s.started {
 			acts = append(acts, c.deliverStart(p, s)...)

@@ -23,8 +23,11 @@ func (c *Core) Tick(now time.Time) []Action {
 func (c *Core) tick(now time.Time) []Action {
 	var acts []Action
 	for _, p := range c.sortedProcs() {
+		if !p.slotUntil.IsZero() && !now.Before(p.slotUntil) {
+			acts = append(acts, c.freeSlot(now, p)...)
+		}
 		switch {
-		case p.killed:
+		case p.killed, !p.launched:
 		case !p.registered && !now.Before(p.connectBy):
 			p.killed = true
 			acts = append(acts, Kill{Proc: p.id, Reason: "did not register within ServicesPipeTimeout"})
@@ -126,7 +129,10 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		}
 	}
 	for _, p := range c.procs {
-		if p.killed {
+		if !p.slotUntil.IsZero() {
+			consider(p.slotUntil)
+		}
+		if p.killed || !p.launched {
 			continue
 		}
 		if !p.registered {

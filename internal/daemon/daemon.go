@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -119,6 +120,7 @@ func (d *Daemon) open() (err error) {
 		return err
 	}
 	m.SetLauncher(d.launcher)
+	m.SetLaunchSlots(runtime.NumCPU()) // one host initialising per CPU
 	if err := m.EnableAdoption(o.StateDir, d.launcher, d.Socket+protocol.HostSocketSuffix, o.AdoptionGrace); err != nil {
 		return err
 	}

@@ -17,9 +17,15 @@ import (
 // key that signs the tokens hosts prove their services with (host.key),
 // and the services that were running (running.json). Both live in the
 // state directory.
+//
+// running.json is replaced without an fsync. What it serves is a restart
+// of scmd alone, after which the page cache still holds the last write;
+// after a restart of the machine nothing it lists runs any more, and the
+// boot id it carries says so. So a start never waits on the disk.
 type AdoptionFile struct {
 	key     []byte
 	running string // running.json's path
+	boot    string // this boot's id, which running.json carries
 	logf    func(format string, args ...any)
 
 	saving chan func() []string // a request to save the list it returns
@@ -38,14 +44,30 @@ func OpenAdoptionFile(dir string, logf func(format string, args ...any)) (*Adopt
 	if err != nil {
 		return nil, nil, err
 	}
-	f := &AdoptionFile{key: key, running: filepath.Join(dir, "running.json"), logf: logf, saving: make(chan func() []string, 1)}
+	f := &AdoptionFile{key: key, running: filepath.Join(dir, "running.json"), boot: bootID(), logf: logf, saving: make(chan func() []string, 1)}
 	f.cond = sync.NewCond(&f.mu)
-	var running []string
+	var last runningList
 	if b, err := os.ReadFile(f.running); err == nil {
-		json.Unmarshal(b, &running)
+		json.Unmarshal(b, &last)
 	}
 	go f.save()
-	return f, running, nil
+	if last.Boot != f.boot {
+		return f, nil, nil // written before the machine restarted: nothing of it runs
+	}
+	return f, last.Running, nil
+}
+
+// runningList is running.json's content.
+type runningList struct {
+	Boot    string   `json:"boot"`
+	Running []string `json:"running"`
+}
+
+// bootID is the kernel's id of this boot, or "" where it has none, and
+// then every list is taken as this boot's.
+func bootID() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(b))
 }
 
 // Token is the proof a start request gives a host that it runs the
@@ -88,8 +110,8 @@ func (f *AdoptionFile) save() {
 		f.mu.Unlock()
 		names := list() // holds every change up to gen
 		sort.Strings(names)
-		b, _ := json.Marshal(names)
-		if err := writeFileSync(f.running, b); err != nil {
+		b, _ := json.Marshal(runningList{Boot: f.boot, Running: names})
+		if err := replaceFile(f.running, b); err != nil {
 			f.logf("recording the running services: %v", err)
 		}
 		f.mu.Lock()
@@ -123,9 +145,19 @@ func loadKey(path string) ([]byte, error) {
 	return key, nil
 }
 
-// writeFileSync replaces a file with data, durably: a temporary file,
-// fsynced, renamed over it, and the directory fsynced.
+// replaceFile replaces a file with data at once, as a reader sees it: a
+// temporary file renamed over it.
+func replaceFile(path string, data []byte) error {
+	return replace(path, data, false)
+}
+
+// writeFileSync replaces a file with data, durably: as replaceFile, with
+// the file fsynced before the rename and the directory after it.
 func writeFileSync(path string, data []byte) error {
+	return replace(path, data, true)
+}
+
+func replace(path string, data []byte, durably bool) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -135,15 +167,20 @@ func writeFileSync(path string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if durably {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err
+	}
+	if !durably {
+		return nil
 	}
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {

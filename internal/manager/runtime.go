@@ -30,6 +30,15 @@ func (m *Manager) SetLauncher(l Launcher) {
 	m.launcher = l
 }
 
+// SetLaunchSlots sets how many hosts may be launching at once (the core's
+// SetLaunchSlots); the daemon gives one per CPU.
+func (m *Manager) SetLaunchSlots(n int) {
+	m.sup.Do(func(c *core.Core, _ time.Time) []core.Action {
+		c.SetLaunchSlots(n)
+		return nil
+	})
+}
+
 // environment is a service's Environment value (REG_MULTI_SZ, as Windows
 // has it under the service's key), then its Parameters\Environment.
 func (m *Manager) environment(name string) []string {
