@@ -7,7 +7,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -21,16 +21,16 @@ var triggerWords = map[string]struct {
 	"device":         {windows.SERVICE_TRIGGER_TYPE_DEVICE_INTERFACE_ARRIVAL, "", "guid+strings"},
 	"custom":         {windows.SERVICE_TRIGGER_TYPE_CUSTOM, "", "guid+hex"},
 	"strcustom":      {windows.SERVICE_TRIGGER_TYPE_CUSTOM, "", "guid+strings"},
-	"networkon":      {windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY, services.FirstIPAddressArrival, ""},
-	"networkoff":     {windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY, services.LastIPAddressRemoval, ""},
-	"domainjoin":     {windows.SERVICE_TRIGGER_TYPE_DOMAIN_JOIN, services.DomainJoin, ""},
-	"domainleave":    {windows.SERVICE_TRIGGER_TYPE_DOMAIN_JOIN, services.DomainLeave, ""},
-	"portopen":       {windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT, services.FirewallPortOpen, "strings"},
-	"portclose":      {windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT, services.FirewallPortClose, "strings"},
-	"machinepolicy":  {windows.SERVICE_TRIGGER_TYPE_GROUP_POLICY, services.MachinePolicyPresent, ""},
-	"userpolicy":     {windows.SERVICE_TRIGGER_TYPE_GROUP_POLICY, services.UserPolicyPresent, ""},
-	"rpcevent":       {windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT, services.RPCInterfaceEvent, "strings"},
-	"namedpipeevent": {windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT, services.NamedPipeEvent, "strings"},
+	"networkon":      {windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY, triggerspec.FirstIPAddressArrival, ""},
+	"networkoff":     {windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY, triggerspec.LastIPAddressRemoval, ""},
+	"domainjoin":     {windows.SERVICE_TRIGGER_TYPE_DOMAIN_JOIN, triggerspec.DomainJoin, ""},
+	"domainleave":    {windows.SERVICE_TRIGGER_TYPE_DOMAIN_JOIN, triggerspec.DomainLeave, ""},
+	"portopen":       {windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT, triggerspec.FirewallPortOpen, "strings"},
+	"portclose":      {windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT, triggerspec.FirewallPortClose, "strings"},
+	"machinepolicy":  {windows.SERVICE_TRIGGER_TYPE_GROUP_POLICY, triggerspec.MachinePolicyPresent, ""},
+	"userpolicy":     {windows.SERVICE_TRIGGER_TYPE_GROUP_POLICY, triggerspec.UserPolicyPresent, ""},
+	"rpcevent":       {windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT, triggerspec.RPCInterfaceEvent, "strings"},
+	"namedpipeevent": {windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT, triggerspec.NamedPipeEvent, "strings"},
 }
 
 func parseTrigger(word string) (*pb.Trigger, bool) {
@@ -62,7 +62,7 @@ func parseTrigger(word string) (*pb.Trigger, bool) {
 		if len(rest) < 1 {
 			return nil, false
 		}
-		if _, err := services.ParseGUID(rest[0]); err != nil {
+		if _, err := triggerspec.ParseGUID(rest[0]); err != nil {
 			return nil, false
 		}
 		t.Subtype, rest = strings.ToLower(strings.Trim(rest[0], "{}")), rest[1:]
@@ -111,11 +111,11 @@ var triggerTypeNames = map[uint32]string{
 }
 
 var subtypeNames = map[string]string{
-	services.FirstIPAddressArrival: "IP ADDRESS AVAILABILITY", services.LastIPAddressRemoval: "IP ADDRESS AVAILABILITY",
-	services.DomainJoin: "DOMAIN JOINED", services.DomainLeave: "NOT DOMAIN JOINED",
-	services.FirewallPortOpen: "PORT OPEN", services.FirewallPortClose: "PORT CLOSE",
-	services.MachinePolicyPresent: "MACHINE POLICY PRESENT", services.UserPolicyPresent: "USER POLICY PRESENT",
-	services.RPCInterfaceEvent: "RPC INTERFACE", services.NamedPipeEvent: "NAMED PIPE",
+	triggerspec.FirstIPAddressArrival: "IP ADDRESS AVAILABILITY", triggerspec.LastIPAddressRemoval: "IP ADDRESS AVAILABILITY",
+	triggerspec.DomainJoin: "DOMAIN JOINED", triggerspec.DomainLeave: "NOT DOMAIN JOINED",
+	triggerspec.FirewallPortOpen: "PORT OPEN", triggerspec.FirewallPortClose: "PORT CLOSE",
+	triggerspec.MachinePolicyPresent: "MACHINE POLICY PRESENT", triggerspec.UserPolicyPresent: "USER POLICY PRESENT",
+	triggerspec.RPCInterfaceEvent: "RPC INTERFACE", triggerspec.NamedPipeEvent: "NAMED PIPE",
 }
 
 func runQTriggerInfo(s *session, name string, args []string) int {

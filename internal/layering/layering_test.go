@@ -15,6 +15,7 @@ import (
 var daemonOnly = []string{
 	"go.etcd.io/bbolt",
 	"github.com/openscm/scm/internal/registry",
+	"github.com/openscm/scm/internal/services",
 	"github.com/openscm/scm/internal/eventlog",
 	"github.com/openscm/scm/internal/launch",
 	"github.com/openscm/scm/internal/core",
@@ -23,8 +24,6 @@ var daemonOnly = []string{
 }
 
 // clientSide are the packages and programs that must not link them.
-// windows/svc/trigger, cmd/sc and cmd/scm-wrap are not here yet: they use
-// internal/services, whose configuration code reads and writes the store.
 var clientSide = []string{
 	"github.com/openscm/scm/windows",
 	"github.com/openscm/scm/windows/svc",
@@ -32,6 +31,9 @@ var clientSide = []string{
 	"github.com/openscm/scm/windows/svc/eventlog",
 	"github.com/openscm/scm/windows/svc/debug",
 	"github.com/openscm/scm/windows/svc/example",
+	"github.com/openscm/scm/windows/svc/trigger",
+	"github.com/openscm/scm/cmd/sc",
+	"github.com/openscm/scm/cmd/scm-wrap",
 	"github.com/openscm/scm/cmd/net",
 	"github.com/openscm/scm/cmd/reg",
 	"github.com/openscm/scm/cmd/wevtutil",

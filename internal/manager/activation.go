@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/openscm/scm/internal/launch"
-	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -27,13 +27,13 @@ type activations struct {
 
 // endpoint is the address a trigger asks scmd to listen on: "tcp:PORT" or
 // "unix:PATH"; "" if the trigger is not one of these.
-func (m *Manager) endpoint(t *services.Trigger) string {
+func (m *Manager) endpoint(t *triggerspec.Trigger) string {
 	if t.Action != windows.SERVICE_TRIGGER_ACTION_SERVICE_START {
 		return ""
 	}
 	data := t.Strings()
 	switch {
-	case t.Type == windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT && t.SubType == services.FirewallPortOpen && len(data) > 0:
+	case t.Type == windows.SERVICE_TRIGGER_TYPE_FIREWALL_PORT_EVENT && t.SubType == triggerspec.FirewallPortOpen && len(data) > 0:
 		// "port;protocol;..." as sc's portopen parameter.
 		fields := strings.Split(data[0], ";")
 		port, err := strconv.Atoi(strings.TrimSpace(fields[0]))
@@ -44,7 +44,7 @@ func (m *Manager) endpoint(t *services.Trigger) string {
 			return "" // only TCP is listened for
 		}
 		return "tcp:" + strconv.Itoa(port)
-	case t.Type == windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT && t.SubType == services.NamedPipeEvent && len(data) > 0:
+	case t.Type == windows.SERVICE_TRIGGER_TYPE_NETWORK_ENDPOINT && t.SubType == triggerspec.NamedPipeEvent && len(data) > 0:
 		p := data[0]
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(m.activation.pipe, filepath.Base(p))

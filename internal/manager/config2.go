@@ -5,6 +5,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -126,15 +127,15 @@ func (m *Manager) ChangeServiceConfig2(c Caller, id uint64, in *pb.ServiceConfig
 	case windows.SERVICE_CONFIG_PRESHUTDOWN_INFO:
 		cfg.PreshutdownTimeout = in.PreshutdownTimeout
 	case windows.SERVICE_CONFIG_TRIGGER_INFO:
-		var ts []services.Trigger
+		var ts []triggerspec.Trigger
 		for _, t := range in.Triggers {
-			st := services.Trigger{Type: t.Type, Action: t.Action, SubType: strings.ToLower(strings.Trim(t.Subtype, "{}"))}
+			st := triggerspec.Trigger{Type: t.Type, Action: t.Action, SubType: strings.ToLower(strings.Trim(t.Subtype, "{}"))}
 			for _, d := range t.Data {
-				st.Data = append(st.Data, services.TriggerData{Type: d.Type, Data: d.Data})
+				st.Data = append(st.Data, triggerspec.TriggerData{Type: d.Type, Data: d.Data})
 			}
 			ts = append(ts, st)
 		}
-		if err := services.ValidateTriggers(ts); err != nil {
+		if err := triggerspec.ValidateTriggers(ts); err != nil {
 			return err
 		}
 		cfg.Triggers = ts

@@ -11,7 +11,7 @@ import (
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
-	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -62,7 +62,7 @@ func (m *Manager) addDeviceSub(msg *protocol.DeviceNotify) windows.Errno {
 	filter := strings.ToLower(strings.Trim(msg.Filter, "{}"))
 	switch msg.Kind {
 	case protocol.NotifyInterfaceClass:
-		if _, err := services.ParseGUID(filter); err != nil {
+		if _, err := triggerspec.ParseGUID(filter); err != nil {
 			return windows.ERROR_INVALID_PARAMETER
 		}
 	case protocol.NotifyDeviceHandle:
@@ -135,7 +135,7 @@ func broadcastInterface(d devices.Device) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, uint32(size))
 	b = binary.LittleEndian.AppendUint32(b, DBT_DEVTYP_DEVICEINTERFACE)
 	b = binary.LittleEndian.AppendUint32(b, 0)
-	g, _ := services.ParseGUID(d.Class)
+	g, _ := triggerspec.ParseGUID(d.Class)
 	b = append(b, g[:]...)
 	for _, c := range name {
 		b = binary.LittleEndian.AppendUint16(b, c)
@@ -164,7 +164,7 @@ func (m *Manager) GetDeviceInterfaces(c Caller, r *pb.DeviceInterfacesRequest) (
 
 func (m *Manager) presentInterfaces(class string) ([]devices.Device, error) {
 	class = strings.ToLower(strings.Trim(class, "{}"))
-	if _, err := services.ParseGUID(class); err != nil && class != "" {
+	if _, err := triggerspec.ParseGUID(class); err != nil && class != "" {
 		return nil, windows.ERROR_INVALID_PARAMETER
 	}
 	var out []devices.Device
@@ -217,7 +217,7 @@ func (m *Manager) DeviceMappings() devices.Mappings {
 			if err != nil {
 				continue
 			}
-			if _, err := services.ParseGUID(v.String()); err != nil {
+			if _, err := triggerspec.ParseGUID(v.String()); err != nil {
 				continue
 			}
 			mp := devices.Mapping{Class: strings.Trim(v.String(), "{}")}

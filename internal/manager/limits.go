@@ -4,6 +4,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -137,7 +138,7 @@ func checkStartArgs(args []string) error {
 
 // triggerDataSize is a data item's cbData as Windows counts it: strings in
 // UTF-16 with their terminating NUL.
-func triggerDataSize(d services.TriggerData) int {
+func triggerDataSize(d triggerspec.TriggerData) int {
 	if d.Type == windows.SERVICE_TRIGGER_DATA_TYPE_STRING {
 		return (utf16Len(string(d.Data)) + 1) * 2
 	}

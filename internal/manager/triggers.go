@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/devices"
-	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -20,7 +20,7 @@ import (
 // trigger for the device's class, and, if the trigger names hardware IDs,
 // one of the device's.
 func (m *Manager) DeviceArrived(d devices.Device) {
-	m.fire(func(t *services.Trigger) bool {
+	m.fire(func(t *triggerspec.Trigger) bool {
 		if t.Type != windows.SERVICE_TRIGGER_TYPE_DEVICE_INTERFACE_ARRIVAL || t.SubType != d.Class {
 			return false
 		}
@@ -42,11 +42,11 @@ func (m *Manager) DeviceArrived(d devices.Device) {
 // IPAvailability fires the IP address availability triggers: the first
 // address arriving, or the last one going.
 func (m *Manager) IPAvailability(up bool) {
-	want := services.LastIPAddressRemoval
+	want := triggerspec.LastIPAddressRemoval
 	if up {
-		want = services.FirstIPAddressArrival
+		want = triggerspec.FirstIPAddressArrival
 	}
-	m.fire(func(t *services.Trigger) bool {
+	m.fire(func(t *triggerspec.Trigger) bool {
 		return t.Type == windows.SERVICE_TRIGGER_TYPE_IP_ADDRESS_AVAILABILITY && t.SubType == want
 	})
 }
@@ -61,15 +61,15 @@ func (m *Manager) FireCustom(c Caller, provider string, data []string) error {
 		return windows.ERROR_INVALID_PARAMETER
 	}
 	for _, d := range data {
-		if triggerDataSize(services.TriggerData{Type: windows.SERVICE_TRIGGER_DATA_TYPE_STRING, Data: []byte(d)}) > MaxTriggerDataBytes {
+		if triggerDataSize(triggerspec.TriggerData{Type: windows.SERVICE_TRIGGER_DATA_TYPE_STRING, Data: []byte(d)}) > MaxTriggerDataBytes {
 			return windows.ERROR_INVALID_PARAMETER
 		}
 	}
 	provider = strings.ToLower(strings.Trim(provider, "{}"))
-	if _, err := services.ParseGUID(provider); err != nil {
+	if _, err := triggerspec.ParseGUID(provider); err != nil {
 		return windows.ERROR_INVALID_PARAMETER
 	}
-	m.fire(func(t *services.Trigger) bool {
+	m.fire(func(t *triggerspec.Trigger) bool {
 		if t.Type != windows.SERVICE_TRIGGER_TYPE_CUSTOM || t.SubType != provider {
 			return false
 		}
@@ -90,7 +90,7 @@ func (m *Manager) FireCustom(c Caller, provider string, data []string) error {
 }
 
 // fire carries out the action of every trigger that matches.
-func (m *Manager) fire(match func(*services.Trigger) bool) {
+func (m *Manager) fire(match func(*triggerspec.Trigger) bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range m.sortedServices() {

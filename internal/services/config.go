@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
@@ -54,7 +55,7 @@ type Config struct {
 	ServiceSidType                   uint32
 	RequiredPrivileges               []string
 	Security                         string // SDDL
-	Triggers                         []Trigger
+	Triggers                         []triggerspec.Trigger
 	DeleteFlag                       bool // marked for delete; gone at the next start of scmd
 }
 

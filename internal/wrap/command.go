@@ -14,7 +14,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc/mgr"
 )
@@ -222,11 +222,11 @@ func get(conn *client.Conn, name string, args []string) (string, error) {
 }
 
 func show(v *pb.RegValue) string {
-	rv := registry.Value{Name: v.Name, Type: registry.ValueType(v.Type), Data: v.Data}
+	rv := regdata.Value{Name: v.Name, Type: regdata.ValueType(v.Type), Data: v.Data}
 	switch rv.Type {
-	case registry.DWORD:
+	case regdata.DWORD:
 		return strconv.FormatUint(uint64(rv.Uint32()), 10)
-	case registry.MULTI_SZ:
+	case regdata.MULTI_SZ:
 		return strings.Join(rv.Strings(), "\n")
 	}
 	return rv.String()
@@ -238,12 +238,12 @@ func set(conn *client.Conn, name string, args []string) error {
 		return fmt.Errorf("no value for %s", args[0])
 	}
 	lower := strings.ToLower(value)
-	var v registry.Value
+	var v regdata.Value
 	switch {
 	case path != ParametersKey(name):
-		v = registry.StringValue(value, vals[0])
+		v = regdata.StringValue(value, vals[0])
 	case multiParams[lower]:
-		v = registry.MultiStringValue(value, vals)
+		v = regdata.MultiStringValue(value, vals)
 	case dwordParams[lower]:
 		s := vals[0]
 		if lower == "apppriority" {
@@ -255,15 +255,15 @@ func set(conn *client.Conn, name string, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s takes a number, not %q", value, s)
 		}
-		v = registry.DWordValue(value, uint32(n))
+		v = regdata.DWordValue(value, uint32(n))
 	case lower == "application" || lower == "appdirectory" || lower == "appstdout" || lower == "appstderr":
 		p, err := filepath.Abs(vals[0])
 		if err != nil {
 			return err
 		}
-		v = registry.ExpandStringValue(value, p)
+		v = regdata.ExpandStringValue(value, p)
 	default:
-		v = registry.StringValue(value, strings.Join(vals, " "))
+		v = regdata.StringValue(value, strings.Join(vals, " "))
 	}
 	_, err := client.Call(conn.RegSetValue, &pb.RegSetValueRequest{Path: path, Value: &pb.RegValue{Name: v.Name, Type: uint32(v.Type), Data: v.Data}})
 	return err

@@ -13,7 +13,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/regdata"
 )
 
 // Stop method flags of AppStopMethodSkip: the steps of a stop to leave out.
@@ -87,7 +87,7 @@ func Load(conn *client.Conn, service string) (Config, error) {
 	}
 	var high uint32
 	for _, v := range key.Values {
-		val := registry.Value{Name: v.Name, Type: registry.ValueType(v.Type), Data: v.Data}
+		val := regdata.Value{Name: v.Name, Type: regdata.ValueType(v.Type), Data: v.Data}
 		num := val.Uint32()
 		switch strings.ToLower(v.Name) {
 		case "application":

@@ -13,22 +13,22 @@ package trigger
 import (
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/internal/triggerspec"
 	"github.com/openscm/scm/windows"
 )
 
 // Well-known subtypes.
 const (
-	FirstIPAddressArrival = services.FirstIPAddressArrival
-	LastIPAddressRemoval  = services.LastIPAddressRemoval
-	DomainJoin            = services.DomainJoin
-	DomainLeave           = services.DomainLeave
-	FirewallPortOpen      = services.FirewallPortOpen
-	FirewallPortClose     = services.FirewallPortClose
-	MachinePolicyPresent  = services.MachinePolicyPresent
-	UserPolicyPresent     = services.UserPolicyPresent
-	RPCInterfaceEvent     = services.RPCInterfaceEvent
-	NamedPipeEvent        = services.NamedPipeEvent
+	FirstIPAddressArrival = triggerspec.FirstIPAddressArrival
+	LastIPAddressRemoval  = triggerspec.LastIPAddressRemoval
+	DomainJoin            = triggerspec.DomainJoin
+	DomainLeave           = triggerspec.DomainLeave
+	FirewallPortOpen      = triggerspec.FirewallPortOpen
+	FirewallPortClose     = triggerspec.FirewallPortClose
+	MachinePolicyPresent  = triggerspec.MachinePolicyPresent
+	UserPolicyPresent     = triggerspec.UserPolicyPresent
+	RPCInterfaceEvent     = triggerspec.RPCInterfaceEvent
+	NamedPipeEvent        = triggerspec.NamedPipeEvent
 	DeviceInterfaceNet    = "cac88484-7515-4c03-82e6-71a87abac361" // GUID_DEVINTERFACE_NET
 )
 
