@@ -217,6 +217,19 @@ func (l *limitListener) reapIdle() {
 	}
 }
 
+// closeAll closes every connection admitted and still open.
+func (l *limitListener) closeAll() {
+	l.mu.Lock()
+	conns := make([]*clientConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
 // Close stops accepting and stops the reaper.
 func (l *limitListener) Close() error {
 	l.mu.Lock()

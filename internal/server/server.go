@@ -39,6 +39,10 @@ type Server struct {
 	idleTimeout, requestReadTimeout time.Duration
 
 	releasing atomic.Bool // a release of memory to the system is under way
+
+	mu        sync.Mutex
+	listeners []*limitListener // what Serve accepts on, for Close
+	closed    bool
 }
 
 type (
@@ -82,23 +86,71 @@ func New(m *manager.Manager, owner uint32) *Server {
 }
 
 // Serve accepts connections on l until Close, within the caps of limits.go.
+// Each is served by serveConn (http1.go), which hands to net/http what is
+// not a plain unary call.
 func (s *Server) Serve(l net.Listener) error {
 	ll := newLimitListener(l, s.owner, s.maxConns, s.idleTimeout,
 		func() manager.ClientID { return manager.ClientID(s.nextClient.Add(1)) },
 		s.m.HoldsHandles)
+	handoff := newHandoffListener(l.Addr())
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ll.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, ll)
+	s.mu.Unlock()
 	defer ll.Close()
-	err := s.http.Serve(ll)
-	if errors.Is(err, http.ErrServerClosed) {
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(handoff) }()
+	calls := unaryCalls(&handler{s.m})
+	var err error
+	for {
+		var c net.Conn
+		if c, err = ll.Accept(); err != nil {
+			break
+		}
+		go s.serveConn(c.(*clientConn), calls, handoff)
+	}
+	handoff.Close()
+	<-served
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
 		return nil
 	}
 	return err
 }
 
 // Close stops serving and closes every connection.
-func (s *Server) Close() error { return s.http.Close() }
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	listeners := s.listeners
+	s.mu.Unlock()
+	err := s.http.Close()
+	for _, ll := range listeners {
+		ll.Close()
+		ll.closeAll()
+	}
+	return err
+}
+
+// clientOf is the admitted connection c is, or serves.
+func clientOf(c net.Conn) (*clientConn, bool) {
+	switch c := c.(type) {
+	case *clientConn:
+		return c, true
+	case *handedConn:
+		return c.clientConn, true
+	}
+	return nil, false
+}
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
-	if cc, ok := c.(*clientConn); ok {
+	if cc, ok := clientOf(c); ok {
 		cc.token = tokenOf(cc.cred, s.owner)
 		return context.WithValue(ctx, connKey{}, cc)
 	}
@@ -111,12 +163,19 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 	if state != http.StateClosed && state != http.StateHijacked {
 		return
 	}
-	var gone []manager.ClientID
-	if cc, ok := c.(*clientConn); ok {
-		gone = s.leave(cc)
-	} else if id, ok := s.conns.LoadAndDelete(c); ok {
-		gone = []manager.ClientID{id.(manager.ClientID)}
+	if cc, ok := clientOf(c); ok {
+		s.connClosed(cc)
+		return
 	}
+	if id, ok := s.conns.LoadAndDelete(c); ok {
+		s.clientsGone([]manager.ClientID{id.(manager.ClientID)})
+	}
+}
+
+// connClosed lets the handles of a closed connection go.
+func (s *Server) connClosed(c *clientConn) { s.clientsGone(s.leave(c)) }
+
+func (s *Server) clientsGone(gone []manager.ClientID) {
 	for _, id := range gone {
 		if s.m.ClientGone(id) >= manyHandles {
 			s.releaseMemory()

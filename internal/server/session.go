@@ -41,17 +41,39 @@ type sessions struct {
 // serveSession handles a request's session header. It reports false when
 // it has answered the request itself (a join refused).
 func (s *Server) serveSession(w http.ResponseWriter, r *http.Request, c *clientConn) bool {
-	h := r.Header.Get(SessionHeader)
-	if h == "" || c.cred == nil {
+	token, status := s.joinSession(c, r.Header.Get(SessionHeader))
+	switch status {
+	case 0:
+		if token != "" {
+			w.Header().Set(SessionHeader, token)
+		}
 		return true
+	case http.StatusForbidden:
+		w.Header().Set(Win32ErrorHeader, strconv.Itoa(int(windows.ERROR_ACCESS_DENIED)))
+	}
+	http.Error(w, sessionRefusals[status], status)
+	return false
+}
+
+var sessionRefusals = map[int]string{
+	http.StatusGone:      "connection closed",
+	http.StatusForbidden: "not a connection of this session's process",
+}
+
+// joinSession applies a call's session header h: "new" makes the
+// connection's client a session and gives back its token, a token joins
+// that session. The status is 0, or the HTTP status refusing the call:
+// only a fresh connection of the session's own process may join.
+func (s *Server) joinSession(c *clientConn, h string) (token string, status int) {
+	if h == "" || c.cred == nil {
+		return "", 0
 	}
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
 	if c.gone {
 		// Over HTTP/2 a call may still run after its connection closed;
 		// a session made or joined now would never be left.
-		http.Error(w, "connection closed", http.StatusGone)
-		return false
+		return "", http.StatusGone
 	}
 	if s.sessions.byID == nil {
 		s.sessions.byID = map[manager.ClientID]*session{}
@@ -66,26 +88,22 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request, c *clientC
 			s.sessions.byID[id] = sess
 			c.session = sess
 		}
-		w.Header().Set(SessionHeader, strconv.FormatUint(uint64(id), 10)+"."+sess.secret)
-		return true
+		return strconv.FormatUint(uint64(id), 10) + "." + sess.secret, 0
 	}
 	idText, secret, _ := strings.Cut(h, ".")
 	n, _ := strconv.ParseUint(idText, 10, 64)
 	sess := s.sessions.byID[manager.ClientID(n)]
 	switch {
 	case c.session == sess && sess != nil:
-		return true // joined already
+		return "", 0 // joined already
 	case sess == nil || sess.secret != secret || sess.pid != c.cred.Pid || sess.uid != c.cred.Uid ||
 		c.session != nil || c.calls.Load() > 1:
-		// Only a fresh connection of the same process may join.
-		w.Header().Set(Win32ErrorHeader, strconv.Itoa(int(windows.ERROR_ACCESS_DENIED)))
-		http.Error(w, "not a connection of this session's process", http.StatusForbidden)
-		return false
+		return "", http.StatusForbidden
 	}
 	sess.conns++
 	c.session = sess
 	c.client.Store(uint64(sess.id))
-	return true
+	return "", 0
 }
 
 // leave takes a closed connection out of its session, and reports the
