@@ -1,5 +1,6 @@
 # Regenerate the API code after editing proto/: the protobuf and Connect
-# code, and the unary client's methods. protoc comes from the system
+# code, the clients' plain messages (internal/api/scmmsg), and the unary
+# client's methods. protoc comes from the system
 # (Debian: protobuf-compiler); the Go plugins are the versions go.mod pins
 # as tools.
 PLUGINS := --plugin=protoc-gen-go=bin/protoc-gen-go --plugin=protoc-gen-connect-go=bin/protoc-gen-connect-go
@@ -9,6 +10,7 @@ proto:
 	protoc -I proto $(PLUGINS) --go_out=. --go_opt=module=github.com/openscm/scm \
 		--connect-go_out=. --connect-go_opt=module=github.com/openscm/scm \
 		proto/scm/v1/scm.proto
+	go run ./internal/api/scmmsg/gen internal/api/scmmsg/messages.go
 	go run ./internal/client/gencalls internal/client/calls.go
 
 # verify fails when the tree is not as its tools would leave it: unformatted

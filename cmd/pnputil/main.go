@@ -16,7 +16,7 @@ import (
 	"os"
 	"strings"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
 )

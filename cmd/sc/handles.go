@@ -1,7 +1,7 @@
 package main
 
 import (
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 )
 

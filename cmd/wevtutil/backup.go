@@ -7,7 +7,7 @@ import (
 	"os"
 	"syscall"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
 )

@@ -2,7 +2,7 @@
 
 package client
 
-import pb "github.com/openscm/scm/internal/api/scmv1"
+import pb "github.com/openscm/scm/internal/api/scmmsg"
 
 // OpenSCManager calls ServiceControlManager.OpenSCManager.
 func (c *Conn) OpenSCManager(req *pb.OpenSCManagerRequest) (*pb.HandleReply, error) {

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
 )
 
 // DefaultSocket is where the machine's SCM listens.
@@ -198,8 +198,8 @@ func (c *Conn) put(w *wire, broken bool, token string) {
 }
 
 // unary makes one call: method of scm.v1.ServiceControlManager.
-func (c *Conn) unary(method string, req, res proto.Message) error {
-	body, err := proto.Marshal(req)
+func (c *Conn) unary(method string, req, res scmmsg.Message) error {
+	body, err := scmmsg.Marshal(req)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (c *Conn) unary(method string, req, res proto.Message) error {
 		if reply.status != 200 {
 			return reply.err()
 		}
-		return proto.Unmarshal(reply.body, res)
+		return res.UnmarshalBinary(reply.body)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/internal/services"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/windows"

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/internal/api/scmmsg"
 	pb "github.com/openscm/scm/internal/api/scmv1"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
@@ -79,7 +80,7 @@ func TestDirectErrorsAsConnectsOwn(t *testing.T) {
 	sock := serveWithTimeouts(t, IdleTimeout, RequestReadTimeout)
 	conn := client.Dial(sock)
 	defer conn.Close()
-	_, err := client.Call(conn.QueryServiceStatus, &pb.HandleRequest{Handle: 12345})
+	_, err := client.Call(conn.QueryServiceStatus, &scmmsg.HandleRequest{Handle: 12345})
 	if err != windows.ERROR_INVALID_HANDLE {
 		t.Fatalf("a bad handle: %v, want ERROR_INVALID_HANDLE", err)
 	}

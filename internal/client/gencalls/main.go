@@ -19,7 +19,7 @@ func main() {
 
 package client
 
-import pb "github.com/openscm/scm/internal/api/scmv1"
+import pb "github.com/openscm/scm/internal/api/scmmsg"
 `)
 	svc := pb.File_scm_v1_scm_proto.Services().ByName("ServiceControlManager")
 	methods := svc.Methods()

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/windows"
 )

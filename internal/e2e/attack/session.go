@@ -7,8 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
-	"google.golang.org/protobuf/proto"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 )
 
 func init() { attacks["join"] = join }
@@ -27,7 +26,7 @@ func join(args []string) error {
 		return err
 	}
 	defer c.Close()
-	body, _ := proto.Marshal(&pb.HandleRequest{Handle: handle})
+	body, _ := pb.Marshal(&pb.HandleRequest{Handle: handle})
 	fmt.Fprintf(c, "POST /scm.v1.ServiceControlManager/QueryServiceStatus HTTP/1.1\r\nHost: scm\r\nContent-Type: application/proto\r\nScm-Session: %s\r\nContent-Length: %d\r\n\r\n%s", args[0], len(body), body)
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {

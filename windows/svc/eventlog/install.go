@@ -6,7 +6,7 @@ package eventlog
 import (
 	"errors"
 
-	pb "github.com/openscm/scm/internal/api/scmv1"
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/regdata"
 	"github.com/openscm/scm/windows"
