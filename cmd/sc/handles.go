@@ -30,6 +30,7 @@ func (s *session) openService(name string, access uint32, prefix string) (uint64
 	return r.Handle, 0
 }
 
-func (s *session) close(h uint64) {
-	client.Call(s.conn.CloseServiceHandle, &pb.HandleRequest{Handle: h})
-}
+// close is where sc.exe calls CloseServiceHandle. sc runs one verb and
+// closes its connection, and with it every handle it opened: a round trip
+// per handle on the way would only delay the answer.
+func (s *session) close(h uint64) {}

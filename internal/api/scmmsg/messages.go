@@ -2,63 +2,124 @@
 
 package scmmsg
 
-// byName makes an empty message of each type, by its full name.
-var byName = map[string]func() Message{
-	"scm.v1.Win32Error":                   func() Message { return new(Win32Error) },
-	"scm.v1.Empty":                        func() Message { return new(Empty) },
-	"scm.v1.HandleRequest":                func() Message { return new(HandleRequest) },
-	"scm.v1.HandleReply":                  func() Message { return new(HandleReply) },
-	"scm.v1.OpenSCManagerRequest":         func() Message { return new(OpenSCManagerRequest) },
-	"scm.v1.CreateServiceRequest":         func() Message { return new(CreateServiceRequest) },
-	"scm.v1.CreateServiceReply":           func() Message { return new(CreateServiceReply) },
-	"scm.v1.OpenServiceRequest":           func() Message { return new(OpenServiceRequest) },
-	"scm.v1.ServiceConfig":                func() Message { return new(ServiceConfig) },
-	"scm.v1.ChangeServiceConfigRequest":   func() Message { return new(ChangeServiceConfigRequest) },
-	"scm.v1.ChangeServiceConfigReply":     func() Message { return new(ChangeServiceConfigReply) },
-	"scm.v1.QueryServiceConfig2Request":   func() Message { return new(QueryServiceConfig2Request) },
-	"scm.v1.ScAction":                     func() Message { return new(ScAction) },
-	"scm.v1.FailureActions":               func() Message { return new(FailureActions) },
-	"scm.v1.ServiceConfig2":               func() Message { return new(ServiceConfig2) },
-	"scm.v1.Trigger":                      func() Message { return new(Trigger) },
-	"scm.v1.TriggerData":                  func() Message { return new(TriggerData) },
-	"scm.v1.ChangeServiceConfig2Request":  func() Message { return new(ChangeServiceConfig2Request) },
-	"scm.v1.ServiceStatus":                func() Message { return new(ServiceStatus) },
-	"scm.v1.EnumServicesStatusRequest":    func() Message { return new(EnumServicesStatusRequest) },
-	"scm.v1.ServiceEntry":                 func() Message { return new(ServiceEntry) },
-	"scm.v1.EnumServicesStatusReply":      func() Message { return new(EnumServicesStatusReply) },
-	"scm.v1.EnumDependentServicesRequest": func() Message { return new(EnumDependentServicesRequest) },
-	"scm.v1.GetNameRequest":               func() Message { return new(GetNameRequest) },
-	"scm.v1.GetNameReply":                 func() Message { return new(GetNameReply) },
-	"scm.v1.LockStatus":                   func() Message { return new(LockStatus) },
-	"scm.v1.SecurityRequest":              func() Message { return new(SecurityRequest) },
-	"scm.v1.SecurityDescriptor":           func() Message { return new(SecurityDescriptor) },
-	"scm.v1.SetSecurityRequest":           func() Message { return new(SetSecurityRequest) },
-	"scm.v1.RegKeyRequest":                func() Message { return new(RegKeyRequest) },
-	"scm.v1.RegValue":                     func() Message { return new(RegValue) },
-	"scm.v1.RegKey":                       func() Message { return new(RegKey) },
-	"scm.v1.RegSetValueRequest":           func() Message { return new(RegSetValueRequest) },
-	"scm.v1.RegDeleteValueRequest":        func() Message { return new(RegDeleteValueRequest) },
-	"scm.v1.StartServiceRequest":          func() Message { return new(StartServiceRequest) },
-	"scm.v1.ControlServiceRequest":        func() Message { return new(ControlServiceRequest) },
-	"scm.v1.ControlServiceReply":          func() Message { return new(ControlServiceReply) },
-	"scm.v1.NotifyRequest":                func() Message { return new(NotifyRequest) },
-	"scm.v1.WaitServiceStatusRequest":     func() Message { return new(WaitServiceStatusRequest) },
-	"scm.v1.ServiceNotification":          func() Message { return new(ServiceNotification) },
-	"scm.v1.RegisterEventSourceRequest":   func() Message { return new(RegisterEventSourceRequest) },
-	"scm.v1.ReportEventRequest":           func() Message { return new(ReportEventRequest) },
-	"scm.v1.ReadEventLogRequest":          func() Message { return new(ReadEventLogRequest) },
-	"scm.v1.EventRecord":                  func() Message { return new(EventRecord) },
-	"scm.v1.EventRecords":                 func() Message { return new(EventRecords) },
-	"scm.v1.LogRequest":                   func() Message { return new(LogRequest) },
-	"scm.v1.ClearEventLogRequest":         func() Message { return new(ClearEventLogRequest) },
-	"scm.v1.EventLogInfo":                 func() Message { return new(EventLogInfo) },
-	"scm.v1.EventLogNames":                func() Message { return new(EventLogNames) },
-	"scm.v1.CustomTriggerRequest":         func() Message { return new(CustomTriggerRequest) },
-	"scm.v1.DeviceInterfacesRequest":      func() Message { return new(DeviceInterfacesRequest) },
-	"scm.v1.DeviceInterface":              func() Message { return new(DeviceInterface) },
-	"scm.v1.DeviceInterfaces":             func() Message { return new(DeviceInterfaces) },
-	"scm.v1.DeviceRemovalRequest":         func() Message { return new(DeviceRemovalRequest) },
-	"scm.v1.DeviceRemovalResult":          func() Message { return new(DeviceRemovalResult) },
+// messageCount is how many messages scm.v1 has.
+const messageCount = 55
+
+// byName makes an empty message of a type, by its full name; nil if there is none.
+func byName(name string) Message {
+	switch name {
+	case "scm.v1.Win32Error":
+		return new(Win32Error)
+	case "scm.v1.Empty":
+		return new(Empty)
+	case "scm.v1.HandleRequest":
+		return new(HandleRequest)
+	case "scm.v1.HandleReply":
+		return new(HandleReply)
+	case "scm.v1.OpenSCManagerRequest":
+		return new(OpenSCManagerRequest)
+	case "scm.v1.CreateServiceRequest":
+		return new(CreateServiceRequest)
+	case "scm.v1.CreateServiceReply":
+		return new(CreateServiceReply)
+	case "scm.v1.OpenServiceRequest":
+		return new(OpenServiceRequest)
+	case "scm.v1.ServiceConfig":
+		return new(ServiceConfig)
+	case "scm.v1.ChangeServiceConfigRequest":
+		return new(ChangeServiceConfigRequest)
+	case "scm.v1.ChangeServiceConfigReply":
+		return new(ChangeServiceConfigReply)
+	case "scm.v1.QueryServiceConfig2Request":
+		return new(QueryServiceConfig2Request)
+	case "scm.v1.ScAction":
+		return new(ScAction)
+	case "scm.v1.FailureActions":
+		return new(FailureActions)
+	case "scm.v1.ServiceConfig2":
+		return new(ServiceConfig2)
+	case "scm.v1.Trigger":
+		return new(Trigger)
+	case "scm.v1.TriggerData":
+		return new(TriggerData)
+	case "scm.v1.ChangeServiceConfig2Request":
+		return new(ChangeServiceConfig2Request)
+	case "scm.v1.ServiceStatus":
+		return new(ServiceStatus)
+	case "scm.v1.EnumServicesStatusRequest":
+		return new(EnumServicesStatusRequest)
+	case "scm.v1.ServiceEntry":
+		return new(ServiceEntry)
+	case "scm.v1.EnumServicesStatusReply":
+		return new(EnumServicesStatusReply)
+	case "scm.v1.EnumDependentServicesRequest":
+		return new(EnumDependentServicesRequest)
+	case "scm.v1.GetNameRequest":
+		return new(GetNameRequest)
+	case "scm.v1.GetNameReply":
+		return new(GetNameReply)
+	case "scm.v1.LockStatus":
+		return new(LockStatus)
+	case "scm.v1.SecurityRequest":
+		return new(SecurityRequest)
+	case "scm.v1.SecurityDescriptor":
+		return new(SecurityDescriptor)
+	case "scm.v1.SetSecurityRequest":
+		return new(SetSecurityRequest)
+	case "scm.v1.RegKeyRequest":
+		return new(RegKeyRequest)
+	case "scm.v1.RegValue":
+		return new(RegValue)
+	case "scm.v1.RegKey":
+		return new(RegKey)
+	case "scm.v1.RegSetValueRequest":
+		return new(RegSetValueRequest)
+	case "scm.v1.RegDeleteValueRequest":
+		return new(RegDeleteValueRequest)
+	case "scm.v1.StartServiceRequest":
+		return new(StartServiceRequest)
+	case "scm.v1.ControlServiceRequest":
+		return new(ControlServiceRequest)
+	case "scm.v1.ControlServiceReply":
+		return new(ControlServiceReply)
+	case "scm.v1.NotifyRequest":
+		return new(NotifyRequest)
+	case "scm.v1.WaitServiceStatusRequest":
+		return new(WaitServiceStatusRequest)
+	case "scm.v1.ServiceNotification":
+		return new(ServiceNotification)
+	case "scm.v1.RegisterEventSourceRequest":
+		return new(RegisterEventSourceRequest)
+	case "scm.v1.ReportEventRequest":
+		return new(ReportEventRequest)
+	case "scm.v1.ReadEventLogRequest":
+		return new(ReadEventLogRequest)
+	case "scm.v1.EventRecord":
+		return new(EventRecord)
+	case "scm.v1.EventRecords":
+		return new(EventRecords)
+	case "scm.v1.LogRequest":
+		return new(LogRequest)
+	case "scm.v1.ClearEventLogRequest":
+		return new(ClearEventLogRequest)
+	case "scm.v1.EventLogInfo":
+		return new(EventLogInfo)
+	case "scm.v1.EventLogNames":
+		return new(EventLogNames)
+	case "scm.v1.CustomTriggerRequest":
+		return new(CustomTriggerRequest)
+	case "scm.v1.DeviceInterfacesRequest":
+		return new(DeviceInterfacesRequest)
+	case "scm.v1.DeviceInterface":
+		return new(DeviceInterface)
+	case "scm.v1.DeviceInterfaces":
+		return new(DeviceInterfaces)
+	case "scm.v1.DeviceRemovalRequest":
+		return new(DeviceRemovalRequest)
+	case "scm.v1.DeviceRemovalResult":
+		return new(DeviceRemovalResult)
+	}
+	return nil
 }
 
 // Win32Error is scm.v1.Win32Error.

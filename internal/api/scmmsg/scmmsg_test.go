@@ -15,8 +15,8 @@ import (
 func TestAgreesWithProtobuf(t *testing.T) {
 	rnd := rand.New(rand.NewSource(1))
 	msgs := pb.File_scm_v1_scm_proto.Messages()
-	if len(byName) != msgs.Len() {
-		t.Fatalf("scmmsg has %d messages, scm.proto %d: run make proto", len(byName), msgs.Len())
+	if messageCount != msgs.Len() {
+		t.Fatalf("scmmsg has %d messages, scm.proto %d: run make proto", messageCount, msgs.Len())
 	}
 	for i := 0; i < msgs.Len(); i++ {
 		md := msgs.Get(i)
@@ -31,7 +31,7 @@ func TestAgreesWithProtobuf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x := byName[string(md.FullName())]()
+			x := byName(string(md.FullName()))
 			if err := x.UnmarshalBinary(b); err != nil {
 				t.Fatalf("%s: %v", md.Name(), err)
 			}

@@ -25,11 +25,13 @@ func main() {
 package scmmsg
 `)
 	msgs := pb.File_scm_v1_scm_proto.Messages()
-	b.WriteString("\n// byName makes an empty message of each type, by its full name.\nvar byName = map[string]func() Message{\n")
+	// A switch, not a map: a map would be built at start-up, before main.
+	fmt.Fprintf(&b, "\n// messageCount is how many messages scm.v1 has.\nconst messageCount = %d\n", msgs.Len())
+	b.WriteString("\n// byName makes an empty message of a type, by its full name; nil if there is none.\nfunc byName(name string) Message {\n\tswitch name {\n")
 	for i := 0; i < msgs.Len(); i++ {
-		fmt.Fprintf(&b, "\t%q: func() Message { return new(%s) },\n", msgs.Get(i).FullName(), msgs.Get(i).Name())
+		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn new(%s)\n", msgs.Get(i).FullName(), msgs.Get(i).Name())
 	}
-	b.WriteString("}\n")
+	b.WriteString("\t}\n\treturn nil\n}\n")
 	for i := 0; i < msgs.Len(); i++ {
 		md := msgs.Get(i)
 		if md.Messages().Len() > 0 || md.Enums().Len() > 0 {
