@@ -120,7 +120,12 @@ func (d *Daemon) open() (err error) {
 		return err
 	}
 	m.SetLauncher(d.launcher)
-	m.SetLaunchSlots(runtime.NumCPU()) // one host initialising per CPU
+	// Hosts initialising at once, per CPU. With one, a burst of a hundred
+	// starts leaves `sc query` a tenth of the wait it has with no limit,
+	// but a boot of a thousand services takes half as long again: each
+	// launch waits on the round trips of the one before. With eight the
+	// boot is as quick as with no limit, and a burst's wait is halved.
+	m.SetLaunchSlots(8 * runtime.NumCPU())
 	if err := m.EnableAdoption(o.StateDir, d.launcher, d.Socket+protocol.HostSocketSuffix, o.AdoptionGrace); err != nil {
 		return err
 	}
