@@ -3,14 +3,14 @@ package core
 // Launching a few hosts at a time. Windows starts one service at a time:
 // the SCM holds its service lock from a host's launch until the host
 // connects (StartServiceCtrlDispatcher), and another start waits for it.
-// The core keeps that order with a few slots, one per CPU: a host holds a
-// slot from its launch until it registers, fails to launch, exits, or has
-// held it for LaunchSlotHold, and the hosts beyond the slots wait their turn
-// in the order their starts came. A burst of a hundred starts then does not
-// hand the machine's CPUs to a hundred runtimes initialising at once, which
-// would starve everything else the machine does, the SCM's own callers
-// included; and a host slow to connect delays the others by LaunchSlotHold
-// at most, not by ServicesPipeTimeout.
+// The core keeps that order with a few slots (the daemon gives eight per
+// CPU): a host holds a slot from its launch until it registers, fails to
+// launch, exits, or has held it for LaunchSlotHold, and the hosts beyond
+// the slots wait their turn in the order their starts came. A burst of a
+// hundred starts then does not hand the machine's CPUs to a hundred
+// runtimes initialising at once, which would starve everything else the
+// machine does, the SCM's own callers included; and a host slow to connect
+// delays the others by LaunchSlotHold at most, not by ServicesPipeTimeout.
 
 import (
 	"time"
