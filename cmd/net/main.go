@@ -13,6 +13,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -60,7 +61,7 @@ func (s *session) systemError(err error) int {
 	if !ok {
 		code = windows.RPC_S_SERVER_UNAVAILABLE
 	}
-	fmt.Fprintf(s.out, "System error %d has occurred.\n\n%s\n\n", uint32(code), code.Error())
+	fmt.Fprintf(s.out, "System error %d has occurred.\n\n%s\n\n", uint32(code), winerror.Text(uint32(code)))
 	if code == windows.RPC_S_SERVER_UNAVAILABLE {
 		fmt.Fprint(os.Stderr, client.UnreachableHint())
 	}

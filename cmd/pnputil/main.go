@@ -18,6 +18,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -103,7 +104,7 @@ func fail(errOut io.Writer, what string, err error) int {
 	if !ok {
 		code = windows.RPC_S_SERVER_UNAVAILABLE
 	}
-	fmt.Fprintf(errOut, "%s\n%s\n", what, code.Error())
+	fmt.Fprintf(errOut, "%s\n%s\n", what, winerror.Text(uint32(code)))
 	return int(code)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -63,7 +64,7 @@ func (s *session) fail(err error) int {
 		fmt.Fprint(s.errOut, "ERROR: The system was unable to find the specified registry key or value.\n")
 		return 1
 	}
-	fmt.Fprintf(s.errOut, "ERROR: %s\n", err.Error())
+	fmt.Fprintf(s.errOut, "ERROR: %s\n", winerror.Message(err))
 	if err == windows.RPC_S_SERVER_UNAVAILABLE {
 		fmt.Fprint(s.errOut, client.UnreachableHint())
 	}

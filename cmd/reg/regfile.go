@@ -14,6 +14,7 @@ import (
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/regdata"
+	"github.com/openscm/scm/internal/winerror"
 )
 
 // The .reg format of regedit and reg export: "Windows Registry Editor
@@ -51,7 +52,7 @@ func (s *session) export(args []string) int {
 		out = binary.LittleEndian.AppendUint16(out, c)
 	}
 	if err := os.WriteFile(f.pos[1], out, 0o644); err != nil {
-		fmt.Fprintf(s.errOut, "ERROR: %v\n", err)
+		fmt.Fprintf(s.errOut, "ERROR: %s\n", winerror.Message(err))
 		return 1
 	}
 	return s.success()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -101,7 +102,7 @@ func run(args []string, out io.Writer) int {
 // failed prints sc.exe's failure block for a call and returns the exit code.
 func (s *session) failed(call string, err error) int {
 	code := errnoOf(err)
-	fmt.Fprintf(s.out, "[SC] %s FAILED %d:\n\n%s\n\n", call, uint32(code), code.Error())
+	fmt.Fprintf(s.out, "[SC] %s FAILED %d:\n\n%s\n\n", call, uint32(code), winerror.Text(uint32(code)))
 	if code == windows.RPC_S_SERVER_UNAVAILABLE && s.machine == "" {
 		fmt.Fprint(os.Stderr, client.UnreachableHint())
 	}

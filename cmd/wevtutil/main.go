@@ -14,6 +14,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -32,7 +33,7 @@ func run(args []string, out, errOut io.Writer) int {
 	opts, pos := options(rest)
 	if _, remote := opts["r"]; remote {
 		// Other computers are not reachable from here, as for sc \\host.
-		fmt.Fprintf(errOut, "%s\n", windows.RPC_S_SERVER_UNAVAILABLE.Error())
+		fmt.Fprintf(errOut, "%s\n", winerror.Text(uint32(windows.RPC_S_SERVER_UNAVAILABLE)))
 		return int(windows.RPC_S_SERVER_UNAVAILABLE)
 	}
 	for name := range opts {
@@ -45,7 +46,7 @@ func run(args []string, out, errOut io.Writer) int {
 		if !ok {
 			code = windows.RPC_S_SERVER_UNAVAILABLE
 		}
-		fmt.Fprintf(errOut, "%s %s\n", what, code.Error())
+		fmt.Fprintf(errOut, "%s %s\n", what, winerror.Text(uint32(code)))
 		return int(code)
 	}
 	switch verb {
@@ -109,7 +110,7 @@ func run(args []string, out, errOut io.Writer) int {
 		if bu, ok := opts["bu"]; ok {
 			if err := clearWithBackup(conn, pos[0], bu); err != nil {
 				if _, ok := err.(windows.Errno); !ok {
-					fmt.Fprintf(errOut, "Failed to clear log %s. %v\n", pos[0], err)
+					fmt.Fprintf(errOut, "Failed to clear log %s. %s\n", pos[0], winerror.Message(err))
 					return 1
 				}
 				return fail("Failed to clear log "+pos[0]+".", err)

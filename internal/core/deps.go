@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -200,9 +201,9 @@ func (c *Core) settle(now time.Time) []Action {
 func (c *Core) failureText(name string) string {
 	if s, ok := c.services[strings.ToLower(strings.TrimPrefix(name, "+"))]; ok && s.status.Win32ExitCode != 0 &&
 		s.status.Win32ExitCode != uint32(windows.ERROR_SERVICE_NEVER_STARTED) {
-		return windows.Errno(s.status.Win32ExitCode).Error()
+		return winerror.Text(s.status.Win32ExitCode)
 	}
-	return windows.ERROR_SERVICE_DEPENDENCY_FAIL.Error()
+	return winerror.Text(uint32(windows.ERROR_SERVICE_DEPENDENCY_FAIL))
 }
 
 // Dependents returns, sorted, the services that are not stopped and depend

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -186,7 +187,7 @@ func (c *Core) launchFailed(now time.Time, id ProcID, err windows.Errno) []Actio
 }
 
 func startFailedEvent(s *service, err windows.Errno) Action {
-	return Event{ID: 7000, Type: EventError, Service: s.name, Inserts: []string{DisplayName, err.Error()}}
+	return Event{ID: 7000, Type: EventError, Service: s.name, Inserts: []string{DisplayName, winerror.Text(uint32(err))}}
 }
 
 // Registered reports that a host connected and registered the services it

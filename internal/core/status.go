@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 )
 
@@ -59,7 +60,7 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 			acts = append(acts, Event{ID: 7024, Type: EventError, Service: s.name,
 				Inserts: []string{DisplayName, "%%" + strconv.FormatInt(int64(int32(st.ServiceSpecificExitCode)), 10)}})
 		default:
-			acts = append(acts, Event{ID: 7023, Type: EventError, Service: s.name, Inserts: []string{DisplayName, code.Error()}})
+			acts = append(acts, Event{ID: 7023, Type: EventError, Service: s.name, Inserts: []string{DisplayName, winerror.Text(uint32(code))}})
 		}
 		if st.Win32ExitCode != 0 && s.cfg.Recovery.NonCrash {
 			acts = append(acts, c.failed(now, s, false)...)

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/openscm/scm/windows"
+	"github.com/openscm/scm/internal/winerror"
 )
 
 // SCMSource is the provider name of the SCM's own events.
@@ -58,16 +58,10 @@ func parameter(s string) string {
 	if err != nil {
 		return s
 	}
-	code := windows.Errno(uint32(n))
-	if text := code.Error(); text != unknownErrno(code) {
+	if text, ok := winerror.Lookup(uint32(n)); ok {
 		return text
 	}
 	return s
-}
-
-// unknownErrno is what windows.Errno prints for a code it has no text for.
-func unknownErrno(e windows.Errno) string {
-	return "Win32 error " + strconv.FormatUint(uint64(e), 10)
 }
 
 func expand(tmpl string, inserts []string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/openscm/scm/internal/api/scmv1/scmv1connect"
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"
 )
@@ -245,7 +246,8 @@ func win32Error(err error) error {
 	if !errors.As(err, &code) {
 		return connect.NewError(connect.CodeInternal, err)
 	}
-	ce := connect.NewError(grpcCode(code), code)
+	// The message is Windows' text: an Errno's own Error is syscall's.
+	ce := connect.NewError(grpcCode(code), errors.New(winerror.Text(uint32(code))))
 	if d, derr := connect.NewErrorDetail(&pb.Win32Error{Code: uint32(code)}); derr == nil {
 		ce.AddDetail(d)
 	}

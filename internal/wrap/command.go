@@ -15,6 +15,7 @@ import (
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/regdata"
+	"github.com/openscm/scm/internal/winerror"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc/mgr"
 )
@@ -83,7 +84,7 @@ func Command(args []string, in io.Reader, out, errOut io.Writer) int {
 		return 2
 	}
 	if err != nil {
-		fmt.Fprintf(errOut, "scm-wrap %s %s: %v\n", verb, name, err)
+		fmt.Fprintf(errOut, "scm-wrap %s %s: %s\n", verb, name, winerror.Message(err))
 		if e, ok := err.(windows.Errno); ok {
 			return int(e)
 		}

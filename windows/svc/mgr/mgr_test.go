@@ -2,8 +2,10 @@ package mgr_test
 
 import (
 	"reflect"
+	"syscall"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/openscm/scm/internal/scmtest"
 	"github.com/openscm/scm/windows"
@@ -270,8 +272,16 @@ func TestErrors(t *testing.T) {
 	if st, err := m.LockStatus(); err != nil || st.IsLocked {
 		t.Errorf("LockStatus = %+v, %v", st, err)
 	}
-	if windows.ERROR_SERVICE_DOES_NOT_EXIST.Error() != "The specified service does not exist as an installed service." {
-		t.Errorf("message text: %q", windows.ERROR_SERVICE_DOES_NOT_EXIST.Error())
+	// An Errno is syscall's, as in x/sys: programs type-assert it so.
+	// Windows' text comes from FormatMessage.
+	_, err := m.OpenService("nosuch")
+	if errno, ok := err.(syscall.Errno); !ok || errno != windows.ERROR_SERVICE_DOES_NOT_EXIST {
+		t.Errorf("OpenService(nosuch) = %#v, want syscall.Errno 1060", err)
+	}
+	buf := make([]uint16, 300)
+	n, ferr := windows.FormatMessage(windows.FORMAT_MESSAGE_FROM_SYSTEM|windows.FORMAT_MESSAGE_IGNORE_INSERTS, 0, uint32(windows.ERROR_SERVICE_DOES_NOT_EXIST), 0, buf, nil)
+	if got := string(utf16.Decode(buf[:n])); ferr != nil || got != "The specified service does not exist as an installed service.\r\n" {
+		t.Errorf("FormatMessage(1060) = %q, %v", got, ferr)
 	}
 }
 
