@@ -66,6 +66,12 @@ const (
 	// MaxRegistryDepth is the registry tree's depth limit: 512 levels.
 	MaxRegistryDepth = 512
 
+	// MaxUserHiveBytes bounds what an ordinary user keeps in their own
+	// hive (HKEY_CURRENT_USER), names and data together: the database
+	// every service lives in is not theirs to fill. Windows bounds a
+	// hive by the registry quota; a write past it fails with 1450.
+	MaxUserHiveBytes = 8 << 20
+
 	// MaxSDDLLength bounds a security descriptor given as SDDL, in
 	// characters. An ACL's size is a 16-bit count of bytes, so a
 	// descriptor's two ACLs hold at most 128 KiB of binary ACEs; 64 Ki

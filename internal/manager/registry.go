@@ -9,13 +9,44 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
-// The registry calls behind reg.exe. Anyone may read, as users may read
-// HKLM\SYSTEM on Windows; writing takes an administrator. A write under a
+// The registry calls behind reg.exe and windows/registry. Anyone may read
+// the machine's keys, as users may read HKLM\SYSTEM on Windows, and writing
+// them takes an administrator. HKEY_CURRENT_USER is the caller's own hive,
+// kept as HKEY_USERS\<its SID>: its user reads and writes it, within
+// MaxUserHiveBytes, and no other ordinary user sees it. A write under a
 // service's key reaches the services database at once.
+
+// hivePath resolves HKCU to the caller's hive under HKU.
+func hivePath(c Caller, path string) string {
+	hive, names, ok := registry.SplitPath(path)
+	if !ok || hive != "HKCU" {
+		return path
+	}
+	return `HKU\` + strings.Join(append([]string{c.Token.User}, names...), `\`)
+}
+
+// othersHive reports whether path is in another user's hive, which only
+// administrators may read.
+func othersHive(c Caller, path string) bool {
+	hive, names, ok := registry.SplitPath(path)
+	return ok && hive == "HKU" && len(names) > 0 && !strings.EqualFold(names[0], c.Token.User) && !c.Token.IsAdmin()
+}
+
+// ownHive reports whether path is at or under the caller's own hive, and
+// not its root, which its user may not delete.
+func ownHive(c Caller, path string) bool {
+	hive, names, ok := registry.SplitPath(path)
+	return ok && hive == "HKU" && len(names) > 1 && strings.EqualFold(names[0], c.Token.User)
+}
 
 // RegQueryKey returns a key's values and subkeys, the whole tree when
 // recursive.
 func (m *Manager) RegQueryKey(c Caller, path string, recursive bool) (*pb.RegKey, error) {
+	asked := path
+	path = hivePath(c, path)
+	if othersHive(c, path) {
+		return nil, windows.ERROR_ACCESS_DENIED
+	}
 	var out *pb.RegKey
 	err := m.store.View(func(tx *registry.Tx) error {
 		k, err := tx.OpenKey(path)
@@ -25,7 +56,22 @@ func (m *Manager) RegQueryKey(c Caller, path string, recursive bool) (*pb.RegKey
 		out, err = dumpKey(k, recursive)
 		return err
 	})
+	if err == nil && path != asked {
+		// Asked through HKCU, answered in its names.
+		_, hive, _ := registry.SplitPath(path)
+		renameHive(out, len(`HKU\`+hive[0]), "HKCU")
+	}
 	return out, err
+}
+
+// renameHive replaces the first n bytes of the paths in k with prefix.
+func renameHive(k *pb.RegKey, n int, prefix string) {
+	if len(k.Path) >= n {
+		k.Path = prefix + k.Path[n:]
+	}
+	for _, sub := range k.Subkeys {
+		renameHive(sub, n, prefix)
+	}
 }
 
 func dumpKey(k *registry.Key, recursive bool) (*pb.RegKey, error) {
@@ -57,6 +103,7 @@ func dumpKey(k *registry.Key, recursive bool) (*pb.RegKey, error) {
 
 // RegCreateKey creates a key and its missing parents.
 func (m *Manager) RegCreateKey(c Caller, path string) error {
+	path = hivePath(c, path)
 	return m.regWrite(c, path, func(tx *registry.Tx) error {
 		_, err := tx.CreateKey(path)
 		return err
@@ -65,6 +112,7 @@ func (m *Manager) RegCreateKey(c Caller, path string) error {
 
 // RegDeleteKey deletes a key and its subtree.
 func (m *Manager) RegDeleteKey(c Caller, path string) error {
+	path = hivePath(c, path)
 	return m.regWrite(c, path, func(tx *registry.Tx) error { return tx.DeleteKey(path) })
 }
 
@@ -73,6 +121,7 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 	if v == nil || len(v.Data) > MaxRegistryValueBytes {
 		return windows.ERROR_INVALID_PARAMETER
 	}
+	path = hivePath(c, path)
 	if isHiveRoot(path) {
 		return windows.ERROR_ACCESS_DENIED
 	}
@@ -87,6 +136,7 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 
 // RegDeleteValue deletes one value.
 func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
+	path = hivePath(c, path)
 	if isHiveRoot(path) {
 		return windows.ERROR_ACCESS_DENIED
 	}
@@ -100,13 +150,33 @@ func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
 }
 
 func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) error {
-	if !c.Token.IsAdmin() {
+	admin := c.Token.IsAdmin()
+	if !admin && !ownHive(c, path) {
 		return windows.ERROR_ACCESS_DENIED
 	}
 	if _, names, ok := registry.SplitPath(path); ok && len(names) > MaxRegistryDepth {
 		return windows.ERROR_INVALID_PARAMETER
 	}
-	if err := m.store.Update(fn); err != nil {
+	err := m.store.Update(func(tx *registry.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if admin {
+			return nil
+		}
+		// An ordinary user's hive stays within its bound: the write
+		// that would take it past is undone.
+		_, names, _ := registry.SplitPath(path)
+		root, err := tx.OpenKey(`HKU\` + names[0])
+		if err != nil {
+			return nil
+		}
+		if hiveBytes(root, MaxUserHiveBytes) > MaxUserHiveBytes {
+			return windows.ERROR_NO_SYSTEM_RESOURCES
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	m.refreshSettings(path)
@@ -159,4 +229,26 @@ func (m *Manager) allServiceNames() []string {
 func isHiveRoot(path string) bool {
 	_, names, ok := registry.SplitPath(path)
 	return ok && len(names) == 0
+}
+
+// hiveBytes is what a hive holds, counting each key's name and each value's
+// name and data, with a key's and a value's bookkeeping; it stops counting
+// past limit.
+func hiveBytes(k *registry.Key, limit int) int {
+	const keyCost, valueCost = 64, 16
+	n := keyCost + len(k.Path())
+	if vals, err := k.Values(); err == nil {
+		for _, v := range vals {
+			n += valueCost + len(v.Name) + len(v.Data)
+		}
+	}
+	for _, name := range k.SubKeyNames() {
+		if n > limit {
+			return n
+		}
+		if sub, err := k.SubKey(name); err == nil {
+			n += hiveBytes(sub, limit-n)
+		}
+	}
+	return n
 }
