@@ -80,6 +80,9 @@ func dumpKey(k *registry.Key, recursive bool) (*pb.RegKey, error) {
 		return nil, err
 	}
 	out := &pb.RegKey{Path: k.Path()}
+	if mt := k.ModTime(); !mt.IsZero() {
+		out.LastWriteTime = mt.UnixNano()
+	}
 	for _, v := range vals {
 		out.Values = append(out.Values, &pb.RegValue{Name: v.Name, Type: uint32(v.Type), Data: v.Data})
 	}

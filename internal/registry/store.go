@@ -5,18 +5,22 @@ package registry
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
-	"github.com/openscm/scm/internal/regdata"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/openscm/scm/internal/regdata"
 
 	"github.com/openscm/scm/windows"
 	bolt "go.etcd.io/bbolt"
 )
 
 // The file holds two buckets. keysBucket maps each key's lower-cased full
-// path to its full path as written; valuesBucket maps a key's lower-cased
+// path to its full path as written, then a NUL and its last write time
+// (unix nanoseconds, 8 bytes big-endian; absent on a hive's root and in
+// files written before keys had one); valuesBucket maps a key's lower-cased
 // path, a NUL and the lower-cased value name to the value. Flat buckets keep
 // a key's values together on shared pages, so a database of thousands of
 // services stays small.
@@ -103,7 +107,56 @@ func (tx *Tx) OpenKey(path string) (*Key, error) {
 	if stored == nil {
 		return nil, windows.ERROR_FILE_NOT_FOUND
 	}
-	return &Key{tx: tx, path: string(stored), lower: lower}, nil
+	return openedKey(tx, lower, stored), nil
+}
+
+// openedKey is a key from its keysBucket entry.
+func openedKey(tx *Tx, lower string, stored []byte) *Key {
+	path, mod := splitStored(stored)
+	return &Key{tx: tx, path: path, lower: lower, mod: mod}
+}
+
+// splitStored splits a keysBucket entry into the key's path and its last
+// write time.
+func splitStored(stored []byte) (string, int64) {
+	i := bytes.IndexByte(stored, 0)
+	if i < 0 || len(stored)-i-1 != 8 {
+		return string(stored), 0
+	}
+	return string(stored[:i]), int64(binary.BigEndian.Uint64(stored[i+1:]))
+}
+
+// touch records that k changed now: its last write time.
+func (k *Key) touch() error {
+	if !strings.Contains(k.lower, `\`) {
+		return nil // a hive's root has none
+	}
+	k.mod = time.Now().UnixNano()
+	entry := binary.BigEndian.AppendUint64(append([]byte(k.path), 0), uint64(k.mod))
+	return k.tx.btx.Bucket(keysBucket).Put([]byte(k.lower), entry)
+}
+
+// ModTime is when the key, its values or its direct subkeys last changed;
+// zero if that was never recorded.
+func (k *Key) ModTime() time.Time {
+	if k.mod == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, k.mod)
+}
+
+// parent is the key's parent, nil for a hive's root.
+func (k *Key) parent() *Key {
+	i := strings.LastIndexByte(k.lower, '\\')
+	if i < 0 {
+		return nil
+	}
+	lower := k.lower[:i]
+	stored := k.tx.btx.Bucket(keysBucket).Get([]byte(lower))
+	if stored == nil {
+		return nil
+	}
+	return openedKey(k.tx, lower, stored)
 }
 
 // CreateKey opens a key, creating it and any missing parents. A key that
@@ -145,7 +198,13 @@ func (tx *Tx) DeleteKey(path string) error {
 			return err
 		}
 	}
-	return keys.Delete([]byte(k.lower))
+	if err := keys.Delete([]byte(k.lower)); err != nil {
+		return err
+	}
+	if p := k.parent(); p != nil {
+		return p.touch()
+	}
+	return nil
 }
 
 func deletePrefix(b *bolt.Bucket, prefix []byte) error {
@@ -163,6 +222,7 @@ type Key struct {
 	tx    *Tx
 	path  string // as written, hive by its short name
 	lower string
+	mod   int64 // last write time, unix nanoseconds; 0 if unknown
 }
 
 // Path returns the key's full path with its hive's short name and each name
@@ -182,7 +242,7 @@ func (k *Key) SubKey(name string) (*Key, error) {
 	if stored == nil {
 		return nil, windows.ERROR_FILE_NOT_FOUND
 	}
-	return &Key{tx: k.tx, path: string(stored), lower: lower}, nil
+	return openedKey(k.tx, lower, stored), nil
 }
 
 // CreateSubKey opens a direct subkey, creating it if needed.
@@ -194,7 +254,10 @@ func (k *Key) CreateSubKey(name string) (*Key, error) {
 		return sub, nil
 	}
 	sub := &Key{tx: k.tx, path: k.path + `\` + name, lower: k.lower + `\` + strings.ToLower(name)}
-	if err := k.tx.btx.Bucket(keysBucket).Put([]byte(sub.lower), []byte(sub.path)); err != nil {
+	if err := sub.touch(); err != nil {
+		return nil, err
+	}
+	if err := k.touch(); err != nil {
 		return nil, err
 	}
 	return sub, nil
@@ -214,7 +277,8 @@ func (k *Key) SubKeyNames() []string {
 			key, stored = c.Seek(append(append([]byte(nil), key[:len(prefix)+i]...), ']'))
 			continue
 		}
-		names = append(names, string(stored[bytes.LastIndexByte(stored, '\\')+1:]))
+		path, _ := splitStored(stored)
+		names = append(names, path[strings.LastIndexByte(path, '\\')+1:])
 		key, stored = c.Next()
 	}
 	return names
@@ -278,7 +342,10 @@ func (k *Key) SetValue(v Value) error {
 			return err
 		}
 	}
-	return vals.Put(key, encodeValue(seq, v))
+	if err := vals.Put(key, encodeValue(seq, v)); err != nil {
+		return err
+	}
+	return k.touch()
 }
 
 // DeleteValue removes a value; ERROR_FILE_NOT_FOUND if it is not there.
@@ -288,7 +355,10 @@ func (k *Key) DeleteValue(name string) error {
 	if vals.Get(key) == nil {
 		return windows.ERROR_FILE_NOT_FOUND
 	}
-	return vals.Delete(key)
+	if err := vals.Delete(key); err != nil {
+		return err
+	}
+	return k.touch()
 }
 
 // SetDefaults writes each value that is not already present.

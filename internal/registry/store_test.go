@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/openscm/scm/windows"
 )
@@ -235,4 +236,63 @@ func TestCopyTree(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A key's last write time moves when its values or its direct subkeys
+// change, and survives the file's reopening.
+func TestKeyModTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modTime := func(key string) time.Time {
+		var mt time.Time
+		if err := s.View(func(tx *Tx) error {
+			k, err := tx.OpenKey(key)
+			if err != nil {
+				return err
+			}
+			mt = k.ModTime()
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return mt
+	}
+	before := time.Now()
+	if err := s.Update(func(tx *Tx) error { _, err := tx.CreateKey(`HKLM\A\B`); return err }); err != nil {
+		t.Fatal(err)
+	}
+	created := modTime(`HKLM\A`)
+	if created.Before(before) || created.After(time.Now()) || modTime(`HKLM\A\B`).IsZero() {
+		t.Fatalf("after creating A\\B: A %v, B %v, want now", created, modTime(`HKLM\A\B`))
+	}
+	if !modTime(`HKLM`).IsZero() {
+		t.Errorf("a hive's root has a last write time: %v", modTime(`HKLM`))
+	}
+	for _, change := range []func(*Tx) error{
+		func(tx *Tx) error { k, _ := tx.OpenKey(`HKLM\A`); return k.SetValue(StringValue("v", "x")) },
+		func(tx *Tx) error { k, _ := tx.OpenKey(`HKLM\A`); return k.DeleteValue("v") },
+		func(tx *Tx) error { return tx.DeleteKey(`HKLM\A\B`) },
+	} {
+		last := modTime(`HKLM\A`)
+		for !time.Now().After(last) {
+		}
+		if err := s.Update(change); err != nil {
+			t.Fatal(err)
+		}
+		if !modTime(`HKLM\A`).After(last) {
+			t.Errorf("a change left A's last write time at %v", last)
+		}
+	}
+	last := modTime(`HKLM\A`)
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := modTime(`HKLM\A`); !got.Equal(last) {
+		t.Errorf("reopened: %v, want %v", got, last)
+	}
 }

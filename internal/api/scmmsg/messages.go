@@ -2816,10 +2816,11 @@ func (x *RegValue) UnmarshalBinary(b []byte) error {
 
 // RegKey is scm.v1.RegKey.
 type RegKey struct {
-	Path        string
-	Values      []*RegValue
-	Subkeys     []*RegKey
-	SubkeyNames []string
+	Path          string
+	Values        []*RegValue
+	Subkeys       []*RegKey
+	SubkeyNames   []string
+	LastWriteTime int64
 }
 
 // GetPath returns x.Path, or its zero value if x is nil.
@@ -2854,6 +2855,14 @@ func (x *RegKey) GetSubkeyNames() []string {
 	return nil
 }
 
+// GetLastWriteTime returns x.LastWriteTime, or its zero value if x is nil.
+func (x *RegKey) GetLastWriteTime() int64 {
+	if x != nil {
+		return x.LastWriteTime
+	}
+	return 0
+}
+
 // AppendBinary appends x in protobuf's binary form.
 func (x *RegKey) AppendBinary(b []byte) ([]byte, error) {
 	if x.Path != "" {
@@ -2874,6 +2883,7 @@ func (x *RegKey) AppendBinary(b []byte) ([]byte, error) {
 	for _, s := range x.SubkeyNames {
 		b = appendString(b, 4, s)
 	}
+	b = appendUint(b, 5, uint64(x.LastWriteTime))
 	return b, nil
 }
 
@@ -2914,6 +2924,11 @@ func (x *RegKey) UnmarshalBinary(b []byte) error {
 				return errWireType
 			}
 			x.SubkeyNames = append(x.SubkeyNames, string(data))
+		case 5:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.LastWriteTime = int64(v)
 		}
 		_, _ = v, data
 	}

@@ -2126,7 +2126,10 @@ type RegKey struct {
 	Values  []*RegValue            `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
 	Subkeys []*RegKey              `protobuf:"bytes,3,rep,name=subkeys,proto3" json:"subkeys,omitempty"`
 	// Names of direct subkeys when the query was not recursive.
-	SubkeyNames   []string `protobuf:"bytes,4,rep,name=subkey_names,json=subkeyNames,proto3" json:"subkey_names,omitempty"`
+	SubkeyNames []string `protobuf:"bytes,4,rep,name=subkey_names,json=subkeyNames,proto3" json:"subkey_names,omitempty"`
+	// When the key, its values or its direct subkeys last changed, in unix
+	// nanoseconds; 0 where it was never recorded (a hive's root).
+	LastWriteTime int64 `protobuf:"varint,5,opt,name=last_write_time,json=lastWriteTime,proto3" json:"last_write_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2187,6 +2190,13 @@ func (x *RegKey) GetSubkeyNames() []string {
 		return x.SubkeyNames
 	}
 	return nil
+}
+
+func (x *RegKey) GetLastWriteTime() int64 {
+	if x != nil {
+		return x.LastWriteTime
+	}
+	return 0
 }
 
 type RegSetValueRequest struct {
@@ -3770,12 +3780,13 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\bRegValue\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\rR\x04type\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\"\x93\x01\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"\xbb\x01\n" +
 	"\x06RegKey\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12(\n" +
 	"\x06values\x18\x02 \x03(\v2\x10.scm.v1.RegValueR\x06values\x12(\n" +
 	"\asubkeys\x18\x03 \x03(\v2\x0e.scm.v1.RegKeyR\asubkeys\x12!\n" +
-	"\fsubkey_names\x18\x04 \x03(\tR\vsubkeyNames\"P\n" +
+	"\fsubkey_names\x18\x04 \x03(\tR\vsubkeyNames\x12&\n" +
+	"\x0flast_write_time\x18\x05 \x01(\x03R\rlastWriteTime\"P\n" +
 	"\x12RegSetValueRequest\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12&\n" +
 	"\x05value\x18\x02 \x01(\v2\x10.scm.v1.RegValueR\x05value\"?\n" +
