@@ -32,6 +32,7 @@ var clientSide = []string{
 	"github.com/openscm/scm/windows/svc/debug",
 	"github.com/openscm/scm/windows/svc/example",
 	"github.com/openscm/scm/windows/svc/trigger",
+	"github.com/openscm/scm/windows/registry",
 	"github.com/openscm/scm/cmd/sc",
 	"github.com/openscm/scm/cmd/scm-wrap",
 	"github.com/openscm/scm/cmd/net",

@@ -25,6 +25,33 @@ func hivePath(c Caller, path string) string {
 	return `HKU\` + strings.Join(append([]string{c.Token.User}, names...), `\`)
 }
 
+// userHiveKeys are what a user's hive holds from the start, as a new
+// profile's does on Windows.
+var userHiveKeys = []string{"Software", "Environment"}
+
+// loadHive makes the caller's hive, the first time it reaches HKCU.
+func (m *Manager) loadHive(c Caller, path string) error {
+	if hive, _, ok := registry.SplitPath(path); !ok || hive != "HKCU" {
+		return nil
+	}
+	root := `HKU\` + c.Token.User
+	exists := m.store.View(func(tx *registry.Tx) error {
+		_, err := tx.OpenKey(root)
+		return err
+	}) == nil
+	if exists {
+		return nil
+	}
+	return m.store.Update(func(tx *registry.Tx) error {
+		for _, name := range userHiveKeys {
+			if _, err := tx.CreateKey(root + `\` + name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // othersHive reports whether path is in another user's hive, which only
 // administrators may read.
 func othersHive(c Caller, path string) bool {
@@ -42,6 +69,9 @@ func ownHive(c Caller, path string) bool {
 // RegQueryKey returns a key's values and subkeys, the whole tree when
 // recursive.
 func (m *Manager) RegQueryKey(c Caller, path string, recursive bool) (*pb.RegKey, error) {
+	if err := m.loadHive(c, path); err != nil {
+		return nil, err
+	}
 	asked := path
 	path = hivePath(c, path)
 	if othersHive(c, path) {
@@ -106,6 +136,9 @@ func dumpKey(k *registry.Key, recursive bool) (*pb.RegKey, error) {
 
 // RegCreateKey creates a key and its missing parents.
 func (m *Manager) RegCreateKey(c Caller, path string) error {
+	if err := m.loadHive(c, path); err != nil {
+		return err
+	}
 	path = hivePath(c, path)
 	return m.regWrite(c, path, func(tx *registry.Tx) error {
 		_, err := tx.CreateKey(path)
@@ -115,6 +148,9 @@ func (m *Manager) RegCreateKey(c Caller, path string) error {
 
 // RegDeleteKey deletes a key and its subtree.
 func (m *Manager) RegDeleteKey(c Caller, path string) error {
+	if err := m.loadHive(c, path); err != nil {
+		return err
+	}
 	path = hivePath(c, path)
 	return m.regWrite(c, path, func(tx *registry.Tx) error { return tx.DeleteKey(path) })
 }
@@ -123,6 +159,9 @@ func (m *Manager) RegDeleteKey(c Caller, path string) error {
 func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 	if v == nil || len(v.Data) > MaxRegistryValueBytes {
 		return windows.ERROR_INVALID_PARAMETER
+	}
+	if err := m.loadHive(c, path); err != nil {
+		return err
 	}
 	path = hivePath(c, path)
 	if isHiveRoot(path) {
@@ -139,6 +178,9 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 
 // RegDeleteValue deletes one value.
 func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
+	if err := m.loadHive(c, path); err != nil {
+		return err
+	}
 	path = hivePath(c, path)
 	if isHiveRoot(path) {
 		return windows.ERROR_ACCESS_DENIED

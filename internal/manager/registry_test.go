@@ -43,9 +43,14 @@ func TestCurrentUserHive(t *testing.T) {
 	if err := f.m.RegDeleteKey(alice, `HKU\`+alice.Token.User); err != windows.ERROR_ACCESS_DENIED {
 		t.Errorf("alice deleting her hive's root: %v, want access denied", err)
 	}
+	// HKU lists the hives: alice's, and bob's, made when he first
+	// reached HKCU, with what a new profile holds.
 	hku, err := f.m.RegQueryKey(bob, `HKU`, false)
-	if err != nil || len(hku.SubkeyNames) != 1 || hku.SubkeyNames[0] != alice.Token.User {
-		t.Errorf("HKU lists %v (%v), want alice's SID", hku, err)
+	if err != nil || len(hku.SubkeyNames) != 2 || hku.SubkeyNames[0] != alice.Token.User || hku.SubkeyNames[1] != bob.Token.User {
+		t.Errorf("HKU lists %v (%v), want alice's and bob's SIDs", hku, err)
+	}
+	if k, err := f.m.RegQueryKey(bob, `HKCU`, false); err != nil || len(k.SubkeyNames) != 2 {
+		t.Errorf("bob's new hive holds %v (%v), want Environment and Software", k, err)
 	}
 	if err := f.m.RegDeleteKey(alice, `HKCU\Software\App`); err != nil {
 		t.Errorf("alice deleting her key: %v", err)

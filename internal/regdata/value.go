@@ -48,8 +48,9 @@ func ParseValueType(name string) (ValueType, bool) {
 }
 
 // Value is one named, typed registry value. Data holds strings as UTF-8
-// (REG_MULTI_SZ as NUL-separated strings) and numbers little-endian, so that
-// the store never has to guess an encoding.
+// (REG_MULTI_SZ as NUL-separated strings, or each NUL-terminated as
+// windows/registry writes them, which keeps empty strings) and numbers
+// little-endian, so that the store never has to guess an encoding.
 type Value struct {
 	Name string
 	Type ValueType
@@ -95,7 +96,7 @@ func (v Value) Strings() []string {
 	if len(v.Data) == 0 {
 		return nil
 	}
-	return strings.Split(string(v.Data), "\x00")
+	return strings.Split(strings.TrimSuffix(string(v.Data), "\x00"), "\x00")
 }
 
 // Uint32 returns a REG_DWORD value's number.
@@ -116,16 +117,8 @@ func (v Value) Uint64() uint64 {
 
 // Validate reports whether Data is well formed for Type.
 func (v Value) Validate() error {
-	switch v.Type {
-	case DWORD:
-		if len(v.Data) != 4 {
-			return errors.New("REG_DWORD data must be 4 bytes")
-		}
-	case QWORD:
-		if len(v.Data) != 8 {
-			return errors.New("REG_QWORD data must be 8 bytes")
-		}
-	}
+	// Data is not checked against its type: RegSetValueEx takes any bytes
+	// (a REG_DWORD of three), and readers judge what they read.
 	if len(v.Name) > MaxValueName {
 		return errors.New("value name too long")
 	}

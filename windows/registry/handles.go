@@ -1,0 +1,139 @@
+package registry
+
+import (
+	"sync"
+
+	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
+)
+
+// keys are the process's open keys: a handle names a key's path and the
+// access it was opened with. scmd checks every call against the caller;
+// the handle's access is checked here, as Windows checks a handle's.
+var keys = handleTable{open_: map[Key]openKey{}, next: 0x1000}
+
+type openKey struct {
+	path   string
+	access uint32
+}
+
+type handleTable struct {
+	mu    sync.Mutex
+	open_ map[Key]openKey
+	next  Key
+}
+
+func (t *handleTable) open(path string, access uint32) Key {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.next += 4
+	t.open_[t.next] = openKey{path, access}
+	return t.next
+}
+
+func (t *handleTable) close(k Key) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.open_[k]; !ok {
+		return windows.ERROR_INVALID_HANDLE
+	}
+	delete(t.open_, k)
+	return nil
+}
+
+func (t *handleTable) path(k Key) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o, ok := t.open_[k]
+	if !ok {
+		return "", windows.ERROR_INVALID_HANDLE
+	}
+	return o.path, nil
+}
+
+// check reports whether k was opened with the access a call needs; the
+// predefined keys are open with all of it.
+func (t *handleTable) check(k Key, need uint32) error {
+	if _, ok := rootPath(k); ok {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o, ok := t.open_[k]
+	switch {
+	case !ok:
+		return windows.ERROR_INVALID_HANDLE
+	case o.access&need != need:
+		return windows.ERROR_ACCESS_DENIED
+	}
+	return nil
+}
+
+// The process's connection to scmd, made by the first call (and again
+// should SCM_SOCKET name another scmd).
+var (
+	connMu     sync.Mutex
+	shared     *client.Conn
+	sharedPath string
+)
+
+// conn is the registry calls this package makes.
+type conn struct{ c *client.Conn }
+
+func call(fn func(conn) error) error {
+	connMu.Lock()
+	if path := client.SocketPath(); shared == nil || sharedPath != path {
+		if shared != nil {
+			shared.Close()
+		}
+		shared, sharedPath = client.Dial(path), path
+	}
+	c := shared
+	connMu.Unlock()
+	return client.Errno(fn(conn{c}))
+}
+
+func (c conn) query(path string) (*pb.RegKey, error) {
+	return c.c.RegQueryKey(&pb.RegKeyRequest{Path: path})
+}
+
+func (c conn) createKey(path string) error {
+	_, err := c.c.RegCreateKey(&pb.RegKeyRequest{Path: path})
+	return err
+}
+
+func (c conn) deleteKey(path string) error {
+	_, err := c.c.RegDeleteKey(&pb.RegKeyRequest{Path: path})
+	return err
+}
+
+func (c conn) setValue(path, name string, typ uint32, data []byte) error {
+	_, err := c.c.RegSetValue(&pb.RegSetValueRequest{Path: path, Value: &pb.RegValue{Name: name, Type: typ, Data: data}})
+	return err
+}
+
+func (c conn) deleteValue(path, name string) error {
+	_, err := c.c.RegDeleteValue(&pb.RegDeleteValueRequest{Path: path, Name: name})
+	return err
+}
+
+// query reads a key: its values and its subkeys' names.
+func query(path string) (*pb.RegKey, error) {
+	var key *pb.RegKey
+	err := call(func(c conn) error {
+		var err error
+		key, err = c.query(path)
+		return err
+	})
+	return key, err
+}
+
+// queryKey reads an open key.
+func queryKey(k Key) (*pb.RegKey, error) {
+	path, err := subPath(k, "")
+	if err != nil {
+		return nil, err
+	}
+	return query(path)
+}
