@@ -18,11 +18,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/openscm/scm/internal/api/scmmsg"
-	"github.com/openscm/scm/windows"
 	"golang.org/x/sys/unix"
 )
+
+// rpcServerUnavailable is RPC_S_SERVER_UNAVAILABLE, what a call that
+// reaches no scmd fails with. (This package sits under windows, which
+// declares it: windows' raw service calls are made through it.)
+const rpcServerUnavailable = syscall.Errno(1722)
 
 // DefaultSocket is where the machine's SCM listens.
 const DefaultSocket = "/run/scm/scm.sock"
@@ -110,6 +115,27 @@ func (c *Conn) forget() {
 	c.ready.Broadcast()
 }
 
+// Shared is the process's connection to the SCM at SocketPath, made on
+// first use: handles are the process's, as on Windows, whichever package
+// opened them (windows' raw calls, mgr, eventlog, registry). Should
+// SCM_SOCKET name another scmd, a new connection is made to it.
+func Shared() *Conn {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if path := SocketPath(); shared == nil || shared.path != path {
+		if shared != nil {
+			shared.Close()
+		}
+		shared = Dial(path)
+	}
+	return shared
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   *Conn
+)
+
 // SessionToken is the token another socket of this process joins the
 // Conn's session with; empty before the first call.
 func (c *Conn) SessionToken() string {
@@ -158,11 +184,11 @@ func (c *Conn) take() (*wire, string, error) {
 func (c *Conn) dial() (*wire, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, windows.RPC_S_SERVER_UNAVAILABLE
+		return nil, rpcServerUnavailable
 	}
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: c.path}); err != nil {
 		unix.Close(fd)
-		return nil, windows.RPC_S_SERVER_UNAVAILABLE
+		return nil, rpcServerUnavailable
 	}
 	c.open++
 	f := os.NewFile(uintptr(fd), c.path)
@@ -218,7 +244,7 @@ func (c *Conn) unary(method string, req, res scmmsg.Message) error {
 			if reused && errors.Is(err, errUnanswered) {
 				continue
 			}
-			return windows.RPC_S_SERVER_UNAVAILABLE
+			return rpcServerUnavailable
 		}
 		if session != "" && session != "new" && reply.status == 403 {
 			// The join was refused: scmd no longer knows the session
@@ -284,7 +310,7 @@ const sessionHeader = "Scm-Session"
 func Errno(err error) error {
 	var ce *CallError
 	if errors.As(err, &ce) && ce.Code == "unavailable" {
-		return windows.RPC_S_SERVER_UNAVAILABLE
+		return rpcServerUnavailable
 	}
 	return err
 }
@@ -324,7 +350,7 @@ type response struct {
 // err turns a failed call's reply into its error.
 func (r *response) err() error {
 	if n, perr := strconv.ParseUint(r.win32, 10, 32); perr == nil {
-		return windows.Errno(n)
+		return syscall.Errno(n)
 	}
 	return &CallError{Status: r.status, Code: jsonString(r.body, "code"), Message: jsonString(r.body, "message")}
 }

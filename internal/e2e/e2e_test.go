@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
-	"github.com/openscm/scm/windows/svc/mgr"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -168,28 +170,29 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want := map[string]svc.State{"stopped": svc.Stopped, "running": svc.Running, "paused": svc.Paused,
 		"start_pending": svc.StartPending, "stop_pending": svc.StopPending}[strings.ToLower(args[1])]
-	os.Setenv("SCM_SOCKET", ts.Getenv("SCM_SOCKET"))
-	m, err := mgr.Connect()
+	// Scripts run in parallel, each with its own scmd: the query goes on a
+	// connection of this script's, not the process's shared one.
+	conn := client.Dial(ts.Getenv("SCM_SOCKET"))
+	defer conn.Close()
+	scm, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}
-	defer m.Disconnect()
-	s, err := m.OpenService(args[0])
+	h, err := client.Call(conn.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: args[0], DesiredAccess: windows.SERVICE_QUERY_STATUS})
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}
-	defer s.Close()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		st, err := s.Query()
+		st, err := client.Call(conn.QueryServiceStatus, &pb.HandleRequest{Handle: h.Handle})
 		if err != nil {
 			ts.Fatalf("%v", err)
 		}
-		if st.State == want {
+		if svc.State(st.CurrentState) == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("%s is in state %d, not %s", args[0], st.State, args[1])
+			ts.Fatalf("%s is in state %d, not %s", args[0], st.CurrentState, args[1])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -7,6 +7,7 @@ package layering
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -60,8 +61,11 @@ func TestClientsLinkNoDaemonCode(t *testing.T) {
 }
 
 // A service that only reports its status talks to scmd over its control
-// channel: windows/svc links no API client (Connect, HTTP, protobuf). A
-// program pays for those only when it calls mgr or the event log.
+// channel: windows/svc links no HTTP stack or protobuf runtime, and a
+// service built on it carries no API client. The windows package, like
+// x/sys's, declares the raw SCM calls (OpenSCManager, ...) and so imports
+// internal/client; the linker leaves it out of a program that makes none,
+// which a service's binary shows.
 func TestServicesLinkNoAPIClient(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "github.com/openscm/scm/windows/svc").Output()
 	if err != nil {
@@ -69,9 +73,21 @@ func TestServicesLinkNoAPIClient(t *testing.T) {
 	}
 	for _, d := range strings.Fields(string(out)) {
 		switch {
-		case d == "net/http", d == "github.com/openscm/scm/internal/client",
-			strings.HasPrefix(d, "connectrpc.com/"), strings.HasPrefix(d, "google.golang.org/protobuf/"):
+		case d == "net/http", strings.HasPrefix(d, "connectrpc.com/"), strings.HasPrefix(d, "google.golang.org/protobuf/"):
 			t.Errorf("windows/svc links %s", d)
+		}
+	}
+	exe := filepath.Join(t.TempDir(), "scmsvc")
+	if out, err := exec.Command("go", "build", "-o", exe, "github.com/openscm/scm/internal/compare/scmsvc").CombinedOutput(); err != nil {
+		t.Fatalf("building a service: %v\n%s", err, out)
+	}
+	syms, err := exec.Command("go", "tool", "nm", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	for _, pkg := range []string{"github.com/openscm/scm/internal/client.", "github.com/openscm/scm/internal/api/scmmsg."} {
+		if strings.Contains(string(syms), pkg) {
+			t.Errorf("a service on windows/svc carries %s", strings.TrimSuffix(pkg, "."))
 		}
 	}
 }

@@ -70,28 +70,12 @@ func (t *handleTable) check(k Key, need uint32) error {
 	return nil
 }
 
-// The process's connection to scmd, made by the first call (and again
-// should SCM_SOCKET name another scmd).
-var (
-	connMu     sync.Mutex
-	shared     *client.Conn
-	sharedPath string
-)
-
-// conn is the registry calls this package makes.
+// conn is the registry calls this package makes, on the process's
+// connection to scmd.
 type conn struct{ c *client.Conn }
 
 func call(fn func(conn) error) error {
-	connMu.Lock()
-	if path := client.SocketPath(); shared == nil || sharedPath != path {
-		if shared != nil {
-			shared.Close()
-		}
-		shared, sharedPath = client.Dial(path), path
-	}
-	c := shared
-	connMu.Unlock()
-	return client.Errno(fn(conn{c}))
+	return client.Errno(fn(conn{client.Shared()}))
 }
 
 func (c conn) query(path string) (*pb.RegKey, error) {

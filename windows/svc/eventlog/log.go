@@ -12,8 +12,9 @@ import (
 // Log provides access to the system log.
 type Log struct {
 	Handle windows.Handle
-	conn   *client.Conn
 
+	// What Open was given, to open the source again should scmd restart;
+	// a Log made from a handle has neither, and is not reopened.
 	host, source string
 	mu           sync.Mutex // guards Handle when the source is opened again
 }
@@ -29,46 +30,40 @@ func OpenRemote(host, source string) (*Log, error) {
 	if source == "" {
 		return nil, errors.New("Specify event log source")
 	}
-	conn := client.Dial(client.SocketPath())
-	r, err := client.Call(conn.RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: host, Source: source})
+	r, err := client.Call(client.Shared().RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: host, Source: source})
 	if err != nil {
-		conn.Close()
 		return nil, err
 	}
-	return &Log{Handle: windows.Handle(r.Handle), conn: conn, host: host, source: source}, nil
+	return &Log{Handle: windows.Handle(r.Handle), host: host, source: source}, nil
 }
 
 // Close closes event log l.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := client.Call(l.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(l.Handle)})
-	l.conn.Close()
+	_, err := client.Call(client.Shared().CloseServiceHandle, &pb.HandleRequest{Handle: uint64(l.Handle)})
 	return err
 }
 
 // report writes an event. A service outlives a restart of scmd, and its
-// handle does not: on a failure the source is opened again, once, on a
-// fresh connection, and the event written there.
+// handle does not: on a failure the source is opened again, once, and the
+// event written there.
 func (l *Log) report(etype uint16, eid uint32, msg string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	req := &pb.ReportEventRequest{Type: uint32(etype), EventId: eid, Strings: []string{msg}}
 	req.Handle = uint64(l.Handle)
-	_, err := client.Call(l.conn.ReportEvent, req)
-	if code, ok := err.(windows.Errno); err == nil || ok && code != windows.ERROR_INVALID_HANDLE && code != windows.RPC_S_SERVER_UNAVAILABLE {
-		return err // written, or refused for a reason of its own
+	_, err := client.Call(client.Shared().ReportEvent, req)
+	if code, ok := err.(windows.Errno); err == nil || ok && code != windows.ERROR_INVALID_HANDLE && code != windows.RPC_S_SERVER_UNAVAILABLE || l.source == "" {
+		return err // written, refused for a reason of its own, or not ours to reopen
 	}
-	conn := client.Dial(client.SocketPath())
-	r, rerr := client.Call(conn.RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: l.host, Source: l.source})
+	r, rerr := client.Call(client.Shared().RegisterEventSource, &pb.RegisterEventSourceRequest{Machine: l.host, Source: l.source})
 	if rerr != nil {
-		conn.Close()
 		return err
 	}
-	l.conn.Close()
-	l.conn, l.Handle = conn, windows.Handle(r.Handle)
+	l.Handle = windows.Handle(r.Handle)
 	req.Handle = r.Handle
-	_, err = client.Call(l.conn.ReportEvent, req)
+	_, err = client.Call(client.Shared().ReportEvent, req)
 	return err
 }
 

@@ -39,7 +39,7 @@ type Config struct {
 
 // Config retrieves service s configuration parameters.
 func (s *Service) Config() (Config, error) {
-	p, err := client.Call(s.m.conn.QueryServiceConfig, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	p, err := client.Call(conn().QueryServiceConfig, &pb.HandleRequest{Handle: uint64(s.Handle)})
 	if err != nil {
 		return Config{}, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) UpdateConfig(c Config) error {
 			req.Dependencies = append(req.Dependencies, d)
 		}
 	}
-	if _, err := client.Call(s.m.conn.ChangeServiceConfig, req); err != nil {
+	if _, err := client.Call(conn().ChangeServiceConfig, req); err != nil {
 		return err
 	}
 	if err := s.change2(&pb.ServiceConfig2{InfoLevel: windows.SERVICE_CONFIG_SERVICE_SID_INFO, ServiceSidType: c.SidType}); err != nil {

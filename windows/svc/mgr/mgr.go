@@ -15,8 +15,12 @@ import (
 // Mgr is used to manage services.
 type Mgr struct {
 	Handle windows.Handle
-	conn   *client.Conn
 }
+
+// conn is the process's connection to the SCM: handles are the process's,
+// so that a Mgr or Service made from a handle windows.OpenSCManager or
+// windows.OpenService returned works as one from Connect.
+func conn() *client.Conn { return client.Shared() }
 
 // Connect establishes a connection to the service control manager.
 func Connect() (*Mgr, error) {
@@ -26,20 +30,18 @@ func Connect() (*Mgr, error) {
 // ConnectRemote establishes a connection to the service control manager on
 // the named host; this machine is the only one reachable here.
 func ConnectRemote(host string) (*Mgr, error) {
-	conn := client.Dial(client.SocketPath())
-	r, err := client.Call(conn.OpenSCManager, &pb.OpenSCManagerRequest{Machine: host, DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
+	r, err := client.Call(conn().OpenSCManager, &pb.OpenSCManagerRequest{Machine: host, DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
 	if err != nil {
-		conn.Close()
 		return nil, err
 	}
-	return &Mgr{Handle: windows.Handle(r.Handle), conn: conn}, nil
+	return &Mgr{Handle: windows.Handle(r.Handle)}, nil
 }
 
-// Disconnect closes connection to the service control manager m, and with
-// it every handle opened through m.
+// Disconnect closes connection to the service control manager m: its
+// handle. The handles of the services opened through it stay open until
+// they are closed, or the process ends.
 func (m *Mgr) Disconnect() error {
-	_, err := client.Call(m.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(m.Handle)})
-	m.conn.Close()
+	_, err := client.Call(conn().CloseServiceHandle, &pb.HandleRequest{Handle: uint64(m.Handle)})
 	return err
 }
 
@@ -53,7 +55,7 @@ type LockStatus struct {
 // LockStatus returns whether the service control manager is locked by the
 // system, for how long, and by whom.
 func (m *Mgr) LockStatus() (*LockStatus, error) {
-	r, err := client.Call(m.conn.QueryServiceLockStatus, &pb.HandleRequest{Handle: uint64(m.Handle)})
+	r, err := client.Call(conn().QueryServiceLockStatus, &pb.HandleRequest{Handle: uint64(m.Handle)})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Se
 	for _, v := range args {
 		s += " " + cmdline.Quote(v)
 	}
-	r, err := client.Call(m.conn.CreateService, &pb.CreateServiceRequest{
+	r, err := client.Call(conn().CreateService, &pb.CreateServiceRequest{
 		Scm: uint64(m.Handle), ServiceName: name, DisplayName: c.DisplayName,
 		DesiredAccess: windows.SERVICE_ALL_ACCESS, ServiceType: c.ServiceType, StartType: c.StartType,
 		ErrorControl: c.ErrorControl, BinaryPathName: s, LoadOrderGroup: c.LoadOrderGroup,
@@ -86,7 +88,7 @@ func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Se
 	if err != nil {
 		return nil, err
 	}
-	svc := &Service{Name: name, Handle: windows.Handle(r.Handle), m: m}
+	svc := &Service{Name: name, Handle: windows.Handle(r.Handle)}
 	undo := func(err error) (*Service, error) {
 		svc.Delete()
 		svc.Close()
@@ -113,11 +115,11 @@ func (m *Mgr) CreateService(name, exepath string, c Config, args ...string) (*Se
 // OpenService retrieves access to service name, so it can be interrogated
 // and controlled.
 func (m *Mgr) OpenService(name string) (*Service, error) {
-	r, err := client.Call(m.conn.OpenService, &pb.OpenServiceRequest{Scm: uint64(m.Handle), ServiceName: name, DesiredAccess: windows.SERVICE_ALL_ACCESS})
+	r, err := client.Call(conn().OpenService, &pb.OpenServiceRequest{Scm: uint64(m.Handle), ServiceName: name, DesiredAccess: windows.SERVICE_ALL_ACCESS})
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Name: name, Handle: windows.Handle(r.Handle), m: m}, nil
+	return &Service{Name: name, Handle: windows.Handle(r.Handle)}, nil
 }
 
 // ListServices enumerates services in the specified service control
@@ -127,7 +129,7 @@ func (m *Mgr) OpenService(name string) (*Service, error) {
 func (m *Mgr) ListServices() ([]string, error) {
 	req := &pb.EnumServicesStatusRequest{Scm: uint64(m.Handle), ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_STATE_ALL, Ex: true}
 	for {
-		r, err := client.Call(m.conn.EnumServicesStatus, req)
+		r, err := client.Call(conn().EnumServicesStatus, req)
 		if err != nil {
 			return nil, err
 		}

@@ -285,46 +285,47 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// Handles die with their connection: a client that goes away leaks nothing,
-// and a service marked for delete goes when its last handle does.
-func TestHandlesCloseWithConnection(t *testing.T) {
-	scm := scmtest.Start(t)
-	m, err := mgr.Connect()
+// A handle is the process's, as on Windows: one windows.OpenSCManager or
+// windows.OpenService returned serves mgr.Mgr{Handle: h} and
+// mgr.Service{Handle: h}, and a service marked for delete goes when its
+// last handle, opened either way, is closed.
+func TestRawHandles(t *testing.T) {
+	scmtest.Start(t)
+	m := connect(t)
+	s := install(t, m, "held", "/bin/true", mgr.Config{})
+	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT|windows.SC_MANAGER_ENUMERATE_SERVICE)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := install(t, m, "held", "/bin/true", mgr.Config{})
-	other := connect(t)
+	raw := &mgr.Mgr{Handle: h}
+	defer raw.Disconnect()
+	sh, err := windows.OpenService(raw.Handle, windows.StringToUTF16Ptr("held"), windows.SERVICE_QUERY_STATUS|windows.SERVICE_START|windows.SERVICE_STOP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &mgr.Service{Handle: sh, Name: "held"}
+	if st, err := rs.Query(); err != nil || st.State != svc.Stopped {
+		t.Errorf("Query through a raw handle = %+v, %v", st, err)
+	}
+	if _, err := windows.OpenService(h, windows.StringToUTF16Ptr("nosuch"), windows.SERVICE_QUERY_STATUS); err != windows.ERROR_SERVICE_DOES_NOT_EXIST {
+		t.Errorf("OpenService(nosuch) = %v", err)
+	}
+	if names, err := raw.ListServices(); err != nil || !contains(names, "held") {
+		t.Errorf("ListServices through a raw handle = %v, %v", names, err)
+	}
 	if err := s.Delete(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := other.OpenService("held")
-	if err != nil {
-		t.Fatalf("a service marked for delete can still be opened: %v", err)
+	s.Close()
+	if names, _ := m.ListServices(); !contains(names, "held") {
+		t.Errorf("held went while a raw handle still had it open: %v", names)
 	}
-	if _, err := other.CreateService("held", "/bin/true", mgr.Config{}); err != windows.ERROR_SERVICE_MARKED_FOR_DELETE {
+	if _, err := m.CreateService("held", "/bin/true", mgr.Config{}); err != windows.ERROR_SERVICE_MARKED_FOR_DELETE {
 		t.Fatalf("CreateService over a service marked for delete = %v", err)
 	}
-	before := scm.Manager.HandleCount()
-	m.Disconnect() // closes only its SCM handle explicitly; the rest go with the connection
-	waitFor(t, func() bool { return scm.Manager.HandleCount() < before-1 })
-	if names, _ := other.ListServices(); !contains(names, "held") {
-		t.Errorf("held went while another client still had it open: %v", names)
-	}
-	h.Close()
-	if names, _ := other.ListServices(); contains(names, "held") {
+	rs.Close()
+	if names, _ := m.ListServices(); contains(names, "held") {
 		t.Errorf("held still listed after its last handle closed: %v", names)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -11,25 +11,24 @@ import (
 type Service struct {
 	Name   string
 	Handle windows.Handle
-	m      *Mgr
 }
 
 // Delete marks service s for deletion from the service control manager
 // database.
 func (s *Service) Delete() error {
-	_, err := client.Call(s.m.conn.DeleteService, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	_, err := client.Call(conn().DeleteService, &pb.HandleRequest{Handle: uint64(s.Handle)})
 	return err
 }
 
 // Close relinquishes access to the service s.
 func (s *Service) Close() error {
-	_, err := client.Call(s.m.conn.CloseServiceHandle, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	_, err := client.Call(conn().CloseServiceHandle, &pb.HandleRequest{Handle: uint64(s.Handle)})
 	return err
 }
 
 // Query returns current status of service s.
 func (s *Service) Query() (svc.Status, error) {
-	t, err := client.Call(s.m.conn.QueryServiceStatus, &pb.HandleRequest{Handle: uint64(s.Handle)})
+	t, err := client.Call(conn().QueryServiceStatus, &pb.HandleRequest{Handle: uint64(s.Handle)})
 	if err != nil {
 		return svc.Status{}, err
 	}
@@ -49,7 +48,7 @@ func (s *Service) Query() (svc.Status, error) {
 func (s *Service) ListDependentServices(status svc.ActivityStatus) ([]string, error) {
 	req := &pb.EnumDependentServicesRequest{Handle: uint64(s.Handle), ServiceState: uint32(status)}
 	for {
-		r, err := client.Call(s.m.conn.EnumDependentServices, req)
+		r, err := client.Call(conn().EnumDependentServices, req)
 		if err != nil {
 			return nil, err
 		}
@@ -68,17 +67,17 @@ func (s *Service) ListDependentServices(status svc.ActivityStatus) ([]string, er
 }
 
 func (s *Service) change2(info *pb.ServiceConfig2) error {
-	_, err := client.Call(s.m.conn.ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: uint64(s.Handle), Info: info})
+	_, err := client.Call(conn().ChangeServiceConfig2, &pb.ChangeServiceConfig2Request{Handle: uint64(s.Handle), Info: info})
 	return err
 }
 
 func (s *Service) query2(level uint32) (*pb.ServiceConfig2, error) {
-	return client.Call(s.m.conn.QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: uint64(s.Handle), InfoLevel: level})
+	return client.Call(conn().QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: uint64(s.Handle), InfoLevel: level})
 }
 
 // Start starts service s. args will be passed to svc.Handler.Execute.
 func (s *Service) Start(args ...string) error {
-	_, err := client.Call(s.m.conn.StartService, &pb.StartServiceRequest{Handle: uint64(s.Handle), Args: args})
+	_, err := client.Call(conn().StartService, &pb.StartServiceRequest{Handle: uint64(s.Handle), Args: args})
 	return err
 }
 
@@ -89,7 +88,7 @@ func (s *Service) Start(args ...string) error {
 // succeeded, or if the error is one of ERROR_INVALID_SERVICE_CONTROL,
 // ERROR_SERVICE_CANNOT_ACCEPT_CTRL, or ERROR_SERVICE_NOT_ACTIVE.
 func (s *Service) Control(c svc.Cmd) (svc.Status, error) {
-	r, err := client.Call(s.m.conn.ControlService, &pb.ControlServiceRequest{Handle: uint64(s.Handle), Control: uint32(c)})
+	r, err := client.Call(conn().ControlService, &pb.ControlServiceRequest{Handle: uint64(s.Handle), Control: uint32(c)})
 	if err != nil {
 		return svc.Status{}, err
 	}
