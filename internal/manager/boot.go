@@ -32,6 +32,7 @@ const AutoStartDelayValue = "AutoStartDelay"
 // sends the SCM back to the last-known-good database, once. Then, after
 // AutoStartDelay, the delayed automatic services start at a lower priority.
 func (m *Manager) Boot(stop <-chan struct{}) {
+	defer m.bootDone()
 	m.WaitAdoption() // what a previous scmd ran is adopted, not started twice
 	onLKG := false
 	for {
@@ -59,6 +60,7 @@ func (m *Manager) Boot(stop <-chan struct{}) {
 		}
 		break
 	}
+	m.bootDone()
 	delayed := m.bootOrder(true)
 	if len(delayed) == 0 {
 		return
@@ -218,3 +220,11 @@ func (m *Manager) fallBackToLastKnownGood() bool {
 	}
 	return true
 }
+
+// bootDone marks the boot's automatic (not delayed) services settled.
+func (m *Manager) bootDone() { m.booted.Do(func() { close(m.bootedCh) }) }
+
+// WaitBoot returns once the boot has started the automatic services and
+// they have settled (the delayed ones may still be waiting), or the boot
+// gave up because the SCM is stopping.
+func (m *Manager) WaitBoot() { <-m.bootedCh }

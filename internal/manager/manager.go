@@ -38,7 +38,10 @@ type Manager struct {
 	now      func() time.Time
 	owner    uint32              // the uid scmd runs as; not root means a per-user SCM
 	services map[string]*service // by lower-case name
-	order    []*service          // services in enumeration order; nil when it must be rebuilt
+
+	booted   sync.Once
+	bootedCh chan struct{} // closed when the boot's first phase is over
+	order    []*service    // services in enumeration order; nil when it must be rebuilt
 	handles  map[uint64]*handle
 	byClient map[ClientID]map[uint64]*handle // the same handles, by client
 	peak     int                             // most handles open at once since the table was last rebuilt
@@ -123,6 +126,7 @@ func Open(store *registry.Store, now func() time.Time, owner uint32) (*Manager, 
 		records:  map[ClientID]int{},
 	}
 	m.sup = supervisor.New(core.New(core.DefaultTimeouts), now, m)
+	m.bootedCh = make(chan struct{})
 	err := store.Update(func(tx *registry.Tx) error {
 		if err := services.Seed(tx); err != nil {
 			return err
