@@ -1,6 +1,6 @@
 module github.com/openscm/scm
 
-go 1.26.8
+go 1.25.0
 
 require (
 	connectrpc.com/connect v1.19.1
@@ -8,7 +8,7 @@ require (
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/rogpeppe/go-internal v1.14.1
 	go.etcd.io/bbolt v1.4.3
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.47.0
 	google.golang.org/protobuf v1.36.12
 )
 
