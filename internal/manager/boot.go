@@ -187,7 +187,9 @@ func (m *Manager) saveLastKnownGood() {
 	})
 	if err != nil {
 		m.logf("boot: saving the last-known-good database: %v", err)
+		return
 	}
+	m.logf("boot: the automatic services started; this database is the last-known-good one (ControlSet002)")
 }
 
 // fallBackToLastKnownGood puts the last database that booted well in place
