@@ -25,34 +25,6 @@ func TestKardianosService(t *testing.T) {
 	}
 	const version = "v1.3.0"
 	src := downloadModule(t, "github.com/kardianos/service@"+version)
-	work := t.TempDir()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, text string) {
-		t.Helper()
-		path := filepath.Join(work, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The files that build on Windows: the portable ones, and the Windows
-	// backend, whose name is its build constraint.
-	for from, to := range map[string]string{
-		"service.go": "service.go", "console.go": "console.go", "version.go": "version.go",
-		"service_go1.8.go": "service_go1.8.go", "template.go": "template.go",
-		"service_windows.go": "service_scm.go",
-	} {
-		b, err := os.ReadFile(filepath.Join(src, from))
-		if err != nil {
-			t.Fatal(err)
-		}
-		write(to, port(string(b)))
-	}
 	example, err := os.ReadFile(filepath.Join(src, "example", "logging", "main.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +34,16 @@ func TestKardianosService(t *testing.T) {
 	text := string(example)
 	text = strings.Replace(text, `"Requires=network.target",`, "", 1)
 	text = strings.Replace(text, `"After=network-online.target syslog.target"},`, "},", 1)
-	write("example/logging/main.go", text)
-	// Status has no verb in the example: a program of the test's asks it.
-	write("example/status/main.go", `package main
+	// The files that build on Windows: the portable ones, and the Windows
+	// backend, whose name is its build constraint.
+	work := portModule(t, "github.com/kardianos/service", src, map[string]string{
+		"service.go": "service.go", "console.go": "console.go", "version.go": "version.go",
+		"service_go1.8.go": "service_go1.8.go", "template.go": "template.go",
+		"service_windows.go": "service_scm.go",
+	}, map[string]string{
+		"example/logging/main.go": text,
+		// Status has no verb in the example: a program of the test's asks it.
+		"example/status/main.go": `package main
 
 import (
 	"fmt"
@@ -85,20 +64,9 @@ func main() {
 	st, err := s.Status()
 	fmt.Println(st, err == service.ErrNotInstalled, err)
 }
-`)
-	write("go.mod", "module github.com/kardianos/service\n\ngo 1.23.0\n\nrequire github.com/openscm/scm v0.0.0\n\nreplace github.com/openscm/scm => "+root+"\n")
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write("go.sum", string(sum))
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin, "./example/logging", "./example/status")
-	build.Dir = work
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("kardianos/service %s does not build against the mirror: %v\n%s", version, err, out)
-	}
+`,
+	})
+	bin := goBuild(t, work, "./example/logging", "./example/status")
 
 	// The service is automatic: created before the boot has read the
 	// database, the boot would start it.
@@ -186,4 +154,57 @@ func runTool(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// portModule makes a module of the given path in a temporary directory: the
+// files of src named in files (ported, under their new names) and extra
+// files as they are, requiring this repository by a replace directive.
+func portModule(t *testing.T, path, src string, files, extra map[string]string) string {
+	t.Helper()
+	work := t.TempDir()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(work, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for from, to := range files {
+		b, err := os.ReadFile(filepath.Join(src, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(to, port(string(b)))
+	}
+	for name, text := range extra {
+		write(name, text)
+	}
+	write("go.mod", "module "+path+"\n\ngo 1.25.0\n\nrequire github.com/openscm/scm v0.0.0\n\nreplace github.com/openscm/scm => "+root+"\n")
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("go.sum", string(sum))
+	return work
+}
+
+// goBuild builds packages of a module made by portModule, and returns the
+// directory of the programs.
+func goBuild(t *testing.T, work string, pkgs ...string) string {
+	t.Helper()
+	bin := t.TempDir()
+	build := exec.Command("go", append([]string{"build", "-o", bin}, pkgs...)...)
+	build.Dir = work
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%s does not build against the mirror: %v\n%s", work, err, out)
+	}
+	return bin
 }
