@@ -134,3 +134,37 @@ func multi(p *uint16) []string {
 	}
 	return out
 }
+
+// GetServiceKeyName and GetServiceDisplayName size, then fill.
+func TestServiceNames(t *testing.T) {
+	scmtest.Start(t)
+	u := windows.StringToUTF16Ptr
+	scm, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_ALL_ACCESS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.CloseServiceHandle(scm)
+	s, err := windows.CreateService(scm, u("named"), u("A Named Service"), windows.SERVICE_ALL_ACCESS, windows.SERVICE_WIN32_OWN_PROCESS,
+		windows.SERVICE_DEMAND_START, windows.SERVICE_ERROR_NORMAL, u("/bin/true"), nil, nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.DeleteService(s)
+	var n uint32
+	if err := windows.GetServiceDisplayName(scm, u("named"), nil, &n); err != windows.ERROR_INSUFFICIENT_BUFFER || n != 15 {
+		t.Fatalf("sizing: %v, %d", err, n)
+	}
+	buf := make([]uint16, n+1)
+	n++
+	if err := windows.GetServiceDisplayName(scm, u("named"), &buf[0], &n); err != nil || windows.UTF16ToString(buf) != "A Named Service" || n != 15 {
+		t.Errorf("GetServiceDisplayName = %q, %d, %v", windows.UTF16ToString(buf), n, err)
+	}
+	n = uint32(len(buf))
+	if err := windows.GetServiceKeyName(scm, u("A Named Service"), &buf[0], &n); err != nil || windows.UTF16ToString(buf) != "named" {
+		t.Errorf("GetServiceKeyName = %q, %v", windows.UTF16ToString(buf), err)
+	}
+	n = uint32(len(buf))
+	if err := windows.GetServiceKeyName(scm, u("no such"), &buf[0], &n); err != windows.ERROR_SERVICE_DOES_NOT_EXIST {
+		t.Errorf("an unknown display name: %v", err)
+	}
+}
