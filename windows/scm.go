@@ -5,6 +5,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/statushook"
 )
 
 // The service control manager's calls, as x/sys declares them. A handle
@@ -126,4 +127,14 @@ func QueryServiceStatusEx(service Handle, infoLevel uint32, buff *byte, buffSize
 func serviceStatus(st *pb.ServiceStatus) SERVICE_STATUS {
 	return SERVICE_STATUS{ServiceType: st.ServiceType, CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted,
 		Win32ExitCode: st.Win32ExitCode, ServiceSpecificExitCode: st.ServiceSpecificExitCode, CheckPoint: st.CheckPoint, WaitHint: st.WaitHint}
+}
+
+// SetServiceStatus reports a service's status to the SCM: the service is
+// the one windows/svc runs in this process, and service its status handle
+// (svc.StatusHandle). Any other handle is ERROR_INVALID_HANDLE.
+func SetServiceStatus(service Handle, serviceStatus *SERVICE_STATUS) (err error) {
+	if statushook.SetServiceStatus == nil || serviceStatus == nil {
+		return ERROR_INVALID_HANDLE
+	}
+	return statushook.SetServiceStatus(uintptr(service), serviceStatus)
 }
