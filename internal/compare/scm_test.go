@@ -23,7 +23,8 @@ import (
 // scmRig is scmd on a state directory of its own, with n services of
 // scmsvc. The in-process client is windows/svc/mgr; it has no way to wait
 // for a status, so the waiting is done as net waits (WaitServiceStatus),
-// on a connection of its own.
+// on connections of its own: one per 64 services, as a client keeps
+// change records for 64 of its service handles at most.
 type scmRig struct {
 	root, state, sock string
 	scmd              string
@@ -31,9 +32,9 @@ type scmRig struct {
 	d                 *daemon
 	m                 *mgr.Mgr
 	svcs              []*mgr.Service
-	watch             *client.Conn
-	handles           []uint64 // the services' handles on watch
-	pids              []uint32 // the services' processes, as last seen running
+	watches           []*client.Conn // service i's is watches[i/recordsPerClient]
+	handles           []uint64       // the services' handles on their watch
+	pids              []uint32       // the services' processes, as last seen running
 }
 
 func newSCM(b *testing.B, n int, auto bool) rig {
@@ -85,21 +86,24 @@ func (r *scmRig) ready(b *testing.B) {
 		b.Fatal(err)
 	}
 	r.m = m
-	r.watch = client.Dial(r.sock)
-	scm, err := client.Call(r.watch.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
-	if err != nil {
-		b.Fatal(err)
-	}
 	r.svcs = make([]*mgr.Service, r.n)
 	r.handles = make([]uint64, r.n)
 	if r.pids == nil {
 		r.pids = make([]uint32, r.n)
 	}
+	var scm *pb.HandleReply
 	for i := range r.n {
 		if r.svcs[i], err = m.OpenService(serviceName(i)); err != nil {
 			b.Fatal(err)
 		}
-		h, err := client.Call(r.watch.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: serviceName(i), DesiredAccess: windows.SERVICE_QUERY_STATUS})
+		if i%recordsPerClient == 0 {
+			w := client.Dial(r.sock)
+			r.watches = append(r.watches, w)
+			if scm, err = client.Call(w.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		h, err := client.Call(r.watch(i).OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: serviceName(i), DesiredAccess: windows.SERVICE_QUERY_STATUS})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -155,15 +159,22 @@ func (r *scmRig) settle(b *testing.B) {}
 
 // until has service i's handle record its changes, runs do, and returns
 // once the service is in state.
+// recordsPerClient is how many service handles of one client keep change
+// records for WaitServiceStatus (scmd's bound).
+const recordsPerClient = 64
+
+// watch is the connection service i is waited on over.
+func (r *scmRig) watch(i int) *client.Conn { return r.watches[i/recordsPerClient] }
+
 func (r *scmRig) until(b *testing.B, i int, state uint32, do func()) {
 	h := r.handles[i]
-	last, err := client.Call(r.watch.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
+	last, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
 	if err != nil {
 		b.Fatal(err)
 	}
 	do()
 	for last.Status.CurrentState != state {
-		n, err := client.Call(r.watch.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h,
+		n, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h,
 			State: last.Status.CurrentState, CheckPoint: last.Status.CheckPoint, TimeoutMs: uint32(stepTimeout.Milliseconds())})
 		if err != nil {
 			b.Fatal(err)
@@ -243,10 +254,10 @@ func (r *scmRig) close(b *testing.B) {
 		r.m.Disconnect()
 		r.m = nil
 	}
-	if r.watch != nil {
-		r.watch.Close()
-		r.watch = nil
+	for _, w := range r.watches {
+		w.Close()
 	}
+	r.watches = nil
 	if r.d != nil {
 		r.d.stop(b, syscall.SIGTERM)
 		r.d = nil
