@@ -27,6 +27,9 @@ type flavor struct {
 	// notify: the service says it is ready (s6's notification-fd), and up
 	// means ready.
 	notify bool
+	// ok: the supervisor also reads the fifo supervise/ok, which its
+	// command-line tools open before they act (runit, daemontools).
+	ok bool
 	// up and down read a status file.
 	up, down func(st []byte) bool
 	// The command-line tools on service directory dir.
@@ -64,6 +67,7 @@ var s6 = &flavor{
 
 var runit = &flavor{
 	name: "runit",
+	ok:   true,
 	scanner: func(b *testing.B, dir string, n int) []string {
 		return []string{tool(b, "runit", "runsvdir"), dir}
 	},
@@ -88,6 +92,7 @@ var runit = &flavor{
 
 var daemontools = &flavor{
 	name: "daemontools",
+	ok:   true,
 	scanner: func(b *testing.B, dir string, n int) []string {
 		return []string{tool(b, "daemontools", "svscan"), dir}
 	},
@@ -169,12 +174,16 @@ func (r *svdirRig) launch(b *testing.B) {
 	r.d = startDaemon(b, filepath.Join(r.root, "scanner.log"), r.argv...)
 }
 
-// ready waits until every service's supervisor reads its control fifo.
+// ready waits until every service's supervisor reads its control fifo, and
+// supervise/ok where its tools open that first (sv would fail without it).
 func (r *svdirRig) ready(b *testing.B) {
 	deadline := time.Now().Add(stepTimeout + time.Duration(len(r.dirs))*20*time.Millisecond)
 	for _, dir := range r.dirs {
 		for {
 			err := control(dir, "")
+			if err == nil && r.f.ok {
+				err = fifoRead(dir, "ok")
+			}
 			if err == nil {
 				break
 			}
@@ -280,6 +289,16 @@ func control(dir, cmds string) error {
 		_, err = unix.Write(fd, []byte(cmds))
 	}
 	return err
+}
+
+// fifoRead reports whether the supervisor has a fifo of supervise/ open
+// for reading: a writer's non-blocking open fails until it has.
+func fifoRead(dir, name string) error {
+	fd, err := unix.Open(filepath.Join(dir, "supervise", name), unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
 }
 
 // watcher tells when the supervise directories of a set of services
