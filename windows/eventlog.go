@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
 )
 
 // RegisterEventSource opens a handle to write events of a source to its
@@ -11,7 +12,7 @@ import (
 func RegisterEventSource(uncServerName *uint16, sourceName *uint16) (handle Handle, err error) {
 	r, err := scm().RegisterEventSource(&pb.RegisterEventSourceRequest{Machine: utf16Arg(uncServerName), Source: utf16Arg(sourceName)})
 	if err != nil {
-		return 0, call(err)
+		return 0, client.Errno(err)
 	}
 	return Handle(r.Handle), nil
 }
@@ -33,5 +34,5 @@ func ReportEvent(log Handle, etype uint16, category uint16, eventId uint32, usrS
 		req.Data = append([]byte(nil), unsafe.Slice(rawData, dataSize)...)
 	}
 	_, err = scm().ReportEvent(req)
-	return call(err)
+	return client.Errno(err)
 }

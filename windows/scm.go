@@ -16,14 +16,6 @@ import (
 
 func scm() *client.Conn { return client.Shared() }
 
-// call returns err as the Win32 error it carries.
-func call(err error) error {
-	if err == nil {
-		return nil
-	}
-	return client.Errno(err)
-}
-
 // OpenSCManager opens the service control manager on machineName (nil or
 // empty for this one; no other is reachable here: RPC_S_SERVER_UNAVAILABLE)
 // with the access asked for. databaseName must be nil, ServicesActive or
@@ -31,7 +23,7 @@ func call(err error) error {
 func OpenSCManager(machineName *uint16, databaseName *uint16, access uint32) (handle Handle, err error) {
 	r, err := scm().OpenSCManager(&pb.OpenSCManagerRequest{Machine: utf16Arg(machineName), Database: utf16Arg(databaseName), DesiredAccess: access})
 	if err != nil {
-		return 0, call(err)
+		return 0, client.Errno(err)
 	}
 	return Handle(r.Handle), nil
 }
@@ -40,7 +32,7 @@ func OpenSCManager(machineName *uint16, databaseName *uint16, access uint32) (ha
 func OpenService(mgr Handle, serviceName *uint16, access uint32) (handle Handle, err error) {
 	r, err := scm().OpenService(&pb.OpenServiceRequest{Scm: uint64(mgr), ServiceName: utf16Arg(serviceName), DesiredAccess: access})
 	if err != nil {
-		return 0, call(err)
+		return 0, client.Errno(err)
 	}
 	return Handle(r.Handle), nil
 }
@@ -49,14 +41,14 @@ func OpenService(mgr Handle, serviceName *uint16, access uint32) (handle Handle,
 // service or a database lock's owner.
 func CloseServiceHandle(handle Handle) (err error) {
 	_, err = scm().CloseServiceHandle(&pb.HandleRequest{Handle: uint64(handle)})
-	return call(err)
+	return client.Errno(err)
 }
 
 // DeleteService marks a service for deletion: it goes when it has stopped
 // and its last handle is closed.
 func DeleteService(service Handle) (err error) {
 	_, err = scm().DeleteService(&pb.HandleRequest{Handle: uint64(service)})
-	return call(err)
+	return client.Errno(err)
 }
 
 // StartService starts a service with numArgs arguments (argVectors points
@@ -69,7 +61,7 @@ func StartService(service Handle, numArgs uint32, argVectors **uint16) (err erro
 		}
 	}
 	_, err = scm().StartService(&pb.StartServiceRequest{Handle: uint64(service), Args: args})
-	return call(err)
+	return client.Errno(err)
 }
 
 // ControlService sends a control to a service and returns its status in
@@ -77,7 +69,7 @@ func StartService(service Handle, numArgs uint32, argVectors **uint16) (err erro
 func ControlService(service Handle, control uint32, status *SERVICE_STATUS) (err error) {
 	r, err := scm().ControlService(&pb.ControlServiceRequest{Handle: uint64(service), Control: control})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	if st := r.GetStatus(); st != nil && status != nil {
 		*status = serviceStatus(st)
@@ -92,7 +84,7 @@ func ControlService(service Handle, control uint32, status *SERVICE_STATUS) (err
 func QueryServiceStatus(service Handle, status *SERVICE_STATUS) (err error) {
 	st, err := scm().QueryServiceStatus(&pb.HandleRequest{Handle: uint64(service)})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	*status = serviceStatus(st)
 	return nil
@@ -114,7 +106,7 @@ func QueryServiceStatusEx(service Handle, infoLevel uint32, buff *byte, buffSize
 	}
 	st, err := scm().QueryServiceStatus(&pb.HandleRequest{Handle: uint64(service)})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	*(*SERVICE_STATUS_PROCESS)(unsafe.Pointer(buff)) = SERVICE_STATUS_PROCESS{
 		ServiceType: st.ServiceType, CurrentState: st.CurrentState, ControlsAccepted: st.ControlsAccepted,

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
 )
 
 // optString is a string argument that may be absent (nil): "no change".
@@ -35,7 +36,7 @@ func CreateService(mgr Handle, serviceName *uint16, displayName *uint16, access 
 		Dependencies: multiString(dependencies), ServiceStartName: utf16Arg(serviceStartName), Password: utf16Arg(password),
 	})
 	if err != nil {
-		return 0, call(err)
+		return 0, client.Errno(err)
 	}
 	if tagId != nil {
 		*tagId = r.TagId
@@ -53,7 +54,7 @@ func ChangeServiceConfig(service Handle, serviceType uint32, startType uint32, e
 		ServiceStartName: optString(serviceStartName), Password: optString(password), DisplayName: optString(displayName),
 	})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	if tagId != nil {
 		*tagId = r.TagId
@@ -68,7 +69,7 @@ func ChangeServiceConfig(service Handle, serviceType uint32, startType uint32, e
 func QueryServiceConfig(service Handle, serviceConfig *QUERY_SERVICE_CONFIG, bufSize uint32, bytesNeeded *uint32) (err error) {
 	c, err := scm().QueryServiceConfig(&pb.HandleRequest{Handle: uint64(service)})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	return fill(unsafe.Pointer(serviceConfig), bufSize, bytesNeeded, func(l *layout) {
 		p := (*QUERY_SERVICE_CONFIG)(l.reserve(int(unsafe.Sizeof(QUERY_SERVICE_CONFIG{}))))
@@ -95,7 +96,7 @@ func QueryServiceConfig2(service Handle, infoLevel uint32, buff *byte, buffSize 
 	}
 	c, err := scm().QueryServiceConfig2(&pb.QueryServiceConfig2Request{Handle: uint64(service), InfoLevel: infoLevel})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	return fill(unsafe.Pointer(buff), buffSize, bytesNeeded, func(l *layout) {
 		switch infoLevel {
@@ -181,7 +182,7 @@ func ChangeServiceConfig2(service Handle, infoLevel uint32, info *byte) (err err
 		return ERROR_INVALID_LEVEL
 	}
 	_, err = scm().ChangeServiceConfig2(&pb.ChangeServiceConfig2Request{Handle: uint64(service), Info: c})
-	return call(err)
+	return client.Errno(err)
 }
 
 // EnumServicesStatusEx lists services of a type and state, at
@@ -196,7 +197,7 @@ func EnumServicesStatusEx(mgr Handle, infoLevel uint32, serviceType uint32, serv
 	r, err := scm().EnumServicesStatus(&pb.EnumServicesStatusRequest{Scm: uint64(mgr), ServiceType: serviceType, ServiceState: serviceState,
 		GroupName: optString(groupName), BufSize: ^uint32(0), Ex: true})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	from := 0
 	if resumeHandle != nil {
@@ -218,7 +219,7 @@ func EnumServicesStatusEx(mgr Handle, infoLevel uint32, serviceType uint32, serv
 func EnumDependentServices(service Handle, activityState uint32, services *ENUM_SERVICE_STATUS, buffSize uint32, bytesNeeded *uint32, servicesReturned *uint32) (err error) {
 	r, err := scm().EnumDependentServices(&pb.EnumDependentServicesRequest{Handle: uint64(service), ServiceState: activityState, BufSize: ^uint32(0)})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	size := int(unsafe.Sizeof(ENUM_SERVICE_STATUS{}))
 	var count layout
@@ -297,7 +298,7 @@ func fillEntries(p unsafe.Pointer, bufSize uint32, bytesNeeded, returned, resume
 func QueryServiceLockStatus(mgr Handle, lockStatus *QUERY_SERVICE_LOCK_STATUS, bufSize uint32, bytesNeeded *uint32) (err error) {
 	r, err := scm().QueryServiceLockStatus(&pb.HandleRequest{Handle: uint64(mgr)})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	return fill(unsafe.Pointer(lockStatus), bufSize, bytesNeeded, func(l *layout) {
 		p := (*QUERY_SERVICE_LOCK_STATUS)(l.reserve(int(unsafe.Sizeof(QUERY_SERVICE_LOCK_STATUS{}))))

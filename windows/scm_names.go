@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
 )
 
 // GetServiceKeyName writes the name of the service whose display name is
@@ -32,7 +33,7 @@ func getName(fn func(*pb.GetNameRequest) (*pb.GetNameReply, error), mgr Handle, 
 	}
 	r, err := fn(&pb.GetNameRequest{Scm: uint64(mgr), Name: utf16Arg(name), BufChars: size})
 	if err != nil {
-		return call(err)
+		return client.Errno(err)
 	}
 	*bufSize = r.CharsNeeded
 	if r.Win32Error != 0 {
