@@ -10,7 +10,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/sddl"
 	"github.com/openscm/scm/windows"
 )
 
@@ -104,14 +104,14 @@ func runSdShow(s *session, name string, args []string) int {
 	if name == "" || len(args) != 0 {
 		return s.usage("sdshow")
 	}
-	info := uint32(security.DACLSecurityInformation | security.SACLSecurityInformation)
+	info := uint32(sddl.DACLSecurityInformation | sddl.SACLSecurityInformation)
 	access := uint32(windows.READ_CONTROL | windows.ACCESS_SYSTEM_SECURITY)
 	out := s.out
 	s.out = io.Discard // the first try is quiet: without the SACL right, retry without it
 	h, code := s.openServiceOrSCM(name, access)
 	s.out = out
 	if code == int(windows.ERROR_ACCESS_DENIED) {
-		info, access = security.DACLSecurityInformation, windows.READ_CONTROL
+		info, access = sddl.DACLSecurityInformation, windows.READ_CONTROL
 		h, code = s.openServiceOrSCM(name, access)
 	} else if code != 0 {
 		h, code = s.openServiceOrSCM(name, access)
@@ -132,21 +132,21 @@ func runSdSet(s *session, name string, args []string) int {
 	if name == "" || len(args) != 1 {
 		return s.usage("sdset")
 	}
-	d, err := security.Parse(args[0])
+	d, err := sddl.Parse(args[0])
 	if err != nil {
 		return s.failed("SetServiceObjectSecurity", windows.ERROR_INVALID_SECURITY_DESCR)
 	}
 	var info, access uint32
 	if d.DACLSet {
-		info |= security.DACLSecurityInformation
+		info |= sddl.DACLSecurityInformation
 		access |= windows.WRITE_DAC
 	}
 	if d.SACLSet {
-		info |= security.SACLSecurityInformation
+		info |= sddl.SACLSecurityInformation
 		access |= windows.ACCESS_SYSTEM_SECURITY
 	}
 	if d.Owner != "" || d.Group != "" {
-		info |= security.OwnerSecurityInformation | security.GroupSecurityInformation
+		info |= sddl.OwnerSecurityInformation | sddl.GroupSecurityInformation
 		access |= windows.WRITE_OWNER
 	}
 	h, code := s.openServiceOrSCM(name, access)

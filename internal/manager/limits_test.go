@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
-	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/sddl"
 	"github.com/openscm/scm/windows"
 )
 
@@ -95,7 +95,7 @@ func TestOversizedInputRefused(t *testing.T) {
 			return f.m.RegCreateKey(f.root, `HKLM\SOFTWARE`+strings.Repeat(`\k`, 512))
 		}, windows.ERROR_INVALID_PARAMETER},
 		{"SDDL of 65,537 characters", func() error {
-			return f.m.SetServiceObjectSecurity(f.root, svc, security.DACLSecurityInformation, "D:"+strings.Repeat("(A;;GA;;;SY)", 65536/12+1))
+			return f.m.SetServiceObjectSecurity(f.root, svc, sddl.DACLSecurityInformation, "D:"+strings.Repeat("(A;;GA;;;SY)", 65536/12+1))
 		}, windows.ERROR_INVALID_SECURITY_DESCR},
 		{"control with 64 KiB and a byte of event data", func() error {
 			_, err := f.m.ControlService(f.root, &pb.ControlServiceRequest{Handle: svc, Control: 128, EventData: make([]byte, 64<<10+1)})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/devices"
+	"github.com/openscm/scm/internal/sddl"
 
 	"github.com/openscm/scm/internal/core"
 	"github.com/openscm/scm/internal/eventlog"
@@ -47,7 +48,7 @@ type Manager struct {
 	peak     int                             // most handles open at once since the table was last rebuilt
 	next     uint64
 	lock     *dbLock
-	scmSD    *security.Descriptor
+	scmSD    *sddl.Descriptor
 
 	// Running services: the state machine, the launcher that carries out
 	// its actions, the callers waiting for its replies, and watchers of
@@ -76,7 +77,7 @@ type Manager struct {
 // the registry and is reloaded whenever the registry changes under it.
 type service struct {
 	cfg     *services.Config
-	sd      *security.Descriptor
+	sd      *sddl.Descriptor
 	handles int
 	deleted bool // marked for delete
 	active  bool // not stopped, as running.json lists it
@@ -185,14 +186,14 @@ func newService(cfg *services.Config) *service {
 // the default, which is what Windows uses for a service without one.
 // Descriptors are never changed in place (SetServiceObjectSecurity makes a
 // new one), so services with the same SDDL share one parsed copy.
-func parseSD(sddl string) *security.Descriptor {
+func parseSD(text string) *sddl.Descriptor {
 	sdCacheMu.Lock()
 	defer sdCacheMu.Unlock()
-	if d, ok := sdCache[sddl]; ok {
+	if d, ok := sdCache[text]; ok {
 		return d
 	}
-	d, err := security.Parse(sddl)
-	if err != nil || sddl == "" {
+	d, err := sddl.Parse(text)
+	if err != nil || text == "" {
 		d = security.MustParse(security.DefaultServiceSDDL)
 	}
 	if d.Owner == "" {
@@ -203,14 +204,14 @@ func parseSD(sddl string) *security.Descriptor {
 		d = &owned
 	}
 	if len(sdCache) < 1024 {
-		sdCache[sddl] = d
+		sdCache[text] = d
 	}
 	return d
 }
 
 var (
 	sdCacheMu sync.Mutex
-	sdCache   = map[string]*security.Descriptor{}
+	sdCache   = map[string]*sddl.Descriptor{}
 )
 
 // newHandle opens a handle for the caller, or fails with

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/sddl"
 	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
 	"github.com/openscm/scm/windows"
@@ -12,10 +13,10 @@ import (
 // The rights each part of a descriptor needs, to read and to write it.
 func readRight(info uint32) uint32 {
 	var r uint32
-	if info&(security.OwnerSecurityInformation|security.GroupSecurityInformation|security.DACLSecurityInformation) != 0 {
+	if info&(sddl.OwnerSecurityInformation|sddl.GroupSecurityInformation|sddl.DACLSecurityInformation) != 0 {
 		r |= windows.READ_CONTROL
 	}
-	if info&security.SACLSecurityInformation != 0 {
+	if info&sddl.SACLSecurityInformation != 0 {
 		r |= windows.ACCESS_SYSTEM_SECURITY
 	}
 	return r
@@ -23,20 +24,20 @@ func readRight(info uint32) uint32 {
 
 func writeRight(info uint32) uint32 {
 	var r uint32
-	if info&(security.OwnerSecurityInformation|security.GroupSecurityInformation) != 0 {
+	if info&(sddl.OwnerSecurityInformation|sddl.GroupSecurityInformation) != 0 {
 		r |= windows.WRITE_OWNER
 	}
-	if info&security.DACLSecurityInformation != 0 {
+	if info&sddl.DACLSecurityInformation != 0 {
 		r |= windows.WRITE_DAC
 	}
-	if info&security.SACLSecurityInformation != 0 {
+	if info&sddl.SACLSecurityInformation != 0 {
 		r |= windows.ACCESS_SYSTEM_SECURITY
 	}
 	return r
 }
 
-const allSecurityInformation = security.OwnerSecurityInformation | security.GroupSecurityInformation |
-	security.DACLSecurityInformation | security.SACLSecurityInformation
+const allSecurityInformation = sddl.OwnerSecurityInformation | sddl.GroupSecurityInformation |
+	sddl.DACLSecurityInformation | sddl.SACLSecurityInformation
 
 // QueryServiceObjectSecurity returns the parts info selects of the
 // descriptor of a service, or of the SCM for an SCM handle, as SDDL.
@@ -61,7 +62,7 @@ func (m *Manager) QueryServiceObjectSecurity(c Caller, id uint64, info uint32) (
 
 // SetServiceObjectSecurity replaces the parts info selects of a service's
 // descriptor. The SCM's own descriptor cannot be changed.
-func (m *Manager) SetServiceObjectSecurity(c Caller, id uint64, info uint32, sddl string) error {
+func (m *Manager) SetServiceObjectSecurity(c Caller, id uint64, info uint32, text string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if info == 0 || info&^allSecurityInformation != 0 {
@@ -81,14 +82,14 @@ func (m *Manager) SetServiceObjectSecurity(c Caller, id uint64, info uint32, sdd
 	if s.deleted {
 		return windows.ERROR_SERVICE_MARKED_FOR_DELETE
 	}
-	if len(sddl) > MaxSDDLLength {
+	if len(text) > MaxSDDLLength {
 		return windows.ERROR_INVALID_SECURITY_DESCR
 	}
-	n, err := security.Parse(sddl)
+	n, err := sddl.Parse(text)
 	if err != nil {
 		return windows.ERROR_INVALID_SECURITY_DESCR
 	}
-	if info&security.OwnerSecurityInformation != 0 && !mayOwn(c.Token, n.Owner) {
+	if info&sddl.OwnerSecurityInformation != 0 && !mayOwn(c.Token, n.Owner) {
 		return windows.ERROR_INVALID_OWNER
 	}
 	merged := *s.sd

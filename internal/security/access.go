@@ -1,6 +1,9 @@
 package security
 
-import "github.com/openscm/scm/windows"
+import (
+	"github.com/openscm/scm/internal/sddl"
+	"github.com/openscm/scm/windows"
+)
 
 // Mapping maps the generic rights onto an object's specific rights.
 type Mapping struct {
@@ -48,7 +51,7 @@ func (m Mapping) Map(mask uint32) uint32 {
 // WRITE_OWNER is theirs whatever the DACL says; the owner always gets
 // READ_CONTROL and WRITE_DAC. Together these mean no DACL, however empty,
 // locks an administrator out for good: they take ownership, then rewrite it.
-func AccessCheck(d *Descriptor, t *Token, desired uint32, m Mapping) (uint32, error) {
+func AccessCheck(d *sddl.Descriptor, t *Token, desired uint32, m Mapping) (uint32, error) {
 	desired = m.Map(desired)
 	var granted uint32
 	if desired&windows.ACCESS_SYSTEM_SECURITY != 0 {
@@ -80,9 +83,9 @@ func AccessCheck(d *Descriptor, t *Token, desired uint32, m Mapping) (uint32, er
 		}
 		mask := m.Map(a.Mask)
 		switch a.Type {
-		case AccessAllowed:
+		case sddl.AccessAllowed:
 			allowed |= mask &^ denied
-		case AccessDenied:
+		case sddl.AccessDenied:
 			denied |= mask &^ allowed
 		}
 	}

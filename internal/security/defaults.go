@@ -1,5 +1,7 @@
 package security
 
+import "github.com/openscm/scm/internal/sddl"
+
 // The descriptors Windows gives the SCM itself and a service that
 // CreateService makes. LocalSystem owns both, so the SCM's own identity
 // keeps READ_CONTROL and WRITE_DAC on every service whatever its DACL.
@@ -9,8 +11,8 @@ const (
 )
 
 // MustParse parses a descriptor known to be valid.
-func MustParse(sddl string) *Descriptor {
-	d, err := Parse(sddl)
+func MustParse(s string) *sddl.Descriptor {
+	d, err := sddl.Parse(s)
 	if err != nil {
 		panic(err)
 	}

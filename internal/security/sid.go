@@ -3,10 +3,7 @@
 // check that decides what a handle is granted.
 package security
 
-import (
-	"fmt"
-	"strconv"
-)
+import "strconv"
 
 // Well-known SIDs.
 const (
@@ -23,24 +20,6 @@ const (
 	Administrators     = "S-1-5-32-544"
 	Users              = "S-1-5-32-545"
 )
-
-// sidAliases are SDDL's two-letter names for well-known SIDs.
-var sidAliases = map[string]string{
-	"WD": Everyone, "CO": CreatorOwner, "NU": Network, "IU": Interactive,
-	"SU": Service, "AN": Anonymous, "AU": AuthenticatedUsers, "SY": LocalSystem,
-	"LS": LocalService, "NS": NetworkService, "BA": Administrators, "BU": Users,
-	"BG": "S-1-5-32-546", "PU": "S-1-5-32-547", "AO": "S-1-5-32-548",
-	"SO": "S-1-5-32-549", "RD": "S-1-5-32-555", "AC": "S-1-15-2-1",
-	"OW": "S-1-3-4", "CG": "S-1-3-1", "RC": "S-1-5-12",
-}
-
-var aliasOfSID = func() map[string]string {
-	m := make(map[string]string, len(sidAliases))
-	for a, s := range sidAliases {
-		m[s] = a
-	}
-	return m
-}()
 
 // UserSID is the SID Samba gives a Unix user.
 func UserSID(uid uint32) string { return "S-1-22-1-" + strconv.FormatUint(uint64(uid), 10) }
@@ -99,28 +78,4 @@ func (t *Token) Account(name string, gids []uint32) {
 			t.Groups = append(t.Groups, sid)
 		}
 	}
-}
-
-func validSID(s string) error {
-	if len(s) < 5 || s[:4] != "S-1-" {
-		return fmt.Errorf("bad SID %q", s)
-	}
-	for _, part := range splitDash(s[4:]) {
-		if _, err := strconv.ParseUint(part, 10, 64); err != nil {
-			return fmt.Errorf("bad SID %q", s)
-		}
-	}
-	return nil
-}
-
-func splitDash(s string) []string {
-	var parts []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == '-' {
-			parts = append(parts, s[start:i])
-			start = i + 1
-		}
-	}
-	return parts
 }

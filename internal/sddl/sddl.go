@@ -1,12 +1,18 @@
-package security
+// Package sddl reads and writes security descriptors in the Security
+// Descriptor Definition Language, and converts them to and from the
+// self-relative binary form Windows' object-security calls pass around. It
+// is a leaf: the SCM's access checks and the client's raw calls both use it.
+package sddl
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/openscm/scm/windows"
+	"syscall"
 )
+
+// errInvalid is ERROR_INVALID_SECURITY_DESCR.
+const errInvalid = syscall.Errno(1338)
 
 // Security information flags: which parts of a descriptor a call reads or
 // writes.
@@ -142,7 +148,7 @@ func cutACL(s string) (string, string) {
 }
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", windows.ERROR_INVALID_SECURITY_DESCR, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", errInvalid, fmt.Sprintf(format, args...))
 }
 
 func parseSID(s string) (string, error) {
