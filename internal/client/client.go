@@ -180,21 +180,30 @@ func (c *Conn) take() (*wire, string, error) {
 	}
 }
 
-// dial opens a socket. c.mu is held.
+// dial opens a socket of the pool. c.mu is held.
 func (c *Conn) dial() (*wire, error) {
+	w, err := connectSocket(c.path)
+	if err != nil {
+		return nil, err
+	}
+	w.gen = c.gen
+	c.open++
+	c.busy[w] = true
+	return w, nil
+}
+
+// connectSocket opens a socket to scmd at path.
+func connectSocket(path string) (*wire, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, rpcServerUnavailable
 	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: c.path}); err != nil {
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
 		unix.Close(fd)
 		return nil, rpcServerUnavailable
 	}
-	c.open++
-	f := os.NewFile(uintptr(fd), c.path)
-	w := &wire{fd: fd, sock: f, r: bufio.NewReaderSize(f, 16<<10), gen: c.gen}
-	c.busy[w] = true
-	return w, nil
+	f := os.NewFile(uintptr(fd), path)
+	return &wire{fd: fd, sock: f, r: bufio.NewReaderSize(f, 16<<10)}, nil
 }
 
 // put gives a socket back after a call; a broken one is closed. The first

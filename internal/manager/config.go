@@ -227,6 +227,7 @@ func (m *Manager) DeleteService(c Caller, id uint64) error {
 	s.deleted = true
 	s.cfg.DeleteFlag = true
 	m.configured(s)
+	m.notify(s, windows.SERVICE_NOTIFY_DELETE_PENDING, m.statusOf(s), false)
 	return nil
 }
 

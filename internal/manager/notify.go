@@ -54,7 +54,11 @@ func (w *watcher) send(n *pb.ServiceNotification, bit uint32, hung bool) {
 
 // Watch subscribes to a service's status changes (a service handle) or to
 // services created and deleted (an SCM handle). The first notification is
-// the service's status now. cancel ends the subscription.
+// the service's status now, or for the SCM one with no bits: the caller
+// learns the subscription holds before anything happens. A service marked
+// for deletion cannot be watched, and its watchers hear
+// SERVICE_NOTIFY_DELETE_PENDING when it is marked. cancel ends the
+// subscription.
 func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNotification, func(), error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -67,10 +71,15 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 		if h.access&windows.SERVICE_QUERY_STATUS == 0 {
 			return nil, nil, windows.ERROR_ACCESS_DENIED
 		}
+		if h.svc.deleted {
+			return nil, nil, windows.ERROR_SERVICE_MARKED_FOR_DELETE
+		}
 		w.service = strings.ToLower(h.svc.cfg.Name)
 		w.ch <- m.statusNotification(h.svc)
 	} else if h.access&windows.SC_MANAGER_ENUMERATE_SERVICE == 0 {
 		return nil, nil, windows.ERROR_ACCESS_DENIED
+	} else {
+		w.ch <- &pb.ServiceNotification{} // subscribed: nothing has happened yet
 	}
 	m.addWatcher(w)
 	cancel := func() {

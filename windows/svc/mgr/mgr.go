@@ -4,8 +4,10 @@
 package mgr
 
 import (
-	"github.com/openscm/scm/internal/cmdline"
 	"time"
+
+	"github.com/openscm/scm/internal/cmdline"
+	"github.com/openscm/scm/windows/svc"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
@@ -127,18 +129,62 @@ func (m *Mgr) OpenService(name string) (*Service, error) {
 // SERVICE_QUERY_STATUS access right to a service, the service is silently
 // omitted from the list of services returned.
 func (m *Mgr) ListServices() ([]string, error) {
-	req := &pb.EnumServicesStatusRequest{Scm: uint64(m.Handle), ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_STATE_ALL, Ex: true}
+	list, err := m.enum(&pb.EnumServicesStatusRequest{Scm: uint64(m.Handle), ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_STATE_ALL, Ex: true})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i, e := range list {
+		names[i] = e.ServiceName
+	}
+	return names, nil
+}
+
+// ServiceEntry is one service as EnumServicesStatusEx lists it.
+type ServiceEntry struct {
+	Name        string
+	DisplayName string
+	ServiceType uint32
+	Status      svc.Status
+}
+
+// ListServicesStatus lists the services of serviceType
+// (windows.SERVICE_WIN32, ...) in state (windows.SERVICE_ACTIVE,
+// SERVICE_INACTIVE or SERVICE_STATE_ALL) with their display names and
+// status, as EnumServicesStatusEx does: only those of the load-order group
+// named by group when it is not nil ("" for the services in no group). It
+// is not in golang.org/x/sys, which has ListServices alone.
+func (m *Mgr) ListServicesStatus(serviceType, state uint32, group *string) ([]ServiceEntry, error) {
+	list, err := m.enum(&pb.EnumServicesStatusRequest{Scm: uint64(m.Handle), ServiceType: serviceType, ServiceState: state, GroupName: group, Ex: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ServiceEntry, len(list))
+	for i, e := range list {
+		t := e.Status
+		out[i] = ServiceEntry{Name: e.ServiceName, DisplayName: e.DisplayName, ServiceType: t.ServiceType, Status: svc.Status{
+			State:                   svc.State(t.CurrentState),
+			Accepts:                 svc.Accepted(t.ControlsAccepted),
+			CheckPoint:              t.CheckPoint,
+			WaitHint:                t.WaitHint,
+			ProcessId:               t.ProcessId,
+			Win32ExitCode:           t.Win32ExitCode,
+			ServiceSpecificExitCode: t.ServiceSpecificExitCode,
+		}}
+	}
+	return out, nil
+}
+
+// enum makes the EnumServicesStatusEx call, once more with the size the
+// first said it needs.
+func (m *Mgr) enum(req *pb.EnumServicesStatusRequest) ([]*pb.ServiceEntry, error) {
 	for {
 		r, err := client.Call(conn().EnumServicesStatus, req)
 		if err != nil {
 			return nil, err
 		}
 		if r.Win32Error == 0 {
-			var names []string
-			for _, e := range r.Services {
-				names = append(names, e.ServiceName)
-			}
-			return names, nil
+			return r.Services, nil
 		}
 		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || r.BytesNeeded <= req.BufSize {
 			return nil, windows.Errno(r.Win32Error)

@@ -337,3 +337,44 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// ListServicesStatus is EnumServicesStatusEx through mgr: display names
+// and status, filtered by state and by load-order group.
+func TestListServicesStatus(t *testing.T) {
+	scmtest.Start(t)
+	m := connect(t)
+	for _, c := range []struct{ name, group string }{{"grouped1", "net"}, {"grouped2", "net"}, {"loner", ""}} {
+		s := install(t, m, c.name, "", mgr.Config{DisplayName: "Display " + c.name, LoadOrderGroup: c.group})
+		s.Close()
+	}
+	names := func(list []mgr.ServiceEntry) (out []string) {
+		for _, e := range list {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	net, none := "net", ""
+	for _, c := range []struct {
+		group *string
+		want  []string
+	}{{&net, []string{"grouped1", "grouped2"}}, {&none, []string{"loner"}}, {nil, []string{"grouped1", "grouped2", "loner"}}} {
+		list, err := m.ListServicesStatus(windows.SERVICE_WIN32, windows.SERVICE_STATE_ALL, c.group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(list); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("group %v: %v, want %v", c.group, got, c.want)
+		}
+		for _, e := range list {
+			if e.DisplayName != "Display "+e.Name || e.Status.State != svc.Stopped || e.ServiceType != windows.SERVICE_WIN32_OWN_PROCESS {
+				t.Errorf("%+v", e)
+			}
+		}
+	}
+	if list, err := m.ListServicesStatus(windows.SERVICE_WIN32, windows.SERVICE_ACTIVE, nil); err != nil || len(list) != 0 {
+		t.Errorf("active: %v, %v", names(list), err)
+	}
+	if _, err := m.ListServicesStatus(windows.SERVICE_WIN32, 0, nil); err != windows.ERROR_INVALID_PARAMETER {
+		t.Errorf("state 0: %v", err)
+	}
+}
