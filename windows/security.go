@@ -65,9 +65,30 @@ type SECURITY_DESCRIPTOR struct {
 	dacl     uint32
 }
 
-// bytes is the block sd heads; decode reads no further than its parts reach.
+// bytes is the block sd heads, as far as its parts reach: the header says
+// where each part is, and each part its own size.
 func (sd *SECURITY_DESCRIPTOR) bytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(sd)), sddl.MaxBinarySize)
+	p := unsafe.Pointer(sd)
+	end := uint32(unsafe.Sizeof(SECURITY_DESCRIPTOR{}))
+	if sd.revision != 1 || sd.control&SE_SELF_RELATIVE == 0 {
+		return unsafe.Slice((*byte)(p), end)
+	}
+	for _, off := range []uint32{sd.owner, sd.group} {
+		if off != 0 {
+			count := uint32(*(*byte)(unsafe.Add(p, off+1)))
+			end = max(end, off+8+4*count)
+		}
+	}
+	for _, acl := range []struct {
+		off     uint32
+		present bool
+	}{{sd.sacl, sd.control&SE_SACL_PRESENT != 0}, {sd.dacl, sd.control&SE_DACL_PRESENT != 0}} {
+		if acl.present && acl.off != 0 {
+			size := uint32(*(*byte)(unsafe.Add(p, acl.off+2))) | uint32(*(*byte)(unsafe.Add(p, acl.off+3)))<<8
+			end = max(end, acl.off+size)
+		}
+	}
+	return unsafe.Slice((*byte)(p), min(end, sddl.MaxBinarySize))
 }
 
 func (sd *SECURITY_DESCRIPTOR) decode() (*sddl.Descriptor, int, error) {
