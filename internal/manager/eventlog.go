@@ -52,6 +52,22 @@ func (m *Manager) limits(log string) eventlog.Limits {
 	return lim
 }
 
+// messageFile is the EventMessageFile a source names under its log's key.
+func (m *Manager) messageFile(log, source string) string {
+	var path string
+	m.store.View(func(tx *registry.Tx) error {
+		k, err := tx.OpenKey(services.EventLogKey + `\` + log + `\` + source)
+		if err != nil {
+			return nil
+		}
+		if v, err := k.Value("EventMessageFile"); err == nil && (v.Type == registry.SZ || v.Type == registry.EXPAND_SZ) {
+			path = v.String()
+		}
+		return nil
+	})
+	return path
+}
+
 // logOf finds the log a source is registered under; a source that is
 // registered nowhere writes to Application, as on Windows.
 func (m *Manager) logOf(source string) string {
@@ -229,17 +245,27 @@ func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRe
 	if err != nil {
 		return nil, err
 	}
-	return eventRecords(recs), nil
+	return m.eventRecords(log, recs), nil
 }
 
-func eventRecords(recs []eventlog.Record) *pb.EventRecords {
+func (m *Manager) eventRecords(log string, recs []eventlog.Record) *pb.EventRecords {
 	out := &pb.EventRecords{}
+	tables := map[string]eventlog.MessageTable{}
 	for i := range recs {
 		rec := &recs[i]
+		msg := eventlog.Message(rec)
+		table, ok := tables[rec.Source]
+		if !ok {
+			table = m.messageFiles.Table(m.messageFile(log, rec.Source))
+			tables[rec.Source] = table
+		}
+		if text, ok := table.Render(rec); ok {
+			msg = text
+		}
 		out.Records = append(out.Records, &pb.EventRecord{
 			RecordNumber: rec.RecordNumber, TimeGenerated: rec.TimeGenerated.UnixNano(), TimeWritten: rec.TimeWritten.UnixNano(),
 			EventId: rec.EventID, Type: uint32(rec.Type), Category: uint32(rec.Category), Source: rec.Source,
-			Computer: rec.Computer, UserSid: rec.UserSID, Strings: rec.Strings, Data: rec.Data, Message: eventlog.Message(rec),
+			Computer: rec.Computer, UserSid: rec.UserSID, Strings: rec.Strings, Data: rec.Data, Message: msg,
 		})
 	}
 	return out
@@ -267,7 +293,7 @@ func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.Event
 		if err != nil && err != eventlog.ErrNoLog {
 			return nil, err
 		}
-		return eventRecords(recs), nil
+		return m.eventRecords(log, recs), nil
 	}
 	if err := m.events.ClearThrough(log, r.Through); err != nil && err != eventlog.ErrNoLog {
 		return nil, err

@@ -53,15 +53,16 @@ type Manager struct {
 	// Running services: the state machine, the launcher that carries out
 	// its actions, the callers waiting for its replies, and watchers of
 	// status changes.
-	sup      *supervisor.Supervisor
-	settings settings // the Control key's values, kept current by regWrite
-	launcher Launcher
-	watchers map[string]map[*watcher]bool // by what they watch: a lower-case name, "*" (all), "" (the SCM)
-	records  map[ClientID]int             // service handles recording changes, by client
-	events   *eventlog.Store
-	forward  *eventlog.Forwarder
-	queue    *eventlog.Writer
-	adoption *Adoption
+	sup          *supervisor.Supervisor
+	settings     settings // the Control key's values, kept current by regWrite
+	launcher     Launcher
+	watchers     map[string]map[*watcher]bool // by what they watch: a lower-case name, "*" (all), "" (the SCM)
+	records      map[ClientID]int             // service handles recording changes, by client
+	events       *eventlog.Store
+	messageFiles eventlog.MessageFiles // the .mc files sources name as their EventMessageFile
+	forward      *eventlog.Forwarder
+	queue        *eventlog.Writer
+	adoption     *Adoption
 
 	activation *activations
 
