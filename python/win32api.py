@@ -1,0 +1,195 @@
+"""win32api: the calls service scripts and win32serviceutil make."""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pywintypes
+import _reg
+from pywintypes import error
+
+HKEY_CLASSES_ROOT = _reg.HKEY_CLASSES_ROOT
+HKEY_CURRENT_USER = _reg.HKEY_CURRENT_USER
+HKEY_LOCAL_MACHINE = _reg.HKEY_LOCAL_MACHINE
+HKEY_USERS = _reg.HKEY_USERS
+
+PyHKEY = _reg.PyHKEY
+
+CTRL_C_EVENT = 0
+CTRL_BREAK_EVENT = 1
+CTRL_CLOSE_EVENT = 2
+CTRL_LOGOFF_EVENT = 5
+CTRL_SHUTDOWN_EVENT = 6
+
+
+def Sleep(time_ms, bAlertable=0):
+    time.sleep(max(0, time_ms) / 1000.0)
+    return 0
+
+
+def GetFullPathName(fileName):
+    return os.path.abspath(fileName)
+
+
+def GetModuleFileName(hModule):
+    if pywintypes.handle_value(hModule) == 0:
+        return os.path.abspath(sys.executable)
+    raise error(6, "GetModuleFileName", pywintypes.message(6))
+
+
+def GetCurrentProcessId():
+    return os.getpid()
+
+
+def FormatMessage(*args):
+    """FormatMessage(errCode) or FormatMessage(flags, source, messageId, languageId, inserts):
+    the system's text for a Win32 code, with its CR/LF, as Windows gives it."""
+    code = args[0] if len(args) == 1 else args[2]
+    text = pywintypes._winerror._texts.get(code & 0xFFFFFFFF)
+    if text is None:
+        raise error(317, "FormatMessageW", pywintypes.message(317))
+    return text + "\r\n"
+
+
+# Console control handlers: SIGINT is Ctrl+C, SIGBREAK has no Linux
+# counterpart, SIGTERM stands for a close.
+_handlers = []
+_handlers_lock = threading.Lock()
+_saved = {}
+
+
+def _dispatch(signum, frame):
+    evt = {signal.SIGINT: CTRL_C_EVENT, signal.SIGTERM: CTRL_CLOSE_EVENT, signal.SIGHUP: CTRL_LOGOFF_EVENT}[signum]
+    with _handlers_lock:
+        handlers = list(reversed(_handlers))
+    for h in handlers:
+        if h(evt):
+            return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    sys.exit(1)
+
+
+def SetConsoleCtrlHandler(ctrlHandler, bAdd):
+    with _handlers_lock:
+        if bAdd:
+            _handlers.append(ctrlHandler)
+        else:
+            try:
+                _handlers.remove(ctrlHandler)
+            except ValueError:
+                raise error(87, "SetConsoleCtrlHandler", pywintypes.message(87)) from None
+        wanted = bool(_handlers)
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if wanted and sig not in _saved:
+            _saved[sig] = signal.signal(sig, _dispatch)
+        elif not wanted and sig in _saved:
+            signal.signal(sig, _saved.pop(sig))
+    return None
+
+
+def GenerateConsoleCtrlEvent(controlEvent, processGroupId):
+    os.kill(0 if processGroupId == 0 else -processGroupId, signal.SIGINT)
+
+
+# The registry.
+
+def RegOpenKey(key, subKey, reserved=0, sam=0x20019):
+    path = _reg.path_of(key, subKey)
+    _reg.query(path, "RegOpenKeyEx")
+    return _reg.PyHKEY(path)
+
+
+RegOpenKeyEx = RegOpenKey
+
+
+def RegCreateKey(key, subKey):
+    path = _reg.path_of(key, subKey)
+    _reg.call("RegCreateKey", "RegCreateKey", {"path": path})
+    return _reg.PyHKEY(path)
+
+
+def RegCreateKeyEx(Key, SubKey, samDesired=0, Options=0, Class=None, SecurityAttributes=None, Transaction=None):
+    path = _reg.path_of(Key, SubKey)
+    try:
+        _reg.query(path, "RegCreateKeyEx")
+        disposition = 2  # REG_OPENED_EXISTING_KEY
+    except error:
+        _reg.call("RegCreateKey", "RegCreateKeyEx", {"path": path})
+        disposition = 1  # REG_CREATED_NEW_KEY
+    return _reg.PyHKEY(path), disposition
+
+
+def RegCloseKey(key):
+    if isinstance(key, _reg.PyHKEY):
+        key.Close()
+
+
+def RegDeleteKey(key, subKey):
+    _reg.call("RegDeleteKey", "RegDeleteKey", {"path": _reg.path_of(key, subKey)})
+
+
+def RegDeleteTree(key, subKey):
+    _reg.call("RegDeleteKey", "RegDeleteTree", {"path": _reg.path_of(key, subKey), "recursive": True})
+
+
+def RegSetValue(key, subKey, type, value):
+    """Set the default value of key\\subKey (created if need be), a REG_SZ."""
+    if type != _reg.REG_SZ:
+        raise error(87, "RegSetValue", pywintypes.message(87))
+    path = _reg.path_of(key, subKey)
+    if subKey:
+        _reg.call("RegCreateKey", "RegSetValue", {"path": path})
+    _reg.set_value(path, "", type, value, "RegSetValue")
+
+
+def RegSetValueEx(key, valueName, reserved, type, value):
+    _reg.set_value(_reg.path_of(key), valueName, type, value, "RegSetValueEx")
+
+
+def RegQueryValue(key, subKey):
+    path = _reg.path_of(key, subKey)
+    for name, typ, data in _reg.values(path, "RegQueryValue"):
+        if name == "":
+            return _reg.decode(typ, data)
+    return ""
+
+
+def RegQueryValueEx(key, valueName):
+    for name, typ, data in _reg.values(_reg.path_of(key), "RegQueryValueEx"):
+        if name.lower() == (valueName or "").lower():
+            return _reg.decode(typ, data), typ
+    raise error(_reg.ERROR_FILE_NOT_FOUND, "RegQueryValueEx", pywintypes.message(_reg.ERROR_FILE_NOT_FOUND))
+
+
+def RegDeleteValue(key, value):
+    _reg.call("RegDeleteValue", "RegDeleteValue", {"path": _reg.path_of(key), "name": value or ""})
+
+
+def RegEnumKey(key, index):
+    names = _reg.query(_reg.path_of(key), "RegEnumKey").get("subkeyNames", [])
+    if index >= len(names):
+        raise error(_reg.ERROR_NO_MORE_ITEMS, "RegEnumKey", pywintypes.message(_reg.ERROR_NO_MORE_ITEMS))
+    return names[index]
+
+
+def RegEnumKeyEx(Key):
+    k = _reg.query(_reg.path_of(Key), "RegEnumKeyEx")
+    return [(n, 0, None, k.get("lastWriteTime", 0)) for n in k.get("subkeyNames", [])]
+
+
+def RegEnumValue(key, index):
+    vals = _reg.values(_reg.path_of(key), "RegEnumValue")
+    if index >= len(vals):
+        raise error(_reg.ERROR_NO_MORE_ITEMS, "RegEnumValue", pywintypes.message(_reg.ERROR_NO_MORE_ITEMS))
+    name, typ, data = vals[index]
+    return name, _reg.decode(typ, data), typ
+
+
+def RegQueryInfoKey(key):
+    k = _reg.query(_reg.path_of(key), "RegQueryInfoKey")
+    return len(k.get("subkeyNames", [])), len(k.get("values", [])), int(k.get("lastWriteTime", 0))
