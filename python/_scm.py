@@ -7,7 +7,6 @@ log) calls through it.
 """
 
 import base64
-import http.client
 import json
 import os
 import socket
@@ -37,59 +36,62 @@ class CallFailed(Exception):
         self.code = code
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("scm", timeout=CALL_TIMEOUT)
-        self._path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        try:
-            s.connect(self._path)
-        except OSError:
-            s.close()
-            raise
-        self.sock = s
+class _Unanswered(Exception):
+    """The socket closed before any of the reply came."""
 
 
 class Connection:
-    """One socket to scmd, in one session; calls are made one at a time."""
+    """One socket to scmd, in one session; calls are made one at a time.
+
+    The requests are the few bytes of HTTP/1.1 scmd needs and the replies
+    are read by their Content-Length: http.client's header parsing would
+    cost more than the call."""
 
     def __init__(self, path):
         self.path = path
         self._lock = threading.Lock()
-        self._conn = None
+        self._sock = None
+        self._file = None
         self.session = None
+
+    def _connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(CALL_TIMEOUT)
+        try:
+            s.connect(self.path)
+        except OSError:
+            s.close()
+            raise
+        self._sock, self._file = s, s.makefile("rb")
 
     def call(self, method, request):
         body = json.dumps(request, separators=(",", ":")).encode()
         with self._lock:
             for attempt in (0, 1):
-                fresh = self._conn is None
-                if fresh:
-                    self._conn = _UnixHTTPConnection(self.path)
-                headers = {"Content-Type": "application/json", "Connect-Protocol-Version": "1"}
-                if fresh:
-                    headers[SESSION_HEADER] = "new"
+                fresh = self._sock is None
                 try:
-                    self._conn.request("POST", "/scm.v1.ServiceControlManager/" + method, body, headers)
-                    resp = self._conn.getresponse()
-                    data = resp.read()
-                except (OSError, http.client.HTTPException):
+                    if fresh:
+                        self._connect()
+                    head = ("POST /scm.v1.ServiceControlManager/%s HTTP/1.1\r\nHost: scm\r\n"
+                            "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
+                            "Content-Length: %d\r\n\r\n") % (
+                        method, (SESSION_HEADER + ": new\r\n") if fresh else "", len(body))
+                    self._sock.sendall(head.encode() + body)
+                    status, headers, data = self._read_reply()
+                except (OSError, ValueError, _Unanswered) as e:
                     self._drop()
-                    if fresh or attempt:
-                        raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
+                    if fresh or attempt or not isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
+                        raise CallFailed(RPC_S_SERVER_UNAVAILABLE) from None
                     # scmd closed a socket that sat idle with no handle
                     # open: the call was never read, and goes on a new one.
                     continue
                 if fresh:
-                    self.session = resp.getheader(SESSION_HEADER)
-                if resp.getheader("Connection", "").lower() == "close":
+                    self.session = headers.get("scm-session")
+                if headers.get("connection", "").lower() == "close":
                     self._drop()
-                if resp.status == 200:
+                if status == 200:
                     return json.loads(data or b"{}")
-                code = resp.getheader(WIN32_ERROR_HEADER)
+                code = headers.get("win32-error")
                 if code is not None:
                     raise CallFailed(int(code))
                 try:
@@ -100,10 +102,46 @@ class Connection:
                     raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
                 raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
 
+    def _read_reply(self):
+        f = self._file
+        line = f.readline(4096)
+        if not line:
+            raise _Unanswered()
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise ValueError("bad status line %r" % line)
+        status = int(parts[1])
+        headers = {}
+        while True:
+            line = f.readline(65536)
+            if not line:
+                raise ValueError("reply cut short")
+            if line in (b"\r\n", b"\n"):
+                break
+            k, _, v = line.decode("latin-1").partition(":")
+            headers[k.strip().lower()] = v.strip()
+        if "content-length" in headers:
+            data = f.read(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(f.readline(4096).split(b";")[0], 16)
+                if size == 0:
+                    while f.readline(4096) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                data += f.read(size)
+                f.readline(4096)
+        else:
+            data = f.read()
+            headers["connection"] = "close"
+        return status, headers, data
+
     def _drop(self):
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = None
+        if self._sock is not None:
+            self._file.close()
+            self._sock.close()
+        self._sock = self._file = None
         self.session = None
 
     def close(self):

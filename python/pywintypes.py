@@ -107,5 +107,38 @@ def handle_value(h):
     raise TypeError("The object is not a PyHANDLE object")
 
 
+class IID(bytes):
+    """A GUID: its 16 bytes in Windows' layout, written "{XXXXXXXX-...}"."""
+
+    def __new__(cls, value, is_bytes=False):
+        import uuid
+
+        if isinstance(value, IID):
+            return value
+        if is_bytes or isinstance(value, (bytes, bytearray)):
+            return super().__new__(cls, bytes(value)[:16])
+        try:
+            return super().__new__(cls, uuid.UUID(str(value).strip("{}")).bytes_le)
+        except ValueError:
+            raise com_error(-2147221005, "Invalid class string", None, None) from None
+
+    def __str__(self):
+        import uuid
+
+        return "{" + str(uuid.UUID(bytes_le=bytes(self))).upper() + "}"
+
+    def __repr__(self):
+        return "IID('%s')" % self
+
+    def __eq__(self, other):
+        try:
+            return bytes(self) == bytes(IID(other))
+        except Exception:
+            return NotImplemented
+
+    def __hash__(self):
+        return bytes.__hash__(self)
+
+
 TRUE = 1
 FALSE = 0

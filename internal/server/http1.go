@@ -4,12 +4,12 @@ package server
 // goroutine. net/http serves each request with a second goroutine that
 // watches the connection while the handler runs, and hands the connection
 // between the two: on a unix socket that costs more than the call itself.
-// The calls internal/client makes (POST, application/proto, a
-// Content-Length, no compression), which are what sc, net and the
-// windows/... mirror send, are read, bounded and answered here; at the
-// first request that is anything else (Connect's JSON, a stream, HTTP/2's
-// preface) the connection is handed to net/http, which serves it from
-// that request on.
+// The calls internal/client and the Python module make (POST,
+// application/proto or application/json, a Content-Length, no
+// compression), which are what sc, net, the windows/... mirror and pywin32's
+// modules send, are read, bounded and answered here; at the first request
+// that is anything else (a stream, HTTP/2's preface) the connection is
+// handed to net/http, which serves it from that request on.
 
 import (
 	"bufio"
@@ -28,12 +28,20 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/openscm/scm/internal/api/scmv1/scmv1connect"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
 // unaryCall is one of the API's unary calls: the request's body in, the
-// reply's out.
-type unaryCall func(ctx context.Context, body []byte) ([]byte, error)
+// reply's out, in protobuf's binary form or (asJSON) Connect's JSON, which
+// the Python module speaks.
+type unaryCall func(ctx context.Context, body []byte, asJSON bool) ([]byte, error)
+
+// As connect-go's JSON codec: unknown fields are ignored.
+var (
+	jsonIn  = protojson.UnmarshalOptions{DiscardUnknown: true}
+	jsonOut = protojson.MarshalOptions{}
+)
 
 func unary[Req, Res any, PReq interface {
 	*Req
@@ -42,14 +50,23 @@ func unary[Req, Res any, PReq interface {
 	*Res
 	proto.Message
 }](fn func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) unaryCall {
-	return func(ctx context.Context, body []byte) ([]byte, error) {
+	return func(ctx context.Context, body []byte, asJSON bool) ([]byte, error) {
 		req := PReq(new(Req))
-		if err := proto.Unmarshal(body, req); err != nil {
+		var err error
+		if asJSON {
+			err = jsonIn.Unmarshal(body, req)
+		} else {
+			err = proto.Unmarshal(body, req)
+		}
+		if err != nil {
 			return nil, connect.NewError(connect.CodeInvalidArgument, err)
 		}
 		res, err := fn(ctx, connect.NewRequest((*Req)(req)))
 		if err != nil {
 			return nil, err
+		}
+		if asJSON {
+			return jsonOut.Marshal(PRes(res.Msg))
 		}
 		return proto.Marshal(PRes(res.Msg))
 	}
@@ -111,6 +128,7 @@ type request struct {
 	session string
 	close   bool
 	ours    bool // a call served here
+	json    bool // its body is Connect's JSON, not protobuf
 }
 
 // serveConn serves c until it closes or is handed to net/http.
@@ -189,15 +207,19 @@ func (s *Server) serveCall(ctx context.Context, c *clientConn, br *bufio.Reader,
 	var reply []byte
 	var err error
 	if waitingCalls[r.path] {
-		reply, err = callWatched(ctx, c, br, calls[r.path], body)
+		reply, err = callWatched(ctx, c, br, calls[r.path], body, r.json)
 	} else {
-		reply, err = calls[r.path](ctx, body)
+		reply, err = calls[r.path](ctx, body, r.json)
 	}
 	if err != nil {
 		return writeError(c, err, token, false) == nil
 	}
 	msg := make([]byte, 0, 128+len(reply))
-	msg = append(msg, "HTTP/1.1 200 OK\r\nContent-Type: application/proto\r\n"...)
+	if r.json {
+		msg = append(msg, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"...)
+	} else {
+		msg = append(msg, "HTTP/1.1 200 OK\r\nContent-Type: application/proto\r\n"...)
+	}
 	msg = appendSession(msg, token)
 	msg = append(msg, "Content-Length: "...)
 	msg = strconv.AppendInt(msg, int64(len(reply)), 10)
@@ -239,7 +261,7 @@ func (s *Server) readBody(c *clientConn, br *bufio.Reader, n int) ([]byte, bool)
 
 // callWatched runs a call that may wait, with its context ended when the
 // client closes the connection under it.
-func callWatched(ctx context.Context, c *clientConn, br *bufio.Reader, call unaryCall, body []byte) ([]byte, error) {
+func callWatched(ctx context.Context, c *clientConn, br *bufio.Reader, call unaryCall, body []byte, asJSON bool) ([]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -252,7 +274,7 @@ func callWatched(ctx context.Context, c *clientConn, br *bufio.Reader, call unar
 			cancel()
 		}
 	}()
-	reply, err := call(ctx, body)
+	reply, err := call(ctx, body, asJSON)
 	c.SetReadDeadline(time.Unix(1, 0)) // ends the watcher's read
 	wg.Wait()
 	c.SetReadDeadline(time.Time{})
@@ -302,7 +324,8 @@ func readRequest(br *bufio.Reader, calls map[string]unaryCall) (*request, error)
 		v = bytes.TrimSpace(v)
 		switch strings.ToLower(string(k)) {
 		case "content-type":
-			ours = ours && string(v) == "application/proto"
+			r.json = string(v) == "application/json"
+			ours = ours && (string(v) == "application/proto" || r.json)
 		case "content-length":
 			n, err := strconv.Atoi(string(v))
 			ours = ours && err == nil && n >= 0 && r.length < 0

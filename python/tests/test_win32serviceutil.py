@@ -167,3 +167,43 @@ class SharedProcessTest(support.SCMTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeviceEventsTest(support.SCMTestCase):
+    """A real tap device's arrival and removal reach SvcOtherEx, unpacked."""
+
+    def tearDown(self):
+        support.remove("PyDevices")
+        subprocess.run(["ip", "tuntap", "del", "dev", self.tap, "mode", "tap"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def wait_line(self, path, prefix):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith(prefix):
+                            return line
+            time.sleep(0.05)
+        self.fail("no %r line in %s" % (prefix, open(path).read() if os.path.exists(path) else "(nothing)"))
+
+    def test_tap_arrival(self):
+        self.tap = "pyscm%d" % (os.getpid() % 10000)
+        if os.geteuid() != 0:
+            self.skipTest("tap devices take root")
+        out = os.path.join(tempfile.mkdtemp(), "events")
+        support.script("devices.py", "install")
+        support.give_path("PyDevices")
+        win32serviceutil.SetServiceCustomOption("PyDevices", "OutFile", out)
+        support.script("devices.py", "start")
+        support.wait_state("PyDevices", ws.SERVICE_RUNNING)
+        self.wait_line(out, "registered")
+        accepted = win32serviceutil.QueryServiceStatus("PyDevices")[2]
+        self.assertEqual(accepted, ws.SERVICE_ACCEPT_STOP | ws.SERVICE_ACCEPT_POWEREVENT | ws.SERVICE_ACCEPT_SESSIONCHANGE)
+        support.run("ip", "tuntap", "add", "dev", self.tap, "mode", "tap")
+        line = self.wait_line(out, "arrival")
+        self.assertIn("{CAC88484-7515-4C03-82E6-71A87ABAC361}", line)
+        self.assertIn(self.tap, line)
+        support.run("ip", "tuntap", "del", "dev", self.tap, "mode", "tap")
+        self.assertIn(self.tap, self.wait_line(out, "removal"))
