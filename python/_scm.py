@@ -67,40 +67,48 @@ class Connection:
     def call(self, method, request):
         body = json.dumps(request, separators=(",", ":")).encode()
         with self._lock:
-            for attempt in (0, 1):
-                fresh = self._sock is None
+            while _unclosed and self._sock is not None:
                 try:
-                    if fresh:
-                        self._connect()
-                    head = ("POST /scm.v1.ServiceControlManager/%s HTTP/1.1\r\nHost: scm\r\n"
-                            "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
-                            "Content-Length: %d\r\n\r\n") % (
-                        method, (SESSION_HEADER + ": new\r\n") if fresh else "", len(body))
-                    self._sock.sendall(head.encode() + body)
-                    status, headers, data = self._read_reply()
-                except (OSError, ValueError, _Unanswered) as e:
-                    self._drop()
-                    if fresh or attempt or not isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
-                        raise CallFailed(RPC_S_SERVER_UNAVAILABLE) from None
-                    # scmd closed a socket that sat idle with no handle
-                    # open: the call was never read, and goes on a new one.
-                    continue
+                    self._roundtrip("CloseServiceHandle", json.dumps({"handle": _unclosed.pop()}).encode())
+                except CallFailed:
+                    pass
+            return self._roundtrip(method, body)
+
+    def _roundtrip(self, method, body):
+        for attempt in (0, 1):
+            fresh = self._sock is None
+            try:
                 if fresh:
-                    self.session = headers.get("scm-session")
-                if headers.get("connection", "").lower() == "close":
-                    self._drop()
-                if status == 200:
-                    return json.loads(data or b"{}")
-                code = headers.get("win32-error")
-                if code is not None:
-                    raise CallFailed(int(code))
-                try:
-                    kind = json.loads(data).get("code", "")
-                except ValueError:
-                    kind = ""
-                if kind == "resource_exhausted":
-                    raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
-                raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
+                    self._connect()
+                head = ("POST /scm.v1.ServiceControlManager/%s HTTP/1.1\r\nHost: scm\r\n"
+                        "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
+                        "Content-Length: %d\r\n\r\n") % (
+                    method, (SESSION_HEADER + ": new\r\n") if fresh else "", len(body))
+                self._sock.sendall(head.encode() + body)
+                status, headers, data = self._read_reply()
+            except (OSError, ValueError, _Unanswered) as e:
+                self._drop()
+                if fresh or attempt or not isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
+                    raise CallFailed(RPC_S_SERVER_UNAVAILABLE) from None
+                # scmd closed a socket that sat idle with no handle
+                # open: the call was never read, and goes on a new one.
+                continue
+            if fresh:
+                self.session = headers.get("scm-session")
+            if headers.get("connection", "").lower() == "close":
+                self._drop()
+            if status == 200:
+                return json.loads(data or b"{}")
+            code = headers.get("win32-error")
+            if code is not None:
+                raise CallFailed(int(code))
+            try:
+                kind = json.loads(data).get("code", "")
+            except ValueError:
+                kind = ""
+            if kind == "resource_exhausted":
+                raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
+            raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
 
     def _read_reply(self):
         f = self._file
@@ -147,6 +155,15 @@ class Connection:
     def close(self):
         with self._lock:
             self._drop()
+
+
+# Handles collected by the garbage collector, to close with the next call:
+# the collector may run in the middle of a call, holding the socket.
+_unclosed = []
+
+
+def close_later(handle):
+    _unclosed.append(handle)
 
 
 _shared = None

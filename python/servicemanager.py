@@ -89,6 +89,7 @@ class _Entry:
         self.callback = None
         self.extra = False
         self.running_name = name
+        self.stopped = False
 
 
 # -- the event log ---------------------------------------------------------
@@ -333,6 +334,7 @@ def _set_status(handle, status):
     except OSError:
         pywintypes.raise_error(6, "SetServiceStatus")
     if status[1] == 1:  # SERVICE_STOPPED
+        e.stopped = True
         with _lock:
             _running.discard(e.running_name.lower())
             done = not _running
@@ -493,6 +495,7 @@ def _service_main(name, args):
         _report(EVENTLOG_ERROR_TYPE, _E_PYS_NO_SERVICE, [name])
         return
     e.running_name = name
+    e.stopped = False
     klass = e.klass if e.klass is not None else _load_class(name)
     instance = None
     if klass is not None:
@@ -523,7 +526,7 @@ def _service_main(name, args):
         except Exception:
             _log_python_error(_E_PYS_START_FAILED)
             failed = True
-    if not _debugging:
+    if not _debugging and not e.stopped:  # the service may have said so itself
         _set_status(handle, (_OWN, 1, 0, 1066, 0x20000001, 0, 0) if failed else (_OWN, 1, 0, 0, 0, 0, 0))
 
 

@@ -142,6 +142,10 @@ class PySC_HANDLE(pywintypes.HANDLEType):
     def _close(self, value):
         _call("CloseServiceHandle", "CloseServiceHandle", {"handle": value})
 
+    def __del__(self):
+        if self.handle:
+            _scm.close_later(self.Detach())
+
 
 def _call(method, funcname, request):
     try:

@@ -1,7 +1,7 @@
 """win32service against a real scmd: every function of pywin32's module,
 its return shapes, and its errors."""
 
-import os
+import gc
 import unittest
 
 import support
@@ -168,6 +168,15 @@ class Win32ServiceTest(support.SCMTestCase):
         self.assertEqual(cm.exception.winerror, winerror.ERROR_INVALID_HANDLE)
         ws.CloseServiceHandle(scm)
         ws.CloseServiceHandle(scm)  # a closed handle closes again quietly, as pywin32's does
+
+    def test_collected_handles_close(self):
+        scm, h = _dummy("PyApi2")
+        ws.DeleteService(h)
+        del h
+        gc.collect()
+        # The collector queues the close; the next call makes it, and the
+        # service marked for deletion goes with its last handle.
+        self.assertNotIn("PyApi2", [e[0] for e in ws.EnumServicesStatus(scm)])
 
     def test_window_stations_come_later(self):
         for fn in (ws.EnumWindowStations, ws.GetProcessWindowStation):
