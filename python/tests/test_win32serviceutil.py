@@ -177,13 +177,15 @@ class DeviceEventsTest(support.SCMTestCase):
         subprocess.run(["ip", "tuntap", "del", "dev", self.tap, "mode", "tap"], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
 
-    def wait_line(self, path, prefix):
+    def wait_line(self, path, prefix, about=""):
+        """The first line of the file that starts with prefix and names
+        about: other tests' devices come and go on this machine too."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if os.path.exists(path):
                 with open(path) as f:
                     for line in f:
-                        if line.startswith(prefix):
+                        if line.startswith(prefix) and about in line:
                             return line
             time.sleep(0.05)
         self.fail("no %r line in %s" % (prefix, open(path).read() if os.path.exists(path) else "(nothing)"))
@@ -202,8 +204,8 @@ class DeviceEventsTest(support.SCMTestCase):
         accepted = win32serviceutil.QueryServiceStatus("PyDevices")[2]
         self.assertEqual(accepted, ws.SERVICE_ACCEPT_STOP | ws.SERVICE_ACCEPT_POWEREVENT | ws.SERVICE_ACCEPT_SESSIONCHANGE)
         support.run("ip", "tuntap", "add", "dev", self.tap, "mode", "tap")
-        line = self.wait_line(out, "arrival")
-        self.assertIn("{CAC88484-7515-4C03-82E6-71A87ABAC361}", line)
-        self.assertIn(self.tap, line)
+        line = self.wait_line(out, "arrival", self.tap)
+        self.assertTrue(line.startswith("arrival {CAC88484-7515-4C03-82E6-71A87ABAC361} "), line)
+        self.assertTrue(line.rstrip().endswith("/" + self.tap), line)
         support.run("ip", "tuntap", "del", "dev", self.tap, "mode", "tap")
-        self.assertIn(self.tap, self.wait_line(out, "removal"))
+        self.wait_line(out, "removal {CAC88484-7515-4C03-82E6-71A87ABAC361} ", self.tap)
