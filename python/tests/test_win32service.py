@@ -179,10 +179,16 @@ class Win32ServiceTest(support.SCMTestCase):
         self.assertNotIn("PyApi2", [e[0] for e in ws.EnumServicesStatus(scm)])
 
     def test_window_stations_come_later(self):
-        for fn in (ws.EnumWindowStations, ws.GetProcessWindowStation):
+        for fn, args in ((ws.GetThreadDesktop, (0,)), (ws.EnumWindowStations, ()),
+                         (ws.GetUserObjectInformation, (0, ws.UOI_NAME)),
+                         (ws.SetUserObjectInformation, (0, {}, ws.UOI_FLAGS)), (ws.OpenWindowStation, ("WinSta0", 0, 0)),
+                         (ws.OpenDesktop, ("Default", 0, 0, 0)), (ws.CreateDesktop, ("d", 0, 0, None)),
+                         (ws.OpenInputDesktop, (0, 0, 0)), (ws.GetProcessWindowStation, ()),
+                         (ws.CreateWindowStation, (None, 0, 0, None))):
             with self.assertRaises(ws.error) as cm:
-                fn()
-            self.assertEqual(cm.exception.winerror, winerror.ERROR_CALL_NOT_IMPLEMENTED)
+                fn(*args)
+            self.assertEqual((cm.exception.winerror, cm.exception.funcname),
+                             (winerror.ERROR_CALL_NOT_IMPLEMENTED, fn.__name__))
 
     def test_constants(self):
         expect = dict(
