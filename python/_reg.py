@@ -53,7 +53,7 @@ def path_of(key, sub_key=None):
     if isinstance(key, PyHKEY):
         base = key.path
     else:
-        base = _ROOTS.get(pywintypes.handle_value(key))
+        base = _ROOTS.get(pywintypes.handle_value(key) & 0xFFFFFFFF)  # pywin32 writes them signed
         if base is None:
             raise pywintypes.error(6, "RegOpenKeyEx", pywintypes.message(6))
     sub_key = (sub_key or "").strip("\\")

@@ -1,9 +1,12 @@
 """The connection to scmd: Connect's JSON form over HTTP/1.1 on its unix socket.
 
-Handles belong to the session of the socket that opened them, as on Windows
-they belong to the process: the module keeps one socket for the process and
-every module (win32service, win32api's registry calls, servicemanager's event
-log) calls through it.
+Handles belong to the session that opened them, as on Windows they belong to
+the process: every module (win32service, win32api's registry calls,
+servicemanager's event log) calls through the process's one session. A call
+is made on a socket no other call is using; the first socket opens the
+session and the others join it with its token, so a call made while another
+is under way (another thread, a control handler, a finalizer) never waits
+for it.
 """
 
 import base64
@@ -18,10 +21,14 @@ WIN32_ERROR_HEADER = "Win32-Error"
 
 RPC_S_SERVER_UNAVAILABLE = 1722
 ERROR_NO_SYSTEM_RESOURCES = 1450
+ERROR_INVALID_HANDLE = 6
 
 # How long a call may take before the caller gives up on scmd. Long polls
 # (WaitServiceStatus) are bounded by scmd at 60 s.
 CALL_TIMEOUT = 90
+
+# The sockets one process opens at most, as internal/client.
+MAX_SOCKETS = 8
 
 
 def socket_path():
@@ -40,8 +47,24 @@ class _Unanswered(Exception):
     """The socket closed before any of the reply came."""
 
 
+class _Socket:
+    def __init__(self, path, gen):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(CALL_TIMEOUT)
+        try:
+            s.connect(path)
+        except OSError:
+            s.close()
+            raise
+        self.sock, self.file, self.gen, self.used = s, s.makefile("rb"), gen, False
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
 class Connection:
-    """One socket to scmd, in one session; calls are made one at a time.
+    """The process's session with one scmd.
 
     The requests are the few bytes of HTTP/1.1 scmd needs and the replies
     are read by their Content-Length: http.client's header parsing would
@@ -49,54 +72,108 @@ class Connection:
 
     def __init__(self, path):
         self.path = path
-        self._lock = threading.Lock()
-        self._sock = None
-        self._file = None
-        self.session = None
+        self._cond = threading.Condition(threading.Lock())
+        self._idle = []
+        self._open = 0
+        self._joining = False
+        self.token = None
+        # gen counts sessions: a handle of an earlier one is invalid, and
+        # its number must not reach the session now.
+        self.gen = 0
 
-    def _connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(CALL_TIMEOUT)
-        try:
-            s.connect(self.path)
-        except OSError:
-            s.close()
-            raise
-        self._sock, self._file = s, s.makefile("rb")
+    def _take(self):
+        """A socket for one call and the session header its first request
+        carries (None for a socket already in the session)."""
+        with self._cond:
+            while True:
+                if self._idle:
+                    return self._idle.pop(), None
+                if self._open == 0 and not self._joining:
+                    self._joining = True
+                    self._open += 1
+                    return None, "new"
+                if self.token and self._open < MAX_SOCKETS:
+                    self._open += 1
+                    return None, self.token
+                self._cond.wait()
+
+    def _put(self, s, broken, header, token):
+        with self._cond:
+            if header == "new":
+                self._joining = False
+                if token and not broken:
+                    self.token = token
+                    self.gen += 1
+                    s.gen = self.gen
+            if broken or s is None or s.gen != self.gen:
+                if s is not None:
+                    s.close()
+                self._open -= 1
+                if self._open == 0 and broken:
+                    self.token = None  # the session went with its last socket
+            else:
+                self._idle.append(s)
+            self._cond.notify_all()
+
+    def _lost(self):
+        """scmd no longer knows the session: start a new one."""
+        with self._cond:
+            for s in self._idle:
+                s.close()
+            self._open -= len(self._idle)
+            self._idle = []
+            self.token = None
+            self.gen += 1
+            self._cond.notify_all()
 
     def call(self, method, request):
-        body = json.dumps(request, separators=(",", ":")).encode()
-        with self._lock:
-            while _unclosed and self._sock is not None:
+        while _unclosed:
+            gen, handle = _unclosed.pop()
+            if gen == self.gen:
                 try:
-                    self._roundtrip("CloseServiceHandle", json.dumps({"handle": _unclosed.pop()}).encode())
+                    self._call("CloseServiceHandle", {"handle": handle})
                 except CallFailed:
                     pass
-            return self._roundtrip(method, body)
+        return self._call(method, request)
 
-    def _roundtrip(self, method, body):
-        for attempt in (0, 1):
-            fresh = self._sock is None
+    def _call(self, method, request):
+        body = json.dumps(request, separators=(",", ":")).encode()
+        # A call that names a handle is not made again in another session,
+        # where the number may be another handle.
+        holds_handle = any(k in request for k in ("handle", "scm"))
+        gen = self.gen
+        while True:
+            s, header = self._take()
+            if header is not None and holds_handle and gen != self.gen:
+                self._put(None, True, None, None)
+                raise CallFailed(ERROR_INVALID_HANDLE)
+            reused = s is not None
             try:
-                if fresh:
-                    self._connect()
+                if s is None:
+                    s = _Socket(self.path, self.gen)
                 head = ("POST /scm.v1.ServiceControlManager/%s HTTP/1.1\r\nHost: scm\r\n"
                         "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
                         "Content-Length: %d\r\n\r\n") % (
-                    method, (SESSION_HEADER + ": new\r\n") if fresh else "", len(body))
-                self._sock.sendall(head.encode() + body)
-                status, headers, data = self._read_reply()
+                    method, (SESSION_HEADER + ": " + header + "\r\n") if header else "", len(body))
+                s.sock.sendall(head.encode() + body)
+                status, headers, data = _read_reply(s.file)
             except (OSError, ValueError, _Unanswered) as e:
-                self._drop()
-                if fresh or attempt or not isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
-                    raise CallFailed(RPC_S_SERVER_UNAVAILABLE) from None
-                # scmd closed a socket that sat idle with no handle
-                # open: the call was never read, and goes on a new one.
+                self._put(s, True, header, None)
+                if reused and isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
+                    continue  # scmd closed a socket that sat idle: the call was never read
+                raise CallFailed(RPC_S_SERVER_UNAVAILABLE) from None
+            closing = headers.get("connection", "").lower() == "close"
+            if header not in (None, "new") and status == 403:
+                # The join was refused: the session is gone at scmd.
+                self._put(s, True, None, None)
+                self._lost()
+                if holds_handle:
+                    raise CallFailed(ERROR_INVALID_HANDLE)
                 continue
-            if fresh:
-                self.session = headers.get("scm-session")
-            if headers.get("connection", "").lower() == "close":
-                self._drop()
+            if reused and closing and status == 503:
+                self._put(s, True, None, None)
+                continue  # scmd was closing the idle socket as the request came
+            self._put(s, closing, header, headers.get("scm-session"))
             if status == 200:
                 return json.loads(data or b"{}")
             code = headers.get("win32-error")
@@ -110,60 +187,58 @@ class Connection:
                 raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
             raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
 
-    def _read_reply(self):
-        f = self._file
-        line = f.readline(4096)
-        if not line:
-            raise _Unanswered()
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-            raise ValueError("bad status line %r" % line)
-        status = int(parts[1])
-        headers = {}
-        while True:
-            line = f.readline(65536)
-            if not line:
-                raise ValueError("reply cut short")
-            if line in (b"\r\n", b"\n"):
-                break
-            k, _, v = line.decode("latin-1").partition(":")
-            headers[k.strip().lower()] = v.strip()
-        if "content-length" in headers:
-            data = f.read(int(headers["content-length"]))
-        elif headers.get("transfer-encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(f.readline(4096).split(b";")[0], 16)
-                if size == 0:
-                    while f.readline(4096) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                data += f.read(size)
-                f.readline(4096)
-        else:
-            data = f.read()
-            headers["connection"] = "close"
-        return status, headers, data
-
-    def _drop(self):
-        if self._sock is not None:
-            self._file.close()
-            self._sock.close()
-        self._sock = self._file = None
-        self.session = None
-
     def close(self):
-        with self._lock:
-            self._drop()
+        with self._cond:
+            for s in self._idle:
+                s.close()
+            self._open -= len(self._idle)
+            self._idle = []
+            self.token = None
+            self.gen += 1
 
 
-# Handles collected by the garbage collector, to close with the next call:
-# the collector may run in the middle of a call, holding the socket.
+def _read_reply(f):
+    line = f.readline(4096)
+    if not line:
+        raise _Unanswered()
+    parts = line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        raise ValueError("bad status line %r" % line)
+    status = int(parts[1])
+    headers = {}
+    while True:
+        line = f.readline(65536)
+        if not line:
+            raise ValueError("reply cut short")
+        if line in (b"\r\n", b"\n"):
+            break
+        k, _, v = line.decode("latin-1").partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if "content-length" in headers:
+        data = f.read(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        data = b""
+        while True:
+            size = int(f.readline(4096).split(b";")[0], 16)
+            if size == 0:
+                while f.readline(4096) not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            data += f.read(size)
+            f.readline(4096)
+    else:
+        data = f.read()
+        headers["connection"] = "close"
+    return status, headers, data
+
+
+# Handles the garbage collector took, to close with the next call: the
+# collector may run anywhere, a call's own bookkeeping included.
 _unclosed = []
 
 
-def close_later(handle):
-    _unclosed.append(handle)
+def close_later(gen, handle):
+    _unclosed.append((gen, handle))
 
 
 _shared = None
@@ -182,8 +257,23 @@ def shared():
         return _shared
 
 
+def _forked():
+    """A child of fork shares its parent's sockets, not its session."""
+    global _shared, _shared_lock
+    _shared, _shared_lock = None, threading.Lock()
+    del _unclosed[:]
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def call(method, request):
     return shared().call(method, request)
+
+
+def generation():
+    """The session handles opened now belong to."""
+    return shared().gen
 
 
 def u64(v):

@@ -16,6 +16,7 @@ import servicemanager  # noqa: E402
 
 
 def main(argv):
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))  # as pythonservice.exe does
     if len(argv) > 1 and argv[1].lower() in ("-debug", "/debug"):
         if len(argv) < 3:
             sys.stdout.write("-debug requires a service name")
@@ -44,4 +45,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    # The host is done when its services are: threads they left running do
+    # not keep it, as they do not keep pythonservice.exe.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -14,12 +14,12 @@ import socket
 import struct
 import sys
 import threading
+import time
 import traceback
 
 import pywintypes
 import _scm
 import _reg
-from pywintypes import error
 
 COINIT_MULTITHREADED = 0
 COINIT_APARTMENTTHREADED = 2
@@ -75,21 +75,28 @@ _source = "Python Service"
 _source_registered = set()
 _message_file = MESSAGE_FILE
 _log_handles = {}
+_LOG_WAIT = 10.0  # seconds an event waits for scmd to come back
 _channel = None
-_send_lock = threading.Lock()
 _running = set()
 _pending_notify = {}
 _notify_seq = [0]
 
 
 class _Entry:
+    """A service the process hosts: its class, its handler, and what scmd
+    was told of it."""
+
     def __init__(self, name, klass):
         self.name = name
         self.klass = klass
         self.callback = None
         self.extra = False
         self.running_name = name
+        self.started = False
         self.stopped = False
+        self.token = b""
+        self.last = None
+        self.devices = []
 
 
 # -- the event log ---------------------------------------------------------
@@ -105,7 +112,7 @@ def _register_source(name):
         _reg.call("RegCreateKey", "RegCreateKey", {"path": path})
         _reg.set_value(path, "EventMessageFile", _reg.REG_SZ, _message_file, "RegSetValueEx")
         _reg.set_value(path, "TypesSupported", _reg.REG_DWORD, 7, "RegSetValueEx")
-    except error:
+    except pywintypes.error:
         pass
 
 
@@ -118,15 +125,26 @@ def _report(errorType, eventId, inserts):
     with _lock:
         source = _source
         _register_source(source)
+        cached = _log_handles.get(source)
+    # The event log is scmd's: while scmd restarts (its services keep
+    # running and reconnect) an event waits for it a while, rather than
+    # failing the service that logs it.
+    deadline = time.monotonic() + _LOG_WAIT
+    while True:
         try:
-            h = _log_handles.get(source)
-            if h is None:
+            if cached is None or cached[0] != _scm.generation():
                 h = _scm.u64(_scm.call("RegisterEventSource", {"machine": "", "source": source}).get("handle"))
-                _log_handles[source] = h
-            _scm.call("ReportEvent", {"handle": h, "type": errorType, "category": 0,
+                cached = (_scm.generation(), h)
+                with _lock:
+                    _log_handles[source] = cached
+            _scm.call("ReportEvent", {"handle": cached[1], "type": errorType, "category": 0,
                                       "eventId": eventId & 0xFFFFFFFF, "strings": list(inserts)})
+            return
         except _scm.CallFailed as e:
-            pywintypes.raise_error(e.code, "RegisterEventSource/ReportEvent")
+            if e.code not in (_scm.RPC_S_SERVER_UNAVAILABLE, _scm.ERROR_INVALID_HANDLE) or time.monotonic() > deadline:
+                pywintypes.raise_error(e.code, "RegisterEventSource/ReportEvent")
+            cached = None
+            time.sleep(0.1)
 
 
 def _render(eventId, inserts):
@@ -139,7 +157,7 @@ def _render(eventId, inserts):
         c = tmpl[i]
         if c == "%" and i + 1 < len(tmpl):
             if tmpl[i + 1] == "n":
-                out.append("\n")
+                out.append("\r\n")
                 i += 2
                 continue
             j = i + 1
@@ -213,12 +231,24 @@ def LogErrorMsg(msg):
 
 
 def _log_python_error(eventId):
+    """Log the exception being handled, as pythonservice does: its
+    traceback as the one insert."""
+    info = sys.exc_info()
+    if info[0] is None:
+        inserts = ["<No Python Error!>", "", ""]
+    else:
+        try:
+            inserts = ["".join(traceback.format_exception(*info, chain=False))]
+        except Exception as e:
+            inserts = ["<Error getting traceback - %s>" % e]
+    _log_quietly(EVENTLOG_ERROR_TYPE, eventId, inserts)
+
+
+def _log_quietly(errorType, eventId, inserts):
+    """Log what the host itself reports; a log that cannot be written must
+    not stop the service's status from being reported."""
     try:
-        text = "".join(traceback.format_exception(*sys.exc_info(), chain=False))
-    except Exception as e:
-        text = "<Error getting traceback - %s>" % e
-    try:
-        _report(EVENTLOG_ERROR_TYPE, eventId, [text])
+        _report(errorType, eventId, inserts)
     except Exception:
         pass
 
@@ -317,9 +347,14 @@ def _s(s):
 
 
 def _send(kind, body):
-    with _send_lock:
+    """One message to scmd; while the host reattaches, the message waits
+    for the new channel."""
+    with _send_cond:
+        deadline = time.monotonic() + _REATTACH_FOR
+        while _channel is None and _reattaching and time.monotonic() < deadline:
+            _send_cond.wait(0.1)
         if _channel is None:
-            raise error(6, "SetServiceStatus", pywintypes.message(6))
+            raise OSError("no channel to scmd")
         _channel.send(bytes([1, kind]) + body)
 
 
@@ -329,24 +364,36 @@ def _set_status(handle, status):
     if not 1 <= h <= len(_table):
         pywintypes.raise_error(6, "SetServiceStatus")
     e = _table[h - 1]
+    if not 1 <= status[1] <= 7:
+        pywintypes.raise_error(13, "SetServiceStatus")  # ERROR_INVALID_DATA
+    with _lock:
+        if e.stopped:
+            return  # scmd is done with it; Windows ignores the call too
+        if not e.started:
+            pywintypes.raise_error(6, "SetServiceStatus")
+        e.last = status
+        if status[1] == 1:  # SERVICE_STOPPED
+            e.stopped = True
+            _running.discard(e.running_name.lower())
+        done = status[1] == 1 and not _running
     try:
         _send(0x02, _s(e.running_name) + struct.pack("<7I", *status))
     except OSError:
         pywintypes.raise_error(6, "SetServiceStatus")
-    if status[1] == 1:  # SERVICE_STOPPED
-        e.stopped = True
-        with _lock:
-            _running.discard(e.running_name.lower())
-            done = not _running
-        if done and _channel is not None:
+    if done:
+        with _send_cond:
+            ch = _channel
+        if ch is not None:
             try:
-                _channel.shutdown(socket.SHUT_RD)  # the dispatcher returns
+                ch.shutdown(socket.SHUT_RD)  # the dispatcher returns
             except OSError:
                 pass
 
 
 class _Reader:
     def __init__(self, data):
+        if len(data) < 2 or data[0] != 1:
+            raise ValueError("not a version 1 message")
         self.data, self.at = data, 2
 
     def take(self, n):
@@ -371,9 +418,18 @@ class _Reader:
         return self.take(self.u32())
 
 
+_REATTACH_FOR = 60.0
+_send_cond = threading.Condition(threading.Lock())
+_reattaching = False
+_dispatcher_thread = None
+_backlog = []
+
+
 def StartServiceCtrlDispatcher():
-    """Serve the services this process hosts until all have stopped."""
-    global _channel
+    """Serve the services this process hosts until all have stopped. If
+    scmd goes while they run, reconnect to the next one and carry on
+    (docs/protocol.md, "When scmd restarts")."""
+    global _channel, _dispatcher_thread
     fd = os.environ.pop("SCM_CONTROL_FD", None)
     if fd is None:
         pywintypes.raise_error(1063, "StartServiceCtrlDispatcher")
@@ -383,38 +439,116 @@ def StartServiceCtrlDispatcher():
         ch = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=fd)
     except (ValueError, OSError):
         pywintypes.raise_error(1063, "StartServiceCtrlDispatcher")
-    _channel = ch
+    _dispatcher_thread = threading.current_thread()
     names = [e.name for e in _table] or [""]
-    with _send_lock:
-        ch.send(bytes([1, 0x01]) + struct.pack("<H", len(names)) + b"".join(_s(n) for n in names))
-    while True:
-        try:
-            msg = ch.recv(65536)
-        except OSError:
-            break
-        if not msg:
-            break
-        r = _Reader(msg)
-        kind = msg[1]
-        if kind == 0x81:  # START
-            name, reason, args = r.str(), r.u32(), r.strs()
-            r.bytes()
+    ch.send(bytes([1, 0x01]) + struct.pack("<H", len(names)) + b"".join(_s(n) for n in names))
+    with _send_cond:
+        _channel = ch
+    try:
+        while True:
+            msg = _backlog.pop(0) if _backlog else _recv()
+            if msg is None:
+                if not _reattach():
+                    break
+                continue
+            try:
+                _handle(msg)
+            except ValueError:
+                break  # scmd does not send what does not parse; nothing more can be trusted
+    finally:
+        with _send_cond:
+            ch, _channel = _channel, None
+        if ch is not None:
+            ch.close()
+        _dispatcher_thread = None
+
+
+def _recv():
+    with _send_cond:
+        ch = _channel
+    if ch is None:
+        return None
+    try:
+        msg = ch.recv(65536)
+    except OSError:
+        return None
+    return msg or None
+
+
+def _handle(msg):
+    r = _Reader(msg)
+    kind = msg[1]
+    if kind == 0x81:  # START
+        name, reason, args, token = r.str(), r.u32(), r.strs(), r.bytes()
+        e = _entry(name)
+        if e is not None:
             with _lock:
+                e.started, e.stopped, e.token, e.last = True, False, token, None
+                e.running_name = name
                 _running.add(name.lower())
-            threading.Thread(target=_service_main, args=(name, args), daemon=True).start()
-        elif kind == 0x82:  # CONTROL
-            seq, name, code, event_type, data = r.u32(), r.str(), r.u32(), r.u32(), r.bytes()
-            result = _dispatch_control(name, code, event_type, data)
-            with _send_lock:
-                ch.send(bytes([1, 0x03]) + struct.pack("<II", seq, result))
-        elif kind == 0x83:  # NOTIFY_REPLY
-            seq, result = r.u32(), r.u32()
-            waiter = _pending_notify.pop(seq, None)
-            if waiter is not None:
-                waiter[1] = result
-                waiter[0].set()
-    _channel = None
-    ch.close()
+        threading.Thread(target=_service_main, args=(name, args), daemon=True).start()
+    elif kind == 0x82:  # CONTROL
+        seq, name, code, event_type, data = r.u32(), r.str(), r.u32(), r.u32(), r.bytes()
+        result = _dispatch_control(name, code, event_type, data)
+        try:
+            _send(0x03, struct.pack("<II", seq, result))
+        except OSError:
+            pass
+    elif kind == 0x83:  # NOTIFY_REPLY
+        seq, result = r.u32(), r.u32()
+        waiter = _pending_notify.pop(seq, None)
+        if waiter is not None:
+            waiter[1] = result
+            waiter[0].set()
+
+
+def _reattach():
+    """After the channel closed with services still running: connect to
+    scmd's host socket every 100 ms for up to a minute and send REATTACH,
+    each running service's START token and its status now."""
+    global _channel, _reattaching
+    with _lock:
+        running = [e for e in _table if e.started and not e.stopped and e.token]
+    if not running:
+        return False
+    with _send_cond:
+        if _channel is not None:
+            _channel.close()
+        _channel = None
+        _reattaching = True
+    path = _scm.socket_path() + ".host"
+    deadline = time.monotonic() + _REATTACH_FOR
+    try:
+        while time.monotonic() < deadline:
+            with _lock:
+                body = struct.pack("<H", len(running))
+                for e in running:
+                    status = e.last or (_OWN, 2, 0, 0, 0, 0, 5000)
+                    body += struct.pack("<I", len(e.token)) + e.token + _s(e.running_name) + struct.pack("<7I", *status)
+            ch = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                ch.connect(path)
+                ch.send(bytes([1, 0x04]) + body)
+            except OSError:
+                ch.close()
+                time.sleep(0.1)
+                continue
+            with _send_cond:
+                _channel = ch
+                _reattaching = False
+                _send_cond.notify_all()
+            for e in running:  # a new scmd knows nothing of the registrations
+                for kind, what in list(e.devices):
+                    try:
+                        _send(0x05, struct.pack("<I", 0) + _s(e.running_name) + struct.pack("<I", kind) + _s(what))
+                    except OSError:
+                        pass
+            return True
+        return False
+    finally:
+        with _send_cond:
+            _reattaching = False
+            _send_cond.notify_all()
 
 
 def _control_data(code, event_type, data):
@@ -424,17 +558,20 @@ def _control_data(code, event_type, data):
     if code == 14 and len(data) >= 8:  # SESSIONCHANGE: WTSSESSION_NOTIFICATION
         return (struct.unpack_from("<I", data, 4)[0],), None
     if code == 13 and event_type == 0x8013 and len(data) >= 20:  # PBT_POWERSETTINGCHANGE
-        import uuid
-
-        guid = "{" + str(uuid.UUID(bytes_le=bytes(data[:16]))).upper() + "}"
         n = struct.unpack_from("<I", data, 16)[0]
-        return (guid, bytes(data[20:20 + n])), None
+        return (pywintypes.IID(bytes(data[:16]), True), bytes(data[20:20 + n])), None
     return None, None
 
 
 def _dispatch_control(name, code, event_type, data):
+    """HandlerEx: the service's handler's answer to a control."""
     e = _entry(name)
     if e is None or e.callback is None:
+        if e is not None and e.started and not e.stopped:
+            try:  # pythonservice's errorStatus: no handler to take the control
+                _set_status(_table.index(e) + 1, (_OWN, 3, 0, 1066, 1, 0, 5000))
+            except pywintypes.error:
+                pass
         return 120  # ERROR_CALL_NOT_IMPLEMENTED
     arg, keep = _control_data(code, event_type, data)
     try:
@@ -442,7 +579,7 @@ def _dispatch_control(name, code, event_type, data):
             r = e.callback(code, event_type, arg)
         else:
             r = e.callback(code)
-    except Exception:
+    except BaseException:
         _log_python_error(_PYS_E_SERVICE_CONTROL_FAILED)
         return 120
     finally:
@@ -451,10 +588,7 @@ def _dispatch_control(name, code, event_type, data):
         return 0
     if isinstance(r, int):
         return r & 0xFFFFFFFF
-    try:
-        _report(EVENTLOG_ERROR_TYPE, _PYS_E_SERVICE_CONTROL_FAILED, ["The handler returned %r, not an int" % (r,)])
-    except Exception:
-        pass
+    _log_quietly(EVENTLOG_ERROR_TYPE, _PYS_E_SERVICE_CONTROL_FAILED, ["The handler returned %r, not an int" % (r,)])
     return 1066
 
 
@@ -464,19 +598,22 @@ def _load_class(name):
     try:
         value = _reg.values("HKLM\\SYSTEM\\CurrentControlSet\\Services\\%s\\PythonClass" % name, "RegQueryValue")
         spec = next(_reg.decode(t, d) for n, t, d in value if n == "")
-    except (error, StopIteration):
-        _report(EVENTLOG_ERROR_TYPE, _PYS_E_API_CANT_LOCATE_PYTHON_CLASS, ["2", pywintypes.message(2)])
+    except pywintypes.error as e:
+        _log_quietly(EVENTLOG_ERROR_TYPE, _PYS_E_API_CANT_LOCATE_PYTHON_CLASS, [str(e.winerror), e.strerror])
+        return None
+    except StopIteration:
+        _log_quietly(EVENTLOG_ERROR_TYPE, _PYS_E_API_CANT_LOCATE_PYTHON_CLASS, ["2", pywintypes.message(2)])
         return None
     directory, _, rest = spec.replace("\\", "/").rpartition("/")
     if directory:
         sys.path.insert(0, directory)
     mod_name, dot, cls_name = rest.rpartition(".")
     if not dot:
-        _report(EVENTLOG_ERROR_TYPE, _PYS_E_CANT_LOCATE_MODULE_NAME, [])
+        _log_quietly(EVENTLOG_ERROR_TYPE, _PYS_E_CANT_LOCATE_MODULE_NAME, [])
         return None
     try:
         mod = importlib.import_module(mod_name)
-    except Exception:
+    except BaseException:
         _log_python_error(_E_PYS_NO_MODULE)
         return None
     try:
@@ -492,10 +629,8 @@ def _service_main(name, args):
     _running_as_service = True
     e = _entry(name)
     if e is None:
-        _report(EVENTLOG_ERROR_TYPE, _E_PYS_NO_SERVICE, [name])
+        _log_quietly(EVENTLOG_ERROR_TYPE, _E_PYS_NO_SERVICE, [name])
         return
-    e.running_name = name
-    e.stopped = False
     klass = e.klass if e.klass is not None else _load_class(name)
     instance = None
     if klass is not None:
@@ -503,17 +638,16 @@ def _service_main(name, args):
             instance = klass(tuple(args))
         except startup_error:
             pass
-        except Exception:
+        except BaseException:
             _log_python_error(_PYS_E_BAD_CLASS)
     handle = _table.index(e) + 1
+    status = _set_status if not _debugging else (lambda h, s: None)
     if instance is None:
-        if not _debugging:
-            _set_status(handle, (_OWN, 1, 0, 1066, 1, 0, 0))
+        status(handle, (_OWN, 1, 0, 1066, 1, 0, 0))
         return
     if e.callback is None:
-        _report(EVENTLOG_ERROR_TYPE, _E_PYS_NOT_CONTROL_HANDLER, ["", "", ""])
-    if not _debugging:
-        _set_status(handle, (_OWN, 2, 0, 0, 0, 0, 5000))
+        _log_python_error(_E_PYS_NOT_CONTROL_HANDLER)
+    status(handle, (_OWN, 2, 0, 0, 0, 0, 5000))
     failed = False
     try:
         run = instance.SvcRun
@@ -523,11 +657,10 @@ def _service_main(name, args):
     else:
         try:
             run()
-        except Exception:
+        except BaseException:
             _log_python_error(_E_PYS_START_FAILED)
             failed = True
-    if not _debugging and not e.stopped:  # the service may have said so itself
-        _set_status(handle, (_OWN, 1, 0, 1066, 0x20000001, 0, 0) if failed else (_OWN, 1, 0, 0, 0, 0, 0))
+    status(handle, (_OWN, 1, 0, 1066, 0x20000001, 0, 0) if failed else (_OWN, 1, 0, 0, 0, 0, 0))
 
 
 def _debug(name, args):
@@ -535,14 +668,17 @@ def _debug(name, args):
     import win32api
 
     def stop(evt):
-        if evt in (win32api.CTRL_C_EVENT, win32api.CTRL_BREAK_EVENT, win32api.CTRL_CLOSE_EVENT):
+        if evt in (win32api.CTRL_C_EVENT, win32api.CTRL_BREAK_EVENT):
             print("Stopping debug service.")
             for e in _table:
                 if e.callback is not None:
-                    if e.extra:
-                        e.callback(1, 0, None)
-                    else:
-                        e.callback(1)
+                    try:
+                        if e.extra:
+                            e.callback(1, 0, None)
+                        else:
+                            e.callback(1)
+                    except Exception:
+                        traceback.print_exc()
             return True
         return False
 
@@ -560,9 +696,10 @@ def _debug(name, args):
 
 def _register_device(handle, kind, filt):
     """DEVICE_NOTIFY for the service whose status handle this is; waits for
-    scmd's answer."""
+    scmd's answer, reading it itself when called on the dispatcher's own
+    thread (from a control handler)."""
     h = pywintypes.handle_value(handle)
-    if not 1 <= h <= len(_table) or _channel is None:
+    if not 1 <= h <= len(_table) or _dispatcher_thread is None:
         pywintypes.raise_error(6, "RegisterDeviceNotification")
     e = _table[h - 1]
     done = [threading.Event(), None]
@@ -570,9 +707,35 @@ def _register_device(handle, kind, filt):
         _notify_seq[0] += 1
         seq = _notify_seq[0]
         _pending_notify[seq] = done
-    _send(0x05, struct.pack("<I", seq) + _s(e.running_name) + struct.pack("<I", kind) + _s(filt))
-    if not done[0].wait(30):
+    try:
+        _send(0x05, struct.pack("<I", seq) + _s(e.running_name) + struct.pack("<I", kind) + _s(filt))
+    except OSError:
+        _pending_notify.pop(seq, None)
+        pywintypes.raise_error(6, "RegisterDeviceNotification")
+    if threading.current_thread() is _dispatcher_thread:
+        while not done[0].is_set():
+            msg = _recv()
+            if msg is None:
+                break
+            if msg[1:2] == b"\x83":
+                _handle(msg)
+            else:
+                _backlog.append(msg)  # the dispatcher serves it when the handler returns
+    elif not done[0].wait(30):
         _pending_notify.pop(seq, None)
         pywintypes.raise_error(1460, "RegisterDeviceNotification")  # ERROR_TIMEOUT
+    if not done[0].is_set():
+        pywintypes.raise_error(6, "RegisterDeviceNotification")
     if done[1]:
         pywintypes.raise_error(done[1], "RegisterDeviceNotification")
+    with _lock:
+        e.devices.append((kind, filt))
+
+
+def _forked():
+    """A child of fork is no service host: the channel is its parent's."""
+    global _channel, _dispatcher_thread
+    _channel, _dispatcher_thread = None, None
+
+
+os.register_at_fork(after_in_child=_forked)

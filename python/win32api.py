@@ -10,10 +10,7 @@ import pywintypes
 import _reg
 from pywintypes import error
 
-HKEY_CLASSES_ROOT = _reg.HKEY_CLASSES_ROOT
-HKEY_CURRENT_USER = _reg.HKEY_CURRENT_USER
-HKEY_LOCAL_MACHINE = _reg.HKEY_LOCAL_MACHINE
-HKEY_USERS = _reg.HKEY_USERS
+from win32con import HKEY_CLASSES_ROOT, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, HKEY_USERS  # noqa: E402,F401
 
 PyHKEY = _reg.PyHKEY
 
@@ -25,6 +22,9 @@ CTRL_SHUTDOWN_EVENT = 6
 
 
 def Sleep(time_ms, bAlertable=0):
+    if time_ms in (-1, 0xFFFFFFFF):  # INFINITE
+        while True:
+            time.sleep(3600)
     time.sleep(max(0, time_ms) / 1000.0)
     return 0
 
@@ -43,10 +43,14 @@ def GetCurrentProcessId():
     return os.getpid()
 
 
+def GetLastError():
+    return 0
+
+
 def FormatMessage(*args):
-    """FormatMessage(errCode) or FormatMessage(flags, source, messageId, languageId, inserts):
+    """FormatMessage(errCode=0) or FormatMessage(flags, source, messageId, languageId, inserts):
     the system's text for a Win32 code, with its CR/LF, as Windows gives it."""
-    code = args[0] if len(args) == 1 else args[2]
+    code = args[0] if len(args) == 1 else args[2] if len(args) > 2 else 0
     text = pywintypes._winerror._texts.get(code & 0xFFFFFFFF)
     if text is None:
         raise error(317, "FormatMessageW", pywintypes.message(317))
@@ -60,28 +64,47 @@ _handlers_lock = threading.Lock()
 _saved = {}
 
 
+_ignore_ctrl_c = False
+
+
 def _dispatch(signum, frame):
     evt = {signal.SIGINT: CTRL_C_EVENT, signal.SIGTERM: CTRL_CLOSE_EVENT, signal.SIGHUP: CTRL_LOGOFF_EVENT}[signum]
+    if evt == CTRL_C_EVENT and _ignore_ctrl_c:
+        return
     with _handlers_lock:
         handlers = list(reversed(_handlers))
     for h in handlers:
-        if h(evt):
-            return
+        try:
+            if h(evt):
+                return
+        except Exception:
+            import traceback
+
+            print("ConsoleCtrlHandler function failed", file=sys.stderr)
+            traceback.print_exc()
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     sys.exit(1)
 
 
-def SetConsoleCtrlHandler(ctrlHandler, bAdd):
+def SetConsoleCtrlHandler(ctrlHandler, bAdd=True):
+    """Add or remove a handler of console events: SIGINT is Ctrl+C, SIGTERM
+    a close, SIGHUP a logoff. None with bAdd ignores Ctrl+C. Handlers run
+    on the main thread, Python's signal thread; the newest runs first."""
+    global _ignore_ctrl_c
     with _handlers_lock:
-        if bAdd:
+        if ctrlHandler is None:
+            _ignore_ctrl_c = bool(bAdd)
+        elif not callable(ctrlHandler):
+            raise TypeError("First argument must be callable (got %s)" % type(ctrlHandler).__name__)
+        elif bAdd:
             _handlers.append(ctrlHandler)
         else:
             try:
                 _handlers.remove(ctrlHandler)
             except ValueError:
-                raise error(87, "SetConsoleCtrlHandler", pywintypes.message(87)) from None
-        wanted = bool(_handlers)
+                raise ValueError("The object has not been registered") from None
+        wanted = bool(_handlers) or _ignore_ctrl_c
     if threading.current_thread() is not threading.main_thread():
         return None
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -140,7 +163,7 @@ def RegDeleteTree(key, subKey):
 def RegSetValue(key, subKey, type, value):
     """Set the default value of key\\subKey (created if need be), a REG_SZ."""
     if type != _reg.REG_SZ:
-        raise error(87, "RegSetValue", pywintypes.message(87))
+        raise TypeError("Type must be win32con.REG_SZ")
     path = _reg.path_of(key, subKey)
     if subKey:
         _reg.call("RegCreateKey", "RegSetValue", {"path": path})
@@ -159,10 +182,18 @@ def RegQueryValue(key, subKey):
     return ""
 
 
+def _value(typ, data):
+    """A value as pywin32 gives it: a REG_DWORD is a C long, signed."""
+    v = _reg.decode(typ, data)
+    if typ == _reg.REG_DWORD and v >= 1 << 31:
+        v -= 1 << 32
+    return v
+
+
 def RegQueryValueEx(key, valueName):
     for name, typ, data in _reg.values(_reg.path_of(key), "RegQueryValueEx"):
         if name.lower() == (valueName or "").lower():
-            return _reg.decode(typ, data), typ
+            return _value(typ, data), typ
     raise error(_reg.ERROR_FILE_NOT_FOUND, "RegQueryValueEx", pywintypes.message(_reg.ERROR_FILE_NOT_FOUND))
 
 
@@ -187,7 +218,7 @@ def RegEnumValue(key, index):
     if index >= len(vals):
         raise error(_reg.ERROR_NO_MORE_ITEMS, "RegEnumValue", pywintypes.message(_reg.ERROR_NO_MORE_ITEMS))
     name, typ, data = vals[index]
-    return name, _reg.decode(typ, data), typ
+    return name, _value(typ, data), typ
 
 
 def RegQueryInfoKey(key):

@@ -6,12 +6,12 @@ import time
 import pywintypes
 from pywintypes import error
 
-INFINITE = 0xFFFFFFFF
+INFINITE = -1
 WAIT_OBJECT_0 = 0
 WAIT_ABANDONED = 0x80
 WAIT_ABANDONED_0 = 0x80
 WAIT_TIMEOUT = 258
-WAIT_FAILED = 0xFFFFFFFF
+WAIT_FAILED = -1
 WAIT_IO_COMPLETION = 0xC0
 MAXIMUM_WAIT_OBJECTS = 64
 EVENT_ALL_ACCESS = 0x1F0003
@@ -29,16 +29,17 @@ class _Event:
         self.manual = bool(manual)
         self.state = bool(state)
         self.refs = 1
+        self.pulses = 0  # PulseEvents so far: a waiter that saw fewer is released
+        self.pulse_left = 0  # an auto-reset event's pulse not yet taken
 
 
 class PyEventHANDLE(pywintypes.HANDLEType):
     def _close(self, value):
         with _cond:
-            ev = _events.get(value)
+            ev = _events.pop(value, None)
             if ev is not None:
                 ev.refs -= 1
                 if ev.refs == 0:
-                    del _events[value]
                     for name, h in list(_named.items()):
                         if h is ev:
                             del _named[name]
@@ -48,29 +49,25 @@ PyEventHANDLE.__name__ = PyEventHANDLE.__qualname__ = "PyHANDLE"
 
 
 def _new(ev):
-    with _cond:
-        h = _next[0]
-        _next[0] += 4
-        _events[h] = ev
+    """A handle to ev; ev counts its handles. _cond is held."""
+    h = _next[0]
+    _next[0] += 4
+    _events[h] = ev
     return PyEventHANDLE(h)
 
 
 def CreateEvent(EventAttributes, bManualReset, bInitialState, Name):
+    """A new event, or the existing one of that name (whose state and
+    reset mode stay as they are, as on Windows)."""
     with _cond:
-        if Name and Name in _named:
-            ev = _named[Name]
-            ev.refs += 1
-            existing = True
-        else:
+        ev = _named.get(Name) if Name else None
+        if ev is None:
             ev = _Event(bManualReset, bInitialState)
-            existing = False
+            ev.refs = 0
             if Name:
                 _named[Name] = ev
-    h = _new(ev)
-    if existing:
-        with _cond:
-            ev.refs -= 1  # _new counted one more
-    return h
+        ev.refs += 1
+        return _new(ev)
 
 
 def OpenEvent(desiredAccess, bInheritHandle, name):
@@ -79,10 +76,7 @@ def OpenEvent(desiredAccess, bInheritHandle, name):
         if ev is None:
             raise error(2, "OpenEvent", pywintypes.message(2))
         ev.refs += 1
-    h = _new(ev)
-    with _cond:
-        ev.refs -= 1
-    return h
+        return _new(ev)
 
 
 def _event(h, funcname):
@@ -104,21 +98,30 @@ def ResetEvent(hEvent):
 
 
 def PulseEvent(hEvent):
+    """Release the waiters there are now (one, for an auto-reset event) and
+    leave the event unsignalled."""
     with _cond:
-        _event(hEvent, "PulseEvent")
+        ev = _event(hEvent, "PulseEvent")
+        ev.pulses += 1
+        ev.pulse_left = 1
         _cond.notify_all()
 
 
 def _wait(handles, waitAll, milliseconds, funcname):
-    deadline = None if milliseconds in (INFINITE, -1) else time.monotonic() + milliseconds / 1000.0
+    forever = milliseconds in (INFINITE, 0xFFFFFFFF)
+    deadline = None if forever else time.monotonic() + max(0, milliseconds) / 1000.0
     with _cond:
         evs = [_event(h, funcname) for h in handles]
+        pulses = [ev.pulses for ev in evs]
         while True:
-            signalled = [i for i, ev in enumerate(evs) if ev.state]
+            signalled = [i for i, ev in enumerate(evs)
+                         if ev.state or ev.pulses != pulses[i] and (ev.manual or ev.pulse_left)]
             if (waitAll and len(signalled) == len(evs)) or (not waitAll and signalled):
                 taken = evs if waitAll else [evs[signalled[0]]]
                 for ev in taken:
                     if not ev.manual:
+                        if not ev.state:
+                            ev.pulse_left = 0  # an auto-reset pulse releases one waiter
                         ev.state = False
                 return WAIT_OBJECT_0 + (0 if waitAll else signalled[0])
             left = None if deadline is None else deadline - time.monotonic()

@@ -56,8 +56,8 @@ def UnpackDEV_BROADCAST(lparam):
     elif devtype == win32con.DBT_DEVTYP_PORT:
         extra["name"] = buf[12:].decode("utf-16le", "replace").split("\0", 1)[0]
     elif devtype == win32con.DBT_DEVTYP_HANDLE:
-        fmt = "PP16sl"
-        handle, hdevnotify, guid, nameoffset = struct.unpack_from(fmt, buf, 12)
+        # From the start: the pointers are aligned after the header.
+        _, _, _, handle, hdevnotify, guid, nameoffset = struct.unpack_from("iiiPP16sl", buf)
         extra.update(handle=handle, hdevnotify=hdevnotify, eventguid=pywintypes.IID(guid, True), nameoffset=nameoffset)
     else:
         raise NotImplementedError("unknown device type %d" % (devtype,))

@@ -137,14 +137,29 @@ ERROR_MORE_DATA = 234
 
 
 class PySC_HANDLE(pywintypes.HANDLEType):
-    """A handle to the SCM or a service; CloseServiceHandle when closed or collected."""
+    """A handle to the SCM or a service; CloseServiceHandle when closed or
+    collected. A handle of a session that is gone (scmd restarted) reads as
+    0, which every call refuses with ERROR_INVALID_HANDLE: its number may be
+    another handle's in the session now."""
+
+    def __init__(self, value=0):
+        self._gen = _scm.generation()
+        self._value = int(value)
+
+    @property
+    def handle(self):
+        return self._value if self._gen == _scm.generation() else 0
+
+    @handle.setter
+    def handle(self, value):
+        self._value = int(value)
 
     def _close(self, value):
         _call("CloseServiceHandle", "CloseServiceHandle", {"handle": value})
 
     def __del__(self):
         if self.handle:
-            _scm.close_later(self.Detach())
+            _scm.close_later(self._gen, self.Detach())
 
 
 def _call(method, funcname, request):

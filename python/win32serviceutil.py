@@ -174,15 +174,14 @@ def SetServiceCustomOption(serviceName, option, value):
 
 
 def GetServiceCustomOption(serviceName, option, defaultValue=None):
+    key = win32api.RegCreateKey(win32con.HKEY_LOCAL_MACHINE,
+                                "System\\CurrentControlSet\\Services\\%s\\Parameters" % _name_of(serviceName))
     try:
-        key = win32api.RegCreateKey(win32con.HKEY_LOCAL_MACHINE,
-                                    "System\\CurrentControlSet\\Services\\%s\\Parameters" % _name_of(serviceName))
-        try:
-            return win32api.RegQueryValueEx(key, option)[0]
-        finally:
-            win32api.RegCloseKey(key)
-    except win32api.error:
+        return win32api.RegQueryValueEx(key, option)[0]
+    except win32api.error:  # no such value
         return defaultValue
+    finally:
+        win32api.RegCloseKey(key)
 
 
 def RemoveService(serviceName):
@@ -227,14 +226,13 @@ def __FindSvcDeps(findName):
 
 
 def __ResolveDeps(findName, deps):
-    found = []
+    """The services that depend on findName, directly or not, each after
+    those that depend on it: the order they must stop in. A later
+    dependent's chain comes before an earlier one's, as in pywin32."""
+    order = []
     for svc in deps.get(findName.lower(), []):
-        for dep in __ResolveDeps(svc, deps):
-            if dep not in found:
-                found.append(dep)
-        if svc not in found:
-            found.append(svc)
-    return found
+        order = __ResolveDeps(svc, deps) + [svc] + order
+    return order
 
 
 _FindSvcDeps = __FindSvcDeps
@@ -272,7 +270,7 @@ def StopServiceWithDeps(serviceName, machine=None, waitSecs=30):
                 __StopServiceWithTimeout(hs, waitSecs)
             finally:
                 win32service.CloseServiceHandle(hs)
-        hs = SmartOpenService(hscm, serviceName, win32service.SERVICE_ALL_ACCESS)
+        hs = win32service.OpenService(hscm, serviceName, win32service.SERVICE_ALL_ACCESS)
         try:
             __StopServiceWithTimeout(hs, waitSecs)
         finally:
@@ -323,9 +321,6 @@ def _DebugCtrlHandler(evt):
         g_debugService.SvcStop()
         return True
     return False
-
-
-g_debugService = None
 
 
 def DebugService(cls, argv=[]):
@@ -483,10 +478,14 @@ def HandleCommandLine(cls, serviceClassString=None, argv=None, customInstallOpti
                     print("Please install the service before debugging it.")
                     sys.exit(1)
                 raise
-            try:
-                os.system("%s -debug %s %s" % (exeName, serviceName, svcArgs))
-            except KeyboardInterrupt:
-                pass
+            if "pythonservice" not in exeName:
+                # The script is its own host, as a frozen program is.
+                DebugService(cls, args)
+            else:
+                try:
+                    os.system("%s -debug %s %s" % (exeName, serviceName, svcArgs))
+                except KeyboardInterrupt:
+                    pass
         else:
             DebugService(cls, args)
 

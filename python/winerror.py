@@ -20,8 +20,10 @@ ERROR_BAD_PATHNAME = 161
 ERROR_INVALID_LEVEL = 124
 ERROR_ALREADY_EXISTS = 183
 ERROR_BAD_EXE_FORMAT = 193
+ERROR_PIPE_BUSY = 231
 ERROR_MORE_DATA = 234
 ERROR_NO_MORE_ITEMS = 259
+ERROR_PIPE_CONNECTED = 535
 ERROR_BADKEY = 1010
 ERROR_CANTOPEN = 1011
 ERROR_CANTREAD = 1012
@@ -58,6 +60,8 @@ ERROR_SERVICE_NOT_IN_EXE = 1083
 ERROR_SHUTDOWN_IN_PROGRESS = 1115
 ERROR_NOT_FOUND = 1168
 ERROR_INVALID_COMPUTERNAME = 1210
+ERROR_INVALID_SERVICENAME = 1213
+ERROR_SERVICE_NOT_FOUND = 1243
 ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE = 1297
 ERROR_NOT_ALL_ASSIGNED = 1300
 ERROR_PRIVILEGE_NOT_HELD = 1314
@@ -70,6 +74,7 @@ ERROR_INVALID_SID = 1337
 ERROR_INVALID_SECURITY_DESCR = 1338
 ERROR_NO_SECURITY_ON_OBJECT = 1350
 ERROR_NO_SYSTEM_RESOURCES = 1450
+ERROR_TIMEOUT = 1460
 ERROR_INVALID_COMMAND_LINE = 1639
 RPC_S_SERVER_UNAVAILABLE = 1722
 RPC_S_INVALID_BOUND = 1734
@@ -102,8 +107,10 @@ _texts = {
     124: "The system call level is not correct.",
     183: "Cannot create a file when that file already exists.",
     193: "%1 is not a valid Win32 application.",
+    231: "All pipe instances are busy.",
     234: "More data is available.",
     259: "No more data is available.",
+    535: "There is a process on other end of the pipe.",
     1010: "The configuration registry key is invalid.",
     1011: "The configuration registry key could not be opened.",
     1012: "The configuration registry key could not be read.",
@@ -140,6 +147,8 @@ _texts = {
     1115: "A system shutdown is in progress.",
     1168: "Element not found.",
     1210: "The format of the specified computer name is invalid.",
+    1213: "The format of the specified service name is invalid.",
+    1243: "The specified service does not exist.",
     1297: "A privilege that the service requires to function properly does not exist in the service account configuration. You may use the Services Microsoft Management Console (MMC) snap-in (services.msc) and the Local Security Settings MMC snap-in (secpol.msc) to view the service configuration and the account configuration.",
     1300: "Not all privileges or groups referenced are assigned to the caller.",
     1314: "A required privilege is not held by the client.",
@@ -152,6 +161,7 @@ _texts = {
     1338: "The security descriptor structure is invalid.",
     1350: "Unable to perform a security operation on an object that has no associated security.",
     1450: "Insufficient system resources exist to complete the requested service.",
+    1460: "This operation returned because the timeout period expired.",
     1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
     1722: "The RPC server is unavailable.",
     1734: "The array bounds are invalid.",

@@ -85,7 +85,10 @@ def EnumKey(key, index):
 
 @_wrap
 def EnumValue(key, index):
-    return win32api.RegEnumValue(key, index)
+    name, v, typ = win32api.RegEnumValue(key, index)
+    if typ == REG_DWORD and v < 0:
+        v += 1 << 32
+    return name, v, typ
 
 
 @_wrap
@@ -95,7 +98,10 @@ def QueryValue(key, sub_key):
 
 @_wrap
 def QueryValueEx(key, value_name):
-    return win32api.RegQueryValueEx(key, value_name)
+    v, typ = win32api.RegQueryValueEx(key, value_name)
+    if typ == REG_DWORD and v < 0:
+        v += 1 << 32  # the standard library's winreg gives DWORDs unsigned
+    return v, typ
 
 
 @_wrap

@@ -64,10 +64,14 @@ func text(code uint32) (string, bool) {
 		return "Cannot create a file when that file already exists.", true
 	case 193: // ERROR_BAD_EXE_FORMAT
 		return "%1 is not a valid Win32 application.", true
+	case 231: // ERROR_PIPE_BUSY
+		return "All pipe instances are busy.", true
 	case 234: // ERROR_MORE_DATA
 		return "More data is available.", true
 	case 259: // ERROR_NO_MORE_ITEMS
 		return "No more data is available.", true
+	case 535: // ERROR_PIPE_CONNECTED
+		return "There is a process on other end of the pipe.", true
 	case 1010: // ERROR_BADKEY
 		return "The configuration registry key is invalid.", true
 	case 1011: // ERROR_CANTOPEN
@@ -140,6 +144,10 @@ func text(code uint32) (string, bool) {
 		return "Element not found.", true
 	case 1210: // ERROR_INVALID_COMPUTERNAME
 		return "The format of the specified computer name is invalid.", true
+	case 1213: // ERROR_INVALID_SERVICENAME
+		return "The format of the specified service name is invalid.", true
+	case 1243: // ERROR_SERVICE_NOT_FOUND
+		return "The specified service does not exist.", true
 	case 1297: // ERROR_INCOMPATIBLE_SERVICE_PRIVILEGE
 		return "A privilege that the service requires to function properly does not exist in the service account configuration. You may use the Services Microsoft Management Console (MMC) snap-in (services.msc) and the Local Security Settings MMC snap-in (secpol.msc) to view the service configuration and the account configuration.", true
 	case 1300: // ERROR_NOT_ALL_ASSIGNED
@@ -164,6 +172,8 @@ func text(code uint32) (string, bool) {
 		return "Unable to perform a security operation on an object that has no associated security.", true
 	case 1450: // ERROR_NO_SYSTEM_RESOURCES
 		return "Insufficient system resources exist to complete the requested service.", true
+	case 1460: // ERROR_TIMEOUT
+		return "This operation returned because the timeout period expired.", true
 	case 1639: // ERROR_INVALID_COMMAND_LINE
 		return "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.", true
 	case 1722: // RPC_S_SERVER_UNAVAILABLE

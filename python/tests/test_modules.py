@@ -60,6 +60,32 @@ class EventTest(unittest.TestCase):
         with self.assertRaises(pywintypes.error) as cm:
             win32event.SetEvent(a)
         self.assertEqual(cm.exception.winerror, winerror.ERROR_INVALID_HANDLE)
+        # A name lives as long as any handle to it.
+        named.Close()
+        win32event.OpenEvent(win32event.EVENT_ALL_ACCESS, 0, "py-test-event").Close()
+        other.Close()
+        with self.assertRaises(pywintypes.error) as cm:
+            win32event.OpenEvent(win32event.EVENT_ALL_ACCESS, 0, "py-test-event")
+        self.assertEqual(cm.exception.winerror, winerror.ERROR_FILE_NOT_FOUND)
+
+    def test_pulse(self):
+        ev = win32event.CreateEvent(None, 1, 0, None)
+        got = []
+        waiting = threading.Event()
+
+        def wait():
+            waiting.set()
+            got.append(win32event.WaitForSingleObject(ev, 30000))
+
+        t = threading.Thread(target=wait)
+        t.start()
+        waiting.wait()
+        while t.is_alive():  # until the waiter is released
+            win32event.PulseEvent(ev)
+            t.join(0.01)
+        self.assertEqual(got, [win32event.WAIT_OBJECT_0])
+        self.assertEqual(win32event.WaitForSingleObject(ev, 0), win32event.WAIT_TIMEOUT)  # left unsignalled
+        self.assertEqual(win32event.INFINITE, -1)
 
 
 class RegistryTest(support.SCMTestCase):
@@ -75,6 +101,7 @@ class RegistryTest(support.SCMTestCase):
         k = win32api.RegCreateKey(win32con.HKEY_LOCAL_MACHINE, self.KEY)
         win32api.RegSetValueEx(k, "Name", 0, win32con.REG_SZ, "value")
         win32api.RegSetValueEx(k, "Count", 0, win32con.REG_DWORD, 7)
+        win32api.RegSetValueEx(k, "Big", 0, win32con.REG_DWORD, 0xFFFFFFFF)
         win32api.RegSetValueEx(k, "List", 0, win32con.REG_MULTI_SZ, ["a", "b"])
         win32api.RegSetValueEx(k, "Blob", 0, win32con.REG_BINARY, b"\x01\x02")
         win32api.RegSetValue(k, "Sub", win32con.REG_SZ, "default")
@@ -84,7 +111,10 @@ class RegistryTest(support.SCMTestCase):
         self.assertEqual(win32api.RegQueryValueEx(k, "Blob"), (b"\x01\x02", win32con.REG_BINARY))
         self.assertEqual(win32api.RegQueryValue(k, "Sub"), "default")
         self.assertEqual(win32api.RegEnumKey(k, 0), "Sub")
-        self.assertEqual(win32api.RegQueryInfoKey(k)[:2], (1, 4))
+        self.assertEqual(win32api.RegQueryValueEx(k, "Big"), (-1, win32con.REG_DWORD))  # a C long, as pywin32's
+        self.assertEqual(win32api.RegQueryInfoKey(k)[:2], (1, 5))
+        self.assertEqual(win32con.HKEY_LOCAL_MACHINE, -2147483646)
+        self.assertEqual(win32api.RegQueryValueEx(win32api.RegOpenKey(-2147483646, self.KEY), "Count")[0], 7)
         with self.assertRaises(pywintypes.error) as cm:
             win32api.RegQueryValueEx(k, "Missing")
         self.assertEqual((cm.exception.winerror, cm.exception.funcname), (2, "RegQueryValueEx"))
@@ -100,6 +130,8 @@ class RegistryTest(support.SCMTestCase):
             winreg.SetValueEx(k, "Q", 0, winreg.REG_QWORD, 1 << 40)
             self.assertEqual(winreg.QueryValueEx(k, "Q"), (1 << 40, winreg.REG_QWORD))
             self.assertEqual(winreg.EnumValue(k, 0), ("Q", 1 << 40, winreg.REG_QWORD))
+            winreg.SetValueEx(k, "D", 0, winreg.REG_DWORD, 0xFFFFFFFF)
+            self.assertEqual(winreg.QueryValueEx(k, "D"), (0xFFFFFFFF, winreg.REG_DWORD))  # unsigned, as the stdlib's
         with self.assertRaises(FileNotFoundError if False else OSError) as cm:
             winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, self.KEY + "\\Nope")
         self.assertEqual(cm.exception.winerror, 2)
@@ -108,6 +140,25 @@ class RegistryTest(support.SCMTestCase):
             winreg.SetValueEx(k, "mine", 0, winreg.REG_SZ, "yes")
             self.assertEqual(winreg.QueryValueEx(k, "mine")[0], "yes")
         winreg.DeleteKey(winreg.HKEY_CURRENT_USER, "Software\\PyScmTest")
+
+
+class DevBroadcastTest(unittest.TestCase):
+    def test_round_trips(self):
+        import ctypes
+        import win32gui_struct
+
+        guid = "{CAC88484-7515-4C03-82E6-71A87ABAC361}"
+        for packed, want in ((win32gui_struct.PackDEV_BROADCAST_DEVICEINTERFACE(guid, "tap0"),
+                              {"devicetype": 5, "classguid": pywintypes.IID(guid), "name": "tap0"}),
+                             (win32gui_struct.PackDEV_BROADCAST_HANDLE(0x1234, 0x5678, pywintypes.IID(guid), 8),
+                              {"devicetype": 6, "handle": 0x1234, "hdevnotify": 0x5678,
+                               "eventguid": pywintypes.IID(guid), "nameoffset": 8}),
+                             (win32gui_struct.PackDEV_BROADCAST_VOLUME(4, 1), {"devicetype": 2, "unitmask": 4, "flags": 1})):
+            buf = ctypes.create_string_buffer(packed, len(packed))
+            info = win32gui_struct.UnpackDEV_BROADCAST(ctypes.addressof(buf))
+            self.assertEqual(info.__dict__, want)
+        self.assertEqual(len(win32gui_struct.PackDEV_BROADCAST_DEVICEINTERFACE(guid)), 32)
+        self.assertEqual(str(pywintypes.IID(guid.lower())), guid)
 
 
 class SecurityTest(unittest.TestCase):

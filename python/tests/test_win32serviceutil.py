@@ -112,6 +112,26 @@ class FrozenServiceTest(support.SCMTestCase):
                              "/f:text")
         self.assertIn("frozen service running with []", events)
 
+    def test_frozen_debug(self):
+        """debug runs a script that is its own host in this process, as
+        pywin32 does for a frozen program."""
+        support.script("frozen.py", "install")
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(support.HERE), PYTHONUNBUFFERED="1")
+        p = subprocess.Popen([sys.executable, os.path.join(support.SERVICES, "frozen.py"), "debug"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                             start_new_session=True)
+        lines = []
+        for line in p.stdout:
+            lines.append(line)
+            if "frozen service running" in line:
+                os.killpg(p.pid, signal.SIGINT)
+                break
+        out = "".join(lines) + p.communicate(timeout=60)[0]
+        self.assertIn("Debugging service PyFrozen - press Ctrl+C to stop.\n", out)
+        self.assertIn("Info 0x400000FF - frozen service running with ['debug']\n", out)
+        self.assertIn("Stopping debug service.\n", out)
+        self.assertEqual(p.returncode, 0, out)
+
 
 class SharedProcessTest(support.SCMTestCase):
     """Two services in one process, hosted with PrepareToHostMultiple."""
@@ -152,21 +172,20 @@ class SharedProcessTest(support.SCMTestCase):
         ws.ControlService(handles[1], 200)
         with open(os.path.join(out, "PyShareB.control")) as f:
             self.assertEqual(f.read(), "200\n")
-        # One stops, the host stays for the other; the last stop ends it.
+        # One stops (saying STOPPED itself), the host stays for the other.
         ws.ControlService(handles[0], ws.SERVICE_CONTROL_STOP)
         support.wait_state("PyShareA", ws.SERVICE_STOPPED)
         self.assertEqual(pid_of("PyShareB"), pids[0])
-        ws.ControlService(handles[1], ws.SERVICE_CONTROL_STOP)
-        support.wait_state("PyShareB", ws.SERVICE_STOPPED)
+        # The other stops itself from a thread of its own, while its handler
+        # makes SCM calls too; the last stop ends the host.
+        ws.ControlService(handles[1], 201)
+        support.wait_state("PyShareB", ws.SERVICE_STOPPED, timeout=10)
         deadline = time.monotonic() + 30
         while os.path.exists("/proc/%d" % pids[0]) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertFalse(os.path.exists("/proc/%d/cmdline" % pids[0]) and
                          open("/proc/%d/cmdline" % pids[0], "rb").read(), "the host outlived its services")
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class DeviceEventsTest(support.SCMTestCase):
@@ -209,3 +228,7 @@ class DeviceEventsTest(support.SCMTestCase):
         self.assertTrue(line.rstrip().endswith("/" + self.tap), line)
         support.run("ip", "tuntap", "del", "dev", self.tap, "mode", "tap")
         self.wait_line(out, "removal {CAC88484-7515-4C03-82E6-71A87ABAC361} ", self.tap)
+
+
+if __name__ == "__main__":
+    unittest.main()

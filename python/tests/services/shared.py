@@ -5,7 +5,7 @@ the directory its OutDir custom option names, and the user-defined
 controls it gets to another."""
 
 import os
-import sys
+import threading
 
 import servicemanager
 import win32event
@@ -19,6 +19,9 @@ class Base(win32serviceutil.ServiceFramework):
         self.stop = win32event.CreateEvent(None, 0, 0, None)
 
     def SvcStop(self):
+        # An SCM call from the handler, while another thread of the
+        # process may be in one (control 201 below).
+        servicemanager.LogInfoMsg("%s stopping" % self._svc_name_)
         self.ReportServiceStatus(win32service.SERVICE_STOP_PENDING)
         win32event.SetEvent(self.stop)
 
@@ -31,6 +34,8 @@ class Base(win32serviceutil.ServiceFramework):
     def SvcOther(self, control):
         with open(os.path.join(self.out, self._svc_name_ + ".control"), "a") as f:
             f.write("%d\n" % control)
+        if control == 201:  # stop yourself, from a thread of your own
+            threading.Thread(target=win32serviceutil.StopService, args=(self._svc_name_,)).start()
 
     def SvcDoRun(self):
         self.out = win32serviceutil.GetServiceCustomOption(self, "OutDir", "/tmp")
@@ -44,6 +49,12 @@ class Base(win32serviceutil.ServiceFramework):
 class ShareA(Base):
     _svc_name_ = "PyShareA"
     _svc_display_name_ = "Python Shared A"
+
+    def SvcStop(self):
+        # Says STOPPED itself: what the framework reports after it (the
+        # STOP_PENDING at the end of SvcRun) must not cost the host.
+        win32event.SetEvent(self.stop)
+        self.ReportServiceStatus(win32service.SERVICE_STOPPED)
 
 
 class ShareB(Base):
