@@ -9,7 +9,6 @@ is under way (another thread, a control handler, a finalizer) never waits
 for it.
 """
 
-import base64
 import json
 import os
 import socket
@@ -282,8 +281,12 @@ def u64(v):
 
 
 def b64(data):
-    return base64.b64encode(bytes(data)).decode()
+    import binascii  # base64's own, without base64's imports
+
+    return binascii.b2a_base64(bytes(data), newline=False).decode()
 
 
 def unb64(s):
-    return base64.b64decode(s or "")
+    import binascii
+
+    return binascii.a2b_base64(s or "")

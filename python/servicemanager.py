@@ -7,15 +7,12 @@ answers each CONTROL through the handler the service registered
 (HandlerEx), and sends SetServiceStatus as STATUS.
 """
 
-import ctypes
-import importlib
 import os
 import socket
 import struct
 import sys
 import threading
 import time
-import traceback
 
 import pywintypes
 import _scm
@@ -238,6 +235,8 @@ def _log_python_error(eventId):
         inserts = ["<No Python Error!>", "", ""]
     else:
         try:
+            import traceback  # only when something failed: it costs a start 20 ms
+
             inserts = ["".join(traceback.format_exception(*info, chain=False))]
         except Exception as e:
             inserts = ["<Error getting traceback - %s>" % e]
@@ -553,6 +552,8 @@ def _reattach():
 
 def _control_data(code, event_type, data):
     if code == 11:  # DEVICEEVENT: the address of the DEV_BROADCAST_HDR
+        import ctypes
+
         buf = ctypes.create_string_buffer(bytes(data), len(data))
         return ctypes.addressof(buf), buf
     if code == 14 and len(data) >= 8:  # SESSIONCHANGE: WTSSESSION_NOTIFICATION
@@ -612,6 +613,8 @@ def _load_class(name):
         _log_quietly(EVENTLOG_ERROR_TYPE, _PYS_E_CANT_LOCATE_MODULE_NAME, [])
         return None
     try:
+        import importlib
+
         mod = importlib.import_module(mod_name)
     except BaseException:
         _log_python_error(_E_PYS_NO_MODULE)
@@ -678,6 +681,8 @@ def _debug(name, args):
                         else:
                             e.callback(1)
                     except Exception:
+                        import traceback
+
                         traceback.print_exc()
             return True
         return False

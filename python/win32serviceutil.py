@@ -6,10 +6,8 @@ interpreter and that script, and the class to run is the default value of
 the service's PythonClass key.
 """
 
-import importlib.machinery
 import os
 import sys
-import warnings
 
 import pywintypes
 import win32api
@@ -93,6 +91,8 @@ def _apply_config2(hs, description, delayedstart):
             win32service.ChangeServiceConfig2(hs, win32service.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, delayedstart)
         except win32service.error as exc:
             if delayedstart:
+                import warnings
+
                 warnings.warn(exc.strerror, stacklevel=3)
 
 

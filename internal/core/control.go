@@ -65,12 +65,29 @@ func acceptFlag(code uint32) uint32 {
 
 // ControlService sends a control to a running service. The caller's access
 // right has been checked already (see ControlRight).
+//
+// A service answers one control at a time. A control for a service busy
+// with another waits for it, as ControlService blocks on Windows, for at
+// most the control timeout (then ERROR_SERVICE_REQUEST_TIMEOUT); the
+// service's state then decides, as for any control.
 func (c *Core) ControlService(now time.Time, req ReqID, name string, code, eventType uint32, eventData []byte) []Action {
 	if _, ok := ControlRight(code); !ok {
 		return []Action{reply(req, windows.ERROR_INVALID_PARAMETER, c.Status(name, 0))}
 	}
+	s := c.services[strings.ToLower(name)]
+	if s != nil && s.running() && (s.ctl != nil || len(s.raised) > 0) {
+		if len(s.raised) >= MaxQueuedControls {
+			return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, s.status)}
+		}
+		s.raised = append(s.raised, &raisedControl{req: req, code: code, eventType: eventType, data: eventData,
+			caller: true, waitUntil: now.Add(c.timeouts.Control)})
+		return nil
+	}
 	return c.control(now, req, name, code, eventType, eventData)
 }
+
+// MaxQueuedControls bounds the controls waiting for one service.
+const MaxQueuedControls = 64
 
 // SystemControl sends a control only the SCM itself sends
 // (SERVICE_CONTROL_PRESHUTDOWN, SERVICE_CONTROL_SHUTDOWN, device and power

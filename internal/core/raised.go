@@ -15,13 +15,19 @@ import (
 // again. A service that stops answers the ones still waiting with
 // ERROR_SERVICE_NOT_ACTIVE.
 
-// raisedControl is one such control on its way.
+// raisedControl is one such control on its way, or a caller's control
+// that waits for the service to answer another.
 type raisedControl struct {
 	req       ReqID
 	code      uint32
 	eventType uint32
 	data      []byte
 	sent      bool // in flight: its answer ends it
+
+	// A caller's control waits for the service to be free, not for a
+	// pending state to end (that refuses it), and no longer than waitUntil.
+	caller    bool
+	waitUntil time.Time
 }
 
 // RaiseControl queues a control the SCM raises for a service. Its answer
@@ -49,9 +55,12 @@ func (c *Core) sendRaised(now time.Time, s *service) []Action {
 			return append(acts, c.dropRaised(s)...)
 		}
 		head := s.raised[0]
+		if s.ctl != nil {
+			return acts // busy: the answer in flight lets it go
+		}
 		out := c.control(now, head.req, s.name, head.code, head.eventType, head.data)
 		if r, ok := out[0].(Reply); ok && len(out) == 1 {
-			if r.Err == windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL {
+			if r.Err == windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL && !head.caller {
 				c.blocked[strings.ToLower(s.name)] = true
 				return acts
 			}
@@ -76,6 +85,22 @@ func (c *Core) answered(s *service) {
 	if len(s.raised) > 0 {
 		c.blocked[strings.ToLower(s.name)] = true
 	}
+}
+
+// expireQueued answers ERROR_SERVICE_REQUEST_TIMEOUT to the callers'
+// controls that waited their whole timeout for the service to be free.
+func (c *Core) expireQueued(now time.Time, s *service) []Action {
+	var acts []Action
+	keep := s.raised[:0]
+	for _, r := range s.raised {
+		if r.caller && !r.sent && !now.Before(r.waitUntil) {
+			acts = append(acts, reply(r.req, windows.ERROR_SERVICE_REQUEST_TIMEOUT, s.status))
+			continue
+		}
+		keep = append(keep, r)
+	}
+	s.raised = keep
+	return acts
 }
 
 // dropRaised answers the controls that were not sent to a service that

@@ -51,6 +51,7 @@ func (c *Core) tick(now time.Time) []Action {
 				Event{ID: 7011, Type: EventError, Service: s.name, Inserts: []string{strconv.FormatInt(c.timeouts.Control.Milliseconds(), 10), DisplayName}})
 			c.answered(s)
 		}
+		acts = append(acts, c.expireQueued(now, s)...)
 		if d, ok := s.hangDeadline(c.timeouts); ok && !now.Before(d) {
 			s.hung = true
 			acts = append(acts, s.changed(true)...)
@@ -147,6 +148,11 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		}
 		if s.ctl != nil {
 			consider(s.ctl.deadline)
+		}
+		for _, r := range s.raised {
+			if r.caller && !r.sent {
+				consider(r.waitUntil)
+			}
 		}
 		if d, ok := s.hangDeadline(c.timeouts); ok {
 			consider(d)
