@@ -1,6 +1,13 @@
 """pywintypes: the error every pywin32 module raises, and handle objects."""
 
+import threading as _threading
+
 import winerror as _winerror
+
+# The calling thread's last Win32 error, which win32api.GetLastError reads
+# and the calls that set one without failing (CreateEvent, CreateMutex of
+# an existing name) write.
+_last_error = _threading.local()
 
 
 class error(Exception):

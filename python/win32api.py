@@ -44,7 +44,7 @@ def GetCurrentProcessId():
 
 
 def GetLastError():
-    return 0
+    return getattr(pywintypes._last_error, "code", 0)
 
 
 def FormatMessage(*args):

@@ -37,8 +37,11 @@ def RegisterDeviceNotification(handle, filter, flags):
                          % (size, len(filter)))
     if not flags & DEVICE_NOTIFY_SERVICE_HANDLE or devtype != _DBT_DEVTYP_DEVICEINTERFACE or size < 28:
         raise error(87, "RegisterDeviceNotification", pywintypes.message(87))
+    if flags & DEVICE_NOTIFY_ALL_INTERFACE_CLASSES:
+        # scmd registers a class or one interface, not every class at once.
+        raise error(50, "RegisterDeviceNotification", pywintypes.message(50))  # ERROR_NOT_SUPPORTED
     name = filter[28:].decode("utf-16le", "replace").split("\0", 1)[0]
-    if flags & DEVICE_NOTIFY_ALL_INTERFACE_CLASSES or not name:
+    if not name:
         kind, what = _NOTIFY_INTERFACE_CLASS, str(pywintypes.IID(filter[12:28], True)).strip("{}").lower()
     else:
         kind, what = _NOTIFY_INTERFACE, name

@@ -24,6 +24,8 @@ ERROR_PIPE_BUSY = 231
 ERROR_MORE_DATA = 234
 ERROR_NO_MORE_ITEMS = 259
 ERROR_PIPE_CONNECTED = 535
+ERROR_NOT_OWNER = 288
+ERROR_TOO_MANY_POSTS = 298
 ERROR_BADKEY = 1010
 ERROR_CANTOPEN = 1011
 ERROR_CANTREAD = 1012
@@ -111,6 +113,8 @@ _texts = {
     234: "More data is available.",
     259: "No more data is available.",
     535: "There is a process on other end of the pipe.",
+    288: "Attempt to release mutex not owned by caller.",
+    298: "Too many posts were made to a semaphore.",
     1010: "The configuration registry key is invalid.",
     1011: "The configuration registry key could not be opened.",
     1012: "The configuration registry key could not be read.",

@@ -72,6 +72,10 @@ func text(code uint32) (string, bool) {
 		return "No more data is available.", true
 	case 535: // ERROR_PIPE_CONNECTED
 		return "There is a process on other end of the pipe.", true
+	case 288: // ERROR_NOT_OWNER
+		return "Attempt to release mutex not owned by caller.", true
+	case 298: // ERROR_TOO_MANY_POSTS
+		return "Too many posts were made to a semaphore.", true
 	case 1010: // ERROR_BADKEY
 		return "The configuration registry key is invalid.", true
 	case 1011: // ERROR_CANTOPEN

@@ -68,6 +68,30 @@ class EventTest(unittest.TestCase):
             win32event.OpenEvent(win32event.EVENT_ALL_ACCESS, 0, "py-test-event")
         self.assertEqual(cm.exception.winerror, winerror.ERROR_FILE_NOT_FOUND)
 
+    def test_mutex_and_semaphore(self):
+        m = win32event.CreateMutex(None, True, "py-test-mutex")
+        self.assertEqual(win32api.GetLastError(), 0)
+        again = win32event.CreateMutex(None, False, "py-test-mutex")
+        self.assertEqual(win32api.GetLastError(), winerror.ERROR_ALREADY_EXISTS)
+        got = []
+        t = threading.Thread(target=lambda: got.append(win32event.WaitForSingleObject(again, 0)))
+        t.start()
+        t.join()
+        self.assertEqual(got, [win32event.WAIT_TIMEOUT])  # another thread owns it
+        self.assertEqual(win32event.WaitForSingleObject(m, 0), win32event.WAIT_OBJECT_0)  # recursive for its owner
+        win32event.ReleaseMutex(m)
+        win32event.ReleaseMutex(m)
+        with self.assertRaises(pywintypes.error) as cm:
+            win32event.ReleaseMutex(m)
+        self.assertEqual(cm.exception.winerror, 288)
+        sem = win32event.CreateSemaphore(None, 1, 2, None)
+        self.assertEqual(win32event.WaitForSingleObject(sem, 0), win32event.WAIT_OBJECT_0)
+        self.assertEqual(win32event.WaitForSingleObject(sem, 0), win32event.WAIT_TIMEOUT)
+        self.assertEqual(win32event.ReleaseSemaphore(sem, 2), 0)
+        with self.assertRaises(pywintypes.error) as cm:
+            win32event.ReleaseSemaphore(sem, 1)
+        self.assertEqual(cm.exception.winerror, 298)
+
     def test_pulse(self):
         ev = win32event.CreateEvent(None, 1, 0, None)
         got = []
