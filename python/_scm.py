@@ -115,7 +115,8 @@ class Connection:
             self._cond.notify_all()
 
     def _lost(self):
-        """scmd no longer knows the session: start a new one."""
+        """Forget the session (scmd no longer knows it, or the process is
+        done with it): the next call starts a new one."""
         with self._cond:
             for s in self._idle:
                 s.close()
@@ -187,13 +188,9 @@ class Connection:
             raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
 
     def close(self):
-        with self._cond:
-            for s in self._idle:
-                s.close()
-            self._open -= len(self._idle)
-            self._idle = []
-            self.token = None
-            self.gen += 1
+        """End the session: its idle sockets close now, busy ones when
+        their calls end."""
+        self._lost()
 
 
 def _read_reply(f):

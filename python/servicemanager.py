@@ -478,7 +478,7 @@ def _handle(msg):
     r = _Reader(msg)
     kind = msg[1]
     if kind == 0x81:  # START
-        name, reason, args, token = r.str(), r.u32(), r.strs(), r.bytes()
+        name, _reason, args, token = r.str(), r.u32(), r.strs(), r.bytes()  # pywin32 has no start reason
         e = _entry(name)
         if e is not None:
             with _lock:

@@ -14,6 +14,24 @@ import win32service as ws
 import win32serviceutil
 
 
+def debug_until(test, script, line_marker):
+    """Run script's debug verb until it prints line_marker, then press
+    Ctrl+C, as a user at the console does; all it printed."""
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(support.HERE), PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([sys.executable, os.path.join(support.SERVICES, script), "debug"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                         start_new_session=True)
+    lines = []
+    for line in p.stdout:
+        lines.append(line)
+        if line_marker in line:
+            os.killpg(p.pid, signal.SIGINT)  # Ctrl+C, to the console's process group
+            break
+    out = "".join(lines) + p.communicate(timeout=60)[0]
+    test.assertEqual(p.returncode, 0, out)
+    return out
+
+
 def pid_of(name):
     return support.wait_state(name, ws.SERVICE_RUNNING)["ProcessId"]
 
@@ -75,22 +93,10 @@ class ClassicServiceTest(support.SCMTestCase):
         self.assertEqual(out, "The service does not appear to be installed.\nPlease install the service before "
                               "debugging it.\n")
         support.script("classic.py", "install")
-        env = dict(os.environ, PYTHONPATH=os.path.dirname(support.HERE), PYTHONUNBUFFERED="1")
-        p = subprocess.Popen([sys.executable, os.path.join(support.SERVICES, "classic.py"), "debug"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                             start_new_session=True)
-        lines = []
-        for line in p.stdout:
-            lines.append(line)
-            if "has started" in line:
-                os.killpg(p.pid, signal.SIGINT)  # Ctrl+C, to the console's process group
-                break
-        rest = p.communicate(timeout=60)[0]
-        out = "".join(lines) + rest
+        out = debug_until(self, "classic.py", "has started")
         self.assertIn("Debugging service PyClassic - press Ctrl+C to stop.\n", out)
         self.assertIn("Info 0x40001002 - The PyClassic service has started.\n", out)
         self.assertIn("Stopping debug service.\n", out)
-        self.assertEqual(p.returncode, 0, out)
 
 
 class FrozenServiceTest(support.SCMTestCase):
@@ -116,21 +122,10 @@ class FrozenServiceTest(support.SCMTestCase):
         """debug runs a script that is its own host in this process, as
         pywin32 does for a frozen program."""
         support.script("frozen.py", "install")
-        env = dict(os.environ, PYTHONPATH=os.path.dirname(support.HERE), PYTHONUNBUFFERED="1")
-        p = subprocess.Popen([sys.executable, os.path.join(support.SERVICES, "frozen.py"), "debug"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                             start_new_session=True)
-        lines = []
-        for line in p.stdout:
-            lines.append(line)
-            if "frozen service running" in line:
-                os.killpg(p.pid, signal.SIGINT)
-                break
-        out = "".join(lines) + p.communicate(timeout=60)[0]
+        out = debug_until(self, "frozen.py", "frozen service running")
         self.assertIn("Debugging service PyFrozen - press Ctrl+C to stop.\n", out)
         self.assertIn("Info 0x400000FF - frozen service running with ['debug']\n", out)
         self.assertIn("Stopping debug service.\n", out)
-        self.assertEqual(p.returncode, 0, out)
 
 
 class SharedProcessTest(support.SCMTestCase):
