@@ -327,3 +327,21 @@ func (c *Conn) RegDeleteValue(req *pb.RegDeleteValueRequest) (*pb.Empty, error) 
 	}
 	return res, nil
 }
+
+// EnumerateSessions calls ServiceControlManager.EnumerateSessions.
+func (c *Conn) EnumerateSessions(req *pb.Empty) (*pb.SessionList, error) {
+	res := new(pb.SessionList)
+	if err := c.unary("EnumerateSessions", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ProcessIdToSessionId calls ServiceControlManager.ProcessIdToSessionId.
+func (c *Conn) ProcessIdToSessionId(req *pb.ProcessRequest) (*pb.SessionIdReply, error) {
+	res := new(pb.SessionIdReply)
+	if err := c.unary("ProcessIdToSessionId", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -42,6 +42,10 @@ type Options struct {
 	// back; 5 s when zero.
 	AdoptionGrace time.Duration
 
+	// Utmp is the utmp file the login sessions are read from where
+	// systemd-logind does not run; /run/utmp when empty.
+	Utmp string
+
 	// Logf receives what the SCM does on its own; nil discards it.
 	Logf func(format string, args ...any)
 }

@@ -114,8 +114,9 @@ type fakeLogind struct {
 	conn  *dbus.Conn
 	inode atomic.Uint64 // the inode of the pipe the current lock is on
 
-	mu  sync.Mutex
-	fds []int // write ends handed out, closed when the test ends
+	mu       sync.Mutex
+	fds      []int                   // write ends handed out, closed when the test ends
+	sessions map[string]*fakeSession // by logind's session id
 }
 
 func startLogind(t *testing.T, addr string) *fakeLogind {
@@ -125,7 +126,7 @@ func startLogind(t *testing.T, addr string) *fakeLogind {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	l := &fakeLogind{conn: conn}
+	l := &fakeLogind{conn: conn, sessions: map[string]*fakeSession{}}
 	t.Cleanup(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -60,6 +60,7 @@ type Manager struct {
 	records      map[ClientID]int             // service handles recording changes, by client
 	events       *eventlog.Store
 	messageFiles eventlog.MessageFiles // the .mc files sources name as their EventMessageFile
+	sessions     Sessions              // the machine's login sessions, once the daemon watches them
 	forward      *eventlog.Forwarder
 	queue        *eventlog.Writer
 	adoption     *Adoption

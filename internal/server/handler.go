@@ -224,6 +224,22 @@ func (h *handler) EnumEventLogs(ctx context.Context, r *connect.Request[pb.Empty
 	})
 }
 
+func (h *handler) EnumerateSessions(ctx context.Context, r *connect.Request[pb.Empty]) (*connect.Response[pb.SessionList], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.Empty) (*pb.SessionList, error) {
+		return h.m.EnumerateSessions(c)
+	})
+}
+
+func (h *handler) ProcessIdToSessionId(ctx context.Context, r *connect.Request[pb.ProcessRequest]) (*connect.Response[pb.SessionIdReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.ProcessRequest) (*pb.SessionIdReply, error) {
+		id, err := h.m.ProcessIdToSessionId(c, q.Pid)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.SessionIdReply{SessionId: id}, nil
+	})
+}
+
 func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))

@@ -85,6 +85,8 @@ func unaryCalls(h *handler) map[string]unaryCall {
 		scmv1connect.ServiceControlManagerQueryServiceConfig2Procedure:        unary(h.QueryServiceConfig2),
 		scmv1connect.ServiceControlManagerChangeServiceConfig2Procedure:       unary(h.ChangeServiceConfig2),
 		scmv1connect.ServiceControlManagerQueryServiceStatusProcedure:         unary(h.QueryServiceStatus),
+		scmv1connect.ServiceControlManagerEnumerateSessionsProcedure:          unary(h.EnumerateSessions),
+		scmv1connect.ServiceControlManagerProcessIdToSessionIdProcedure:       unary(h.ProcessIdToSessionId),
 		scmv1connect.ServiceControlManagerEnumServicesStatusProcedure:         unary(h.EnumServicesStatus),
 		scmv1connect.ServiceControlManagerEnumDependentServicesProcedure:      unary(h.EnumDependentServices),
 		scmv1connect.ServiceControlManagerGetServiceKeyNameProcedure:          unary(h.GetServiceKeyName),

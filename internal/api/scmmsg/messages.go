@@ -3,7 +3,7 @@
 package scmmsg
 
 // messageCount is how many messages scm.v1 has.
-const messageCount = 55
+const messageCount = 59
 
 // byName makes an empty message of a type, by its full name; nil if there is none.
 func byName(name string) Message {
@@ -118,6 +118,14 @@ func byName(name string) Message {
 		return new(DeviceRemovalRequest)
 	case "scm.v1.DeviceRemovalResult":
 		return new(DeviceRemovalResult)
+	case "scm.v1.SessionInfo":
+		return new(SessionInfo)
+	case "scm.v1.SessionList":
+		return new(SessionList)
+	case "scm.v1.ProcessRequest":
+		return new(ProcessRequest)
+	case "scm.v1.SessionIdReply":
+		return new(SessionIdReply)
 	}
 	return nil
 }
@@ -4613,6 +4621,348 @@ func (x *DeviceRemovalResult) UnmarshalBinary(b []byte) error {
 				return errWireType
 			}
 			x.VetoName = string(data)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SessionInfo is scm.v1.SessionInfo.
+type SessionInfo struct {
+	Id         uint32
+	Name       string
+	State      uint32
+	User       string
+	Uid        uint32
+	ClientHost string
+	Remote     bool
+	Locked     bool
+	Tty        string
+	Display    string
+}
+
+// GetId returns x.Id, or its zero value if x is nil.
+func (x *SessionInfo) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// GetName returns x.Name, or its zero value if x is nil.
+func (x *SessionInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetState returns x.State, or its zero value if x is nil.
+func (x *SessionInfo) GetState() uint32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+// GetUser returns x.User, or its zero value if x is nil.
+func (x *SessionInfo) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+// GetUid returns x.Uid, or its zero value if x is nil.
+func (x *SessionInfo) GetUid() uint32 {
+	if x != nil {
+		return x.Uid
+	}
+	return 0
+}
+
+// GetClientHost returns x.ClientHost, or its zero value if x is nil.
+func (x *SessionInfo) GetClientHost() string {
+	if x != nil {
+		return x.ClientHost
+	}
+	return ""
+}
+
+// GetRemote returns x.Remote, or its zero value if x is nil.
+func (x *SessionInfo) GetRemote() bool {
+	if x != nil {
+		return x.Remote
+	}
+	return false
+}
+
+// GetLocked returns x.Locked, or its zero value if x is nil.
+func (x *SessionInfo) GetLocked() bool {
+	if x != nil {
+		return x.Locked
+	}
+	return false
+}
+
+// GetTty returns x.Tty, or its zero value if x is nil.
+func (x *SessionInfo) GetTty() string {
+	if x != nil {
+		return x.Tty
+	}
+	return ""
+}
+
+// GetDisplay returns x.Display, or its zero value if x is nil.
+func (x *SessionInfo) GetDisplay() string {
+	if x != nil {
+		return x.Display
+	}
+	return ""
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SessionInfo) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.Id))
+	if x.Name != "" {
+		b = appendString(b, 2, x.Name)
+	}
+	b = appendUint(b, 3, uint64(x.State))
+	if x.User != "" {
+		b = appendString(b, 4, x.User)
+	}
+	b = appendUint(b, 5, uint64(x.Uid))
+	if x.ClientHost != "" {
+		b = appendString(b, 6, x.ClientHost)
+	}
+	b = appendBool(b, 7, x.Remote)
+	b = appendBool(b, 8, x.Locked)
+	if x.Tty != "" {
+		b = appendString(b, 9, x.Tty)
+	}
+	if x.Display != "" {
+		b = appendString(b, 10, x.Display)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SessionInfo) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Id = uint32(v)
+		case 2:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Name = string(data)
+		case 3:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.State = uint32(v)
+		case 4:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.User = string(data)
+		case 5:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Uid = uint32(v)
+		case 6:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.ClientHost = string(data)
+		case 7:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Remote = v != 0
+		case 8:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Locked = v != 0
+		case 9:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Tty = string(data)
+		case 10:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Display = string(data)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SessionList is scm.v1.SessionList.
+type SessionList struct {
+	Sessions []*SessionInfo
+	Console  uint32
+	Source   string
+}
+
+// GetSessions returns x.Sessions, or its zero value if x is nil.
+func (x *SessionList) GetSessions() []*SessionInfo {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+// GetConsole returns x.Console, or its zero value if x is nil.
+func (x *SessionList) GetConsole() uint32 {
+	if x != nil {
+		return x.Console
+	}
+	return 0
+}
+
+// GetSource returns x.Source, or its zero value if x is nil.
+func (x *SessionList) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SessionList) AppendBinary(b []byte) ([]byte, error) {
+	for _, m := range x.Sessions {
+		if m == nil {
+			m = new(SessionInfo)
+		}
+		b = appendMessage(b, 1, m)
+	}
+	b = appendUint(b, 2, uint64(x.Console))
+	if x.Source != "" {
+		b = appendString(b, 3, x.Source)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SessionList) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireBytes {
+				return errWireType
+			}
+			m := new(SessionInfo)
+			if err := m.UnmarshalBinary(data); err != nil {
+				return err
+			}
+			x.Sessions = append(x.Sessions, m)
+		case 2:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Console = uint32(v)
+		case 3:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Source = string(data)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// ProcessRequest is scm.v1.ProcessRequest.
+type ProcessRequest struct {
+	Pid uint32
+}
+
+// GetPid returns x.Pid, or its zero value if x is nil.
+func (x *ProcessRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *ProcessRequest) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.Pid))
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *ProcessRequest) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Pid = uint32(v)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SessionIdReply is scm.v1.SessionIdReply.
+type SessionIdReply struct {
+	SessionId uint32
+}
+
+// GetSessionId returns x.SessionId, or its zero value if x is nil.
+func (x *SessionIdReply) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SessionIdReply) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.SessionId))
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SessionIdReply) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.SessionId = uint32(v)
 		}
 		_, _ = v, data
 	}

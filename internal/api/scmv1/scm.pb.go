@@ -3594,6 +3594,271 @@ func (x *DeviceRemovalResult) GetVetoName() string {
 	return ""
 }
 
+// A session: a login session of the machine, or session 0.
+type SessionInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`    // WinStationName: Services, Console, ssh#N, ...
+	State         uint32                 `protobuf:"varint,3,opt,name=state,proto3" json:"state,omitempty"` // WTS_CONNECTSTATE_CLASS
+	User          string                 `protobuf:"bytes,4,opt,name=user,proto3" json:"user,omitempty"`
+	Uid           uint32                 `protobuf:"varint,5,opt,name=uid,proto3" json:"uid,omitempty"`
+	ClientHost    string                 `protobuf:"bytes,6,opt,name=client_host,json=clientHost,proto3" json:"client_host,omitempty"`
+	Remote        bool                   `protobuf:"varint,7,opt,name=remote,proto3" json:"remote,omitempty"`
+	Locked        bool                   `protobuf:"varint,8,opt,name=locked,proto3" json:"locked,omitempty"`
+	Tty           string                 `protobuf:"bytes,9,opt,name=tty,proto3" json:"tty,omitempty"`
+	Display       string                 `protobuf:"bytes,10,opt,name=display,proto3" json:"display,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionInfo) Reset() {
+	*x = SessionInfo{}
+	mi := &file_scm_v1_scm_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionInfo) ProtoMessage() {}
+
+func (x *SessionInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionInfo.ProtoReflect.Descriptor instead.
+func (*SessionInfo) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *SessionInfo) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SessionInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SessionInfo) GetState() uint32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *SessionInfo) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *SessionInfo) GetUid() uint32 {
+	if x != nil {
+		return x.Uid
+	}
+	return 0
+}
+
+func (x *SessionInfo) GetClientHost() string {
+	if x != nil {
+		return x.ClientHost
+	}
+	return ""
+}
+
+func (x *SessionInfo) GetRemote() bool {
+	if x != nil {
+		return x.Remote
+	}
+	return false
+}
+
+func (x *SessionInfo) GetLocked() bool {
+	if x != nil {
+		return x.Locked
+	}
+	return false
+}
+
+func (x *SessionInfo) GetTty() string {
+	if x != nil {
+		return x.Tty
+	}
+	return ""
+}
+
+func (x *SessionInfo) GetDisplay() string {
+	if x != nil {
+		return x.Display
+	}
+	return ""
+}
+
+type SessionList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sessions      []*SessionInfo         `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	Console       uint32                 `protobuf:"varint,2,opt,name=console,proto3" json:"console,omitempty"` // WTSGetActiveConsoleSessionId; 0xFFFFFFFF for none
+	Source        string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`    // where the sessions come from: logind or utmp
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionList) Reset() {
+	*x = SessionList{}
+	mi := &file_scm_v1_scm_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionList) ProtoMessage() {}
+
+func (x *SessionList) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionList.ProtoReflect.Descriptor instead.
+func (*SessionList) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *SessionList) GetSessions() []*SessionInfo {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *SessionList) GetConsole() uint32 {
+	if x != nil {
+		return x.Console
+	}
+	return 0
+}
+
+func (x *SessionList) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+type ProcessRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pid           uint32                 `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessRequest) Reset() {
+	*x = ProcessRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessRequest) ProtoMessage() {}
+
+func (x *ProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessRequest.ProtoReflect.Descriptor instead.
+func (*ProcessRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ProcessRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+type SessionIdReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     uint32                 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionIdReply) Reset() {
+	*x = SessionIdReply{}
+	mi := &file_scm_v1_scm_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionIdReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionIdReply) ProtoMessage() {}
+
+func (x *SessionIdReply) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionIdReply.ProtoReflect.Descriptor instead.
+func (*SessionIdReply) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *SessionIdReply) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -3887,7 +4152,29 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"O\n" +
 	"\x13DeviceRemovalResult\x12\x1b\n" +
 	"\tveto_type\x18\x01 \x01(\rR\bvetoType\x12\x1b\n" +
-	"\tveto_name\x18\x02 \x01(\tR\bvetoName2\xbc\x14\n" +
+	"\tveto_name\x18\x02 \x01(\tR\bvetoName\"\xea\x01\n" +
+	"\vSessionInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\rR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\rR\x05state\x12\x12\n" +
+	"\x04user\x18\x04 \x01(\tR\x04user\x12\x10\n" +
+	"\x03uid\x18\x05 \x01(\rR\x03uid\x12\x1f\n" +
+	"\vclient_host\x18\x06 \x01(\tR\n" +
+	"clientHost\x12\x16\n" +
+	"\x06remote\x18\a \x01(\bR\x06remote\x12\x16\n" +
+	"\x06locked\x18\b \x01(\bR\x06locked\x12\x10\n" +
+	"\x03tty\x18\t \x01(\tR\x03tty\x12\x18\n" +
+	"\adisplay\x18\n" +
+	" \x01(\tR\adisplay\"p\n" +
+	"\vSessionList\x12/\n" +
+	"\bsessions\x18\x01 \x03(\v2\x13.scm.v1.SessionInfoR\bsessions\x12\x18\n" +
+	"\aconsole\x18\x02 \x01(\rR\aconsole\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"\"\n" +
+	"\x0eProcessRequest\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\"/\n" +
+	"\x0eSessionIdReply\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\rR\tsessionId2\xbd\x15\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -3925,7 +4212,9 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\fRegCreateKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x124\n" +
 	"\fRegDeleteKey\x12\x15.scm.v1.RegKeyRequest\x1a\r.scm.v1.Empty\x128\n" +
 	"\vRegSetValue\x12\x1a.scm.v1.RegSetValueRequest\x1a\r.scm.v1.Empty\x12>\n" +
-	"\x0eRegDeleteValue\x12\x1d.scm.v1.RegDeleteValueRequest\x1a\r.scm.v1.EmptyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
+	"\x0eRegDeleteValue\x12\x1d.scm.v1.RegDeleteValueRequest\x1a\r.scm.v1.Empty\x127\n" +
+	"\x11EnumerateSessions\x12\r.scm.v1.Empty\x1a\x13.scm.v1.SessionList\x12F\n" +
+	"\x14ProcessIdToSessionId\x12\x16.scm.v1.ProcessRequest\x1a\x16.scm.v1.SessionIdReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
 
 var (
 	file_scm_v1_scm_proto_rawDescOnce sync.Once
@@ -3939,7 +4228,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -3996,6 +4285,10 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*DeviceInterfaces)(nil),             // 52: scm.v1.DeviceInterfaces
 	(*DeviceRemovalRequest)(nil),         // 53: scm.v1.DeviceRemovalRequest
 	(*DeviceRemovalResult)(nil),          // 54: scm.v1.DeviceRemovalResult
+	(*SessionInfo)(nil),                  // 55: scm.v1.SessionInfo
+	(*SessionList)(nil),                  // 56: scm.v1.SessionList
+	(*ProcessRequest)(nil),               // 57: scm.v1.ProcessRequest
+	(*SessionIdReply)(nil),               // 58: scm.v1.SessionIdReply
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -4012,85 +4305,90 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	18, // 11: scm.v1.ServiceNotification.status:type_name -> scm.v1.ServiceStatus
 	43, // 12: scm.v1.EventRecords.records:type_name -> scm.v1.EventRecord
 	51, // 13: scm.v1.DeviceInterfaces.interfaces:type_name -> scm.v1.DeviceInterface
-	4,  // 14: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
-	2,  // 15: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
-	5,  // 16: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
-	7,  // 17: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
-	2,  // 18: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
-	2,  // 19: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
-	9,  // 20: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
-	11, // 21: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
-	17, // 22: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
-	2,  // 23: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
-	19, // 24: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
-	22, // 25: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
-	23, // 26: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
-	23, // 27: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
-	2,  // 28: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 29: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
-	2,  // 30: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
-	26, // 31: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
-	28, // 32: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
-	34, // 33: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
-	35, // 34: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
-	37, // 35: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
-	38, // 36: scm.v1.ServiceControlManager.WaitServiceStatus:input_type -> scm.v1.WaitServiceStatusRequest
-	40, // 37: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
-	41, // 38: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
-	42, // 39: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
-	46, // 40: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.ClearEventLogRequest
-	45, // 41: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
-	1,  // 42: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
-	49, // 43: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
-	50, // 44: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
-	53, // 45: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
-	29, // 46: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
-	29, // 47: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
-	29, // 48: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
-	32, // 49: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
-	33, // 50: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
-	3,  // 51: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 52: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 53: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 54: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 55: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 56: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 57: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 58: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 59: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 60: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 61: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 62: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 63: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 64: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 65: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 66: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 67: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 68: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 69: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 70: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 71: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	39, // 72: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	39, // 73: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
-	3,  // 74: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 75: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	44, // 76: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	44, // 77: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	47, // 78: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	48, // 79: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 80: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	52, // 81: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	54, // 82: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 83: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 84: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 85: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 86: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 87: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	51, // [51:88] is the sub-list for method output_type
-	14, // [14:51] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	55, // 14: scm.v1.SessionList.sessions:type_name -> scm.v1.SessionInfo
+	4,  // 15: scm.v1.ServiceControlManager.OpenSCManager:input_type -> scm.v1.OpenSCManagerRequest
+	2,  // 16: scm.v1.ServiceControlManager.CloseServiceHandle:input_type -> scm.v1.HandleRequest
+	5,  // 17: scm.v1.ServiceControlManager.CreateService:input_type -> scm.v1.CreateServiceRequest
+	7,  // 18: scm.v1.ServiceControlManager.OpenService:input_type -> scm.v1.OpenServiceRequest
+	2,  // 19: scm.v1.ServiceControlManager.DeleteService:input_type -> scm.v1.HandleRequest
+	2,  // 20: scm.v1.ServiceControlManager.QueryServiceConfig:input_type -> scm.v1.HandleRequest
+	9,  // 21: scm.v1.ServiceControlManager.ChangeServiceConfig:input_type -> scm.v1.ChangeServiceConfigRequest
+	11, // 22: scm.v1.ServiceControlManager.QueryServiceConfig2:input_type -> scm.v1.QueryServiceConfig2Request
+	17, // 23: scm.v1.ServiceControlManager.ChangeServiceConfig2:input_type -> scm.v1.ChangeServiceConfig2Request
+	2,  // 24: scm.v1.ServiceControlManager.QueryServiceStatus:input_type -> scm.v1.HandleRequest
+	19, // 25: scm.v1.ServiceControlManager.EnumServicesStatus:input_type -> scm.v1.EnumServicesStatusRequest
+	22, // 26: scm.v1.ServiceControlManager.EnumDependentServices:input_type -> scm.v1.EnumDependentServicesRequest
+	23, // 27: scm.v1.ServiceControlManager.GetServiceKeyName:input_type -> scm.v1.GetNameRequest
+	23, // 28: scm.v1.ServiceControlManager.GetServiceDisplayName:input_type -> scm.v1.GetNameRequest
+	2,  // 29: scm.v1.ServiceControlManager.LockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 30: scm.v1.ServiceControlManager.UnlockServiceDatabase:input_type -> scm.v1.HandleRequest
+	2,  // 31: scm.v1.ServiceControlManager.QueryServiceLockStatus:input_type -> scm.v1.HandleRequest
+	26, // 32: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:input_type -> scm.v1.SecurityRequest
+	28, // 33: scm.v1.ServiceControlManager.SetServiceObjectSecurity:input_type -> scm.v1.SetSecurityRequest
+	34, // 34: scm.v1.ServiceControlManager.StartService:input_type -> scm.v1.StartServiceRequest
+	35, // 35: scm.v1.ServiceControlManager.ControlService:input_type -> scm.v1.ControlServiceRequest
+	37, // 36: scm.v1.ServiceControlManager.NotifyServiceStatusChange:input_type -> scm.v1.NotifyRequest
+	38, // 37: scm.v1.ServiceControlManager.WaitServiceStatus:input_type -> scm.v1.WaitServiceStatusRequest
+	40, // 38: scm.v1.ServiceControlManager.RegisterEventSource:input_type -> scm.v1.RegisterEventSourceRequest
+	41, // 39: scm.v1.ServiceControlManager.ReportEvent:input_type -> scm.v1.ReportEventRequest
+	42, // 40: scm.v1.ServiceControlManager.ReadEventLog:input_type -> scm.v1.ReadEventLogRequest
+	46, // 41: scm.v1.ServiceControlManager.ClearEventLog:input_type -> scm.v1.ClearEventLogRequest
+	45, // 42: scm.v1.ServiceControlManager.GetEventLogInfo:input_type -> scm.v1.LogRequest
+	1,  // 43: scm.v1.ServiceControlManager.EnumEventLogs:input_type -> scm.v1.Empty
+	49, // 44: scm.v1.ServiceControlManager.FireCustomTrigger:input_type -> scm.v1.CustomTriggerRequest
+	50, // 45: scm.v1.ServiceControlManager.GetDeviceInterfaces:input_type -> scm.v1.DeviceInterfacesRequest
+	53, // 46: scm.v1.ServiceControlManager.RequestDeviceRemoval:input_type -> scm.v1.DeviceRemovalRequest
+	29, // 47: scm.v1.ServiceControlManager.RegQueryKey:input_type -> scm.v1.RegKeyRequest
+	29, // 48: scm.v1.ServiceControlManager.RegCreateKey:input_type -> scm.v1.RegKeyRequest
+	29, // 49: scm.v1.ServiceControlManager.RegDeleteKey:input_type -> scm.v1.RegKeyRequest
+	32, // 50: scm.v1.ServiceControlManager.RegSetValue:input_type -> scm.v1.RegSetValueRequest
+	33, // 51: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
+	1,  // 52: scm.v1.ServiceControlManager.EnumerateSessions:input_type -> scm.v1.Empty
+	57, // 53: scm.v1.ServiceControlManager.ProcessIdToSessionId:input_type -> scm.v1.ProcessRequest
+	3,  // 54: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 55: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 56: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 57: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 58: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 59: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 60: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 61: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 62: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 63: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 64: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 65: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 66: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 67: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 68: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 69: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 70: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 71: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 72: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 73: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 74: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 75: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 76: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 77: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 78: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 79: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 80: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 81: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 82: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 83: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 84: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 85: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 86: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 87: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 88: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 89: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 90: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	56, // 91: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
+	58, // 92: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
+	54, // [54:93] is the sub-list for method output_type
+	15, // [15:54] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_scm_v1_scm_proto_init() }
@@ -4108,7 +4406,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ var (
 	timechange = flag.Bool("timechange", false, "accept TIMECHANGE")
 	netbind    = flag.Bool("netbind", false, "accept NETBIND*")
 	power      = flag.Bool("power", false, "accept POWEREVENT")
+	session    = flag.Bool("session", false, "accept SESSIONCHANGE")
 	pidsPath   = flag.String("pids", "", "mode descendants: file the descendants write their pids to")
 	child      = flag.String("child", "", "run as one of mode descendants' descendants (setsid, setpgid, ignore-term, double-fork, leaf)")
 )
@@ -158,6 +159,9 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	if *power {
 		accepts |= svc.AcceptPowerEvent
 	}
+	if *session {
+		accepts |= svc.AcceptSessionChange
+	}
 	if *mode == "shutdown-only" {
 		accepts = svc.AcceptShutdown
 	}
@@ -200,6 +204,11 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 			// EventData points at SERVICE_TIMECHANGE_INFO, as on Windows.
 			info := (*[2]uint64)(unsafe.Add(unsafe.Pointer(nil), c.EventData))
 			logf("timechange new=%d old=%d", info[0], info[1])
+		}
+		if c.Cmd == svc.SessionChange && c.EventData != 0 {
+			// EventData points at WTSSESSION_NOTIFICATION, as on Windows.
+			n := (*windows.WTSSESSION_NOTIFICATION)(unsafe.Add(unsafe.Pointer(nil), c.EventData))
+			logf("session event=%d id=%d size=%d", c.EventType, n.SessionID, n.Size)
 		}
 		switch c.Cmd {
 		case svc.Interrogate:

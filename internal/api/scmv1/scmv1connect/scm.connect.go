@@ -148,6 +148,12 @@ const (
 	// ServiceControlManagerRegDeleteValueProcedure is the fully-qualified name of the
 	// ServiceControlManager's RegDeleteValue RPC.
 	ServiceControlManagerRegDeleteValueProcedure = "/scm.v1.ServiceControlManager/RegDeleteValue"
+	// ServiceControlManagerEnumerateSessionsProcedure is the fully-qualified name of the
+	// ServiceControlManager's EnumerateSessions RPC.
+	ServiceControlManagerEnumerateSessionsProcedure = "/scm.v1.ServiceControlManager/EnumerateSessions"
+	// ServiceControlManagerProcessIdToSessionIdProcedure is the fully-qualified name of the
+	// ServiceControlManager's ProcessIdToSessionId RPC.
+	ServiceControlManagerProcessIdToSessionIdProcedure = "/scm.v1.ServiceControlManager/ProcessIdToSessionId"
 )
 
 // ServiceControlManagerClient is a client for the scm.v1.ServiceControlManager service.
@@ -213,6 +219,11 @@ type ServiceControlManagerClient interface {
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegSetValue(context.Context, *connect.Request[scmv1.RegSetValueRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteValue(context.Context, *connect.Request[scmv1.RegDeleteValueRequest]) (*connect.Response[scmv1.Empty], error)
+	// The machine's sessions, as WTSEnumerateSessions lists them: session 0,
+	// the services', then the login sessions; and the console's.
+	EnumerateSessions(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error)
+	// The session a process runs in (0 for services), as ProcessIdToSessionId.
+	ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error)
 }
 
 // NewServiceControlManagerClient constructs a client for the scm.v1.ServiceControlManager service.
@@ -448,6 +459,18 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("RegDeleteValue")),
 			connect.WithClientOptions(opts...),
 		),
+		enumerateSessions: connect.NewClient[scmv1.Empty, scmv1.SessionList](
+			httpClient,
+			baseURL+ServiceControlManagerEnumerateSessionsProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("EnumerateSessions")),
+			connect.WithClientOptions(opts...),
+		),
+		processIdToSessionId: connect.NewClient[scmv1.ProcessRequest, scmv1.SessionIdReply](
+			httpClient,
+			baseURL+ServiceControlManagerProcessIdToSessionIdProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("ProcessIdToSessionId")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -490,6 +513,8 @@ type serviceControlManagerClient struct {
 	regDeleteKey               *connect.Client[scmv1.RegKeyRequest, scmv1.Empty]
 	regSetValue                *connect.Client[scmv1.RegSetValueRequest, scmv1.Empty]
 	regDeleteValue             *connect.Client[scmv1.RegDeleteValueRequest, scmv1.Empty]
+	enumerateSessions          *connect.Client[scmv1.Empty, scmv1.SessionList]
+	processIdToSessionId       *connect.Client[scmv1.ProcessRequest, scmv1.SessionIdReply]
 }
 
 // OpenSCManager calls scm.v1.ServiceControlManager.OpenSCManager.
@@ -677,6 +702,16 @@ func (c *serviceControlManagerClient) RegDeleteValue(ctx context.Context, req *c
 	return c.regDeleteValue.CallUnary(ctx, req)
 }
 
+// EnumerateSessions calls scm.v1.ServiceControlManager.EnumerateSessions.
+func (c *serviceControlManagerClient) EnumerateSessions(ctx context.Context, req *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error) {
+	return c.enumerateSessions.CallUnary(ctx, req)
+}
+
+// ProcessIdToSessionId calls scm.v1.ServiceControlManager.ProcessIdToSessionId.
+func (c *serviceControlManagerClient) ProcessIdToSessionId(ctx context.Context, req *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error) {
+	return c.processIdToSessionId.CallUnary(ctx, req)
+}
+
 // ServiceControlManagerHandler is an implementation of the scm.v1.ServiceControlManager service.
 type ServiceControlManagerHandler interface {
 	OpenSCManager(context.Context, *connect.Request[scmv1.OpenSCManagerRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -740,6 +775,11 @@ type ServiceControlManagerHandler interface {
 	RegDeleteKey(context.Context, *connect.Request[scmv1.RegKeyRequest]) (*connect.Response[scmv1.Empty], error)
 	RegSetValue(context.Context, *connect.Request[scmv1.RegSetValueRequest]) (*connect.Response[scmv1.Empty], error)
 	RegDeleteValue(context.Context, *connect.Request[scmv1.RegDeleteValueRequest]) (*connect.Response[scmv1.Empty], error)
+	// The machine's sessions, as WTSEnumerateSessions lists them: session 0,
+	// the services', then the login sessions; and the console's.
+	EnumerateSessions(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error)
+	// The session a process runs in (0 for services), as ProcessIdToSessionId.
+	ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error)
 }
 
 // NewServiceControlManagerHandler builds an HTTP handler from the service implementation. It
@@ -971,6 +1011,18 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("RegDeleteValue")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerEnumerateSessionsHandler := connect.NewUnaryHandler(
+		ServiceControlManagerEnumerateSessionsProcedure,
+		svc.EnumerateSessions,
+		connect.WithSchema(serviceControlManagerMethods.ByName("EnumerateSessions")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerProcessIdToSessionIdHandler := connect.NewUnaryHandler(
+		ServiceControlManagerProcessIdToSessionIdProcedure,
+		svc.ProcessIdToSessionId,
+		connect.WithSchema(serviceControlManagerMethods.ByName("ProcessIdToSessionId")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/scm.v1.ServiceControlManager/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ServiceControlManagerOpenSCManagerProcedure:
@@ -1047,6 +1099,10 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerRegSetValueHandler.ServeHTTP(w, r)
 		case ServiceControlManagerRegDeleteValueProcedure:
 			serviceControlManagerRegDeleteValueHandler.ServeHTTP(w, r)
+		case ServiceControlManagerEnumerateSessionsProcedure:
+			serviceControlManagerEnumerateSessionsHandler.ServeHTTP(w, r)
+		case ServiceControlManagerProcessIdToSessionIdProcedure:
+			serviceControlManagerProcessIdToSessionIdHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1202,4 +1258,12 @@ func (UnimplementedServiceControlManagerHandler) RegSetValue(context.Context, *c
 
 func (UnimplementedServiceControlManagerHandler) RegDeleteValue(context.Context, *connect.Request[scmv1.RegDeleteValueRequest]) (*connect.Response[scmv1.Empty], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.RegDeleteValue is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) EnumerateSessions(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.EnumerateSessions is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ProcessIdToSessionId is not implemented"))
 }

@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/openscm/scm/windows"
+	"github.com/openscm/scm/windows/svc/mgr"
+)
+
+// fakeSession is a session of the stand-in logind: its object's
+// org.freedesktop.login1.Session properties.
+type fakeSession struct {
+	l     *fakeLogind
+	id    string
+	path  dbus.ObjectPath
+	props map[string]dbus.Variant
+}
+
+// GetAll is org.freedesktop.DBus.Properties' method on a session object.
+func (s *fakeSession) GetAll(iface string) (map[string]dbus.Variant, *dbus.Error) {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	out := map[string]dbus.Variant{}
+	for k, v := range s.props {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// ListSessions is logind's method: id, uid, user, seat and object path.
+func (i inhibitor) ListSessions() ([]struct {
+	ID   string
+	UID  uint32
+	User string
+	Seat string
+	Path dbus.ObjectPath
+}, *dbus.Error) {
+	i.l.mu.Lock()
+	defer i.l.mu.Unlock()
+	var out []struct {
+		ID   string
+		UID  uint32
+		User string
+		Seat string
+		Path dbus.ObjectPath
+	}
+	ids := make([]string, 0, len(i.l.sessions))
+	for id := range i.l.sessions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := i.l.sessions[id]
+		out = append(out, struct {
+			ID   string
+			UID  uint32
+			User string
+			Seat string
+			Path dbus.ObjectPath
+		}{id, s.props["User"].Value().([]any)[0].(uint32), s.props["Name"].Value().(string), s.props["Seat"].Value().([]any)[0].(string), s.path})
+	}
+	return out, nil
+}
+
+// login makes a session and signals SessionNew, as logind does for a new
+// login: a seat's (seat non-empty) or a remote one.
+func (l *fakeLogind) login(t *testing.T, id, user string, uid uint32, seat string, remote bool) {
+	t.Helper()
+	path := dbus.ObjectPath("/org/freedesktop/login1/session/_3" + id)
+	seatPath := dbus.ObjectPath("/") // logind's for a session of no seat
+	if seat != "" {
+		seatPath = dbus.ObjectPath("/org/freedesktop/login1/seat/" + seat)
+	}
+	s := &fakeSession{l: l, id: id, path: path, props: map[string]dbus.Variant{
+		"Id": dbus.MakeVariant(id), "Name": dbus.MakeVariant(user),
+		"User":   dbus.MakeVariant([]any{uid, dbus.ObjectPath(fmt.Sprintf("/org/freedesktop/login1/user/_%d", uid))}),
+		"Seat":   dbus.MakeVariant([]any{seat, seatPath}),
+		"Remote": dbus.MakeVariant(remote), "RemoteHost": dbus.MakeVariant(map[bool]string{true: "192.0.2.8"}[remote]),
+		"Active": dbus.MakeVariant(true), "LockedHint": dbus.MakeVariant(false), "Class": dbus.MakeVariant("user"),
+		"State": dbus.MakeVariant("active"), "TTY": dbus.MakeVariant(map[bool]string{true: "pts/3", false: "tty2"}[remote]),
+		"Display": dbus.MakeVariant(""), "Leader": dbus.MakeVariant(uint32(0)), "Type": dbus.MakeVariant("tty"),
+	}}
+	if err := l.conn.Export(s, path, "org.freedesktop.DBus.Properties"); err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	l.sessions[id] = s
+	l.mu.Unlock()
+	if err := l.conn.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.SessionNew", id, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// set changes a session's property and signals PropertiesChanged.
+func (l *fakeLogind) set(t *testing.T, id, prop string, v any) {
+	t.Helper()
+	l.mu.Lock()
+	s := l.sessions[id]
+	s.props[prop] = dbus.MakeVariant(v)
+	l.mu.Unlock()
+	err := l.conn.Emit(s.path, "org.freedesktop.DBus.Properties.PropertiesChanged", "org.freedesktop.login1.Session",
+		map[string]dbus.Variant{prop: dbus.MakeVariant(v)}, []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logout removes a session and signals SessionRemoved.
+func (l *fakeLogind) logout(t *testing.T, id string) {
+	t.Helper()
+	l.mu.Lock()
+	s := l.sessions[id]
+	delete(l.sessions, id)
+	l.mu.Unlock()
+	l.conn.Export(nil, s.path, "org.freedesktop.DBus.Properties")
+	if err := l.conn.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.SessionRemoved", id, s.path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSessionChange: a service that accepts SESSIONCHANGE hears a seat
+// login's connect and logon, its lock and unlock, a remote login, and the
+// logoffs, with the session ids WTSEnumerateSessions lists; one that does
+// not accept it hears nothing. logind is a stand-in on a private bus.
+func TestSessionChange(t *testing.T) {
+	addr := startSystemBus(t)
+	logind := startLogind(t, addr)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	m := startSCMDShortTimeouts(t)
+	dir := t.TempDir()
+	watchLog, blindLog := filepath.Join(dir, "watch.log"), filepath.Join(dir, "blind.log")
+	watch := installTestService(t, m, "sessionwatch", "-session", "-log", watchLog)
+	blind := installTestService(t, m, "sessionblind", "-log", blindLog)
+	for _, s := range []*mgr.Service{watch, blind} {
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, s, "running", running)
+	}
+	logged := func(lines ...string) {
+		t.Helper()
+		waitFor(t, func() bool {
+			b, _ := os.ReadFile(watchLog)
+			for _, l := range lines {
+				if !strings.Contains(string(b), l+"\n") {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	logind.login(t, "3", "alice", 1000, "seat0", false)
+	logged("session event=1 id=1 size=8", "session event=5 id=1 size=8")
+	logind.set(t, "3", "LockedHint", true)
+	logged("session event=7 id=1 size=8")
+	logind.set(t, "3", "LockedHint", false)
+	logged("session event=8 id=1 size=8")
+	logind.login(t, "c7", "bob", 1001, "", true)
+	logged("session event=3 id=2 size=8", "session event=5 id=2 size=8")
+
+	var list *windows.WTS_SESSION_INFO
+	var count uint32
+	if err := windows.WTSEnumerateSessions(windows.WTS_CURRENT_SERVER_HANDLE, 0, 1, &list, &count); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range unsafe.Slice(list, count) {
+		got = append(got, fmt.Sprintf("%d %s %d", s.SessionID, windows.UTF16PtrToString(s.WindowStationName), s.State))
+	}
+	if want := []string{"0 Services 4", "1 Console 0", "2 ssh#2 0"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("WTSEnumerateSessions: %q, want %q", got, want)
+	}
+	if c := windows.WTSGetActiveConsoleSessionId(); c != 1 {
+		t.Errorf("console session %d, want 1", c)
+	}
+	st, err := watch.Query()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sid uint32 = 99
+	if err := windows.ProcessIdToSessionId(st.ProcessId, &sid); err != nil || sid != 0 {
+		t.Errorf("a service's session: %d, %v; want 0", sid, err)
+	}
+	if err := windows.ProcessIdToSessionId(0, &sid); err != windows.ERROR_INVALID_PARAMETER {
+		t.Errorf("pid 0: %v", err)
+	}
+
+	logind.logout(t, "c7")
+	logged("session event=6 id=2 size=8", "session event=4 id=2 size=8")
+	logind.logout(t, "3")
+	logged("session event=6 id=1 size=8", "session event=2 id=1 size=8")
+	if b, _ := os.ReadFile(blindLog); strings.Contains(string(b), "session event") {
+		t.Errorf("a service that does not accept SESSIONCHANGE heard:\n%s", b)
+	}
+}

@@ -1,0 +1,130 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/godbus/dbus/v5"
+)
+
+const (
+	logindName      = "org.freedesktop.login1"
+	logindPath      = "/org/freedesktop/login1"
+	logindManager   = "org.freedesktop.login1.Manager"
+	logindSession   = "org.freedesktop.login1.Session"
+	propertiesIface = "org.freedesktop.DBus.Properties"
+)
+
+// ErrNoLogind reports a system bus without logind.
+var ErrNoLogind = errors.New("sessions: systemd-logind is not on the system bus")
+
+// watchLogind reports logind's user sessions to update, first as they are
+// and then after every change logind signals (a session new or removed,
+// one's Active or LockedHint changed), until ctx ends or the bus goes.
+func watchLogind(ctx context.Context, update func([]Login)) error {
+	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("sessions: system bus: %w", err)
+	}
+	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	var has bool
+	if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, logindName).Store(&has); err != nil {
+		return fmt.Errorf("sessions: system bus: %w", err)
+	}
+	if !has {
+		return ErrNoLogind
+	}
+	for _, match := range [][]dbus.MatchOption{
+		{dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionNew"), dbus.WithMatchObjectPath(logindPath)},
+		{dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionRemoved"), dbus.WithMatchObjectPath(logindPath)},
+		{dbus.WithMatchInterface(propertiesIface), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(logindPath + "/session")},
+		{dbus.WithMatchInterface(logindSession), dbus.WithMatchMember("Lock"), dbus.WithMatchPathNamespace(logindPath + "/session")},
+		{dbus.WithMatchInterface(logindSession), dbus.WithMatchMember("Unlock"), dbus.WithMatchPathNamespace(logindPath + "/session")},
+	} {
+		if err := conn.AddMatchSignal(match...); err != nil {
+			return fmt.Errorf("sessions: subscribing to logind: %w", err)
+		}
+	}
+	signals := make(chan *dbus.Signal, 64)
+	conn.Signal(signals)
+	list := func() error {
+		logins, err := listLogind(conn)
+		if err != nil {
+			return err
+		}
+		update(logins)
+		return nil
+	}
+	if err := list(); err != nil {
+		return err
+	}
+	for range signals {
+		// Whatever changed, the list is read again: there are few
+		// sessions, and a signal missed between two reads is not lost.
+		for drained := false; !drained; {
+			select {
+			case <-signals:
+			default:
+				drained = true
+			}
+		}
+		if err := list(); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return errors.New("sessions: the system bus connection closed")
+}
+
+// listLogind reads logind's sessions of class user: a greeter, a lock
+// screen or a background session is nobody's logon.
+func listLogind(conn *dbus.Conn) ([]Login, error) {
+	var entries []struct {
+		ID   string
+		UID  uint32
+		User string
+		Seat string
+		Path dbus.ObjectPath
+	}
+	if err := conn.Object(logindName, logindPath).Call(logindManager+".ListSessions", 0).Store(&entries); err != nil {
+		return nil, fmt.Errorf("sessions: ListSessions: %w", err)
+	}
+	var logins []Login
+	for _, e := range entries {
+		var props map[string]dbus.Variant
+		if err := conn.Object(logindName, e.Path).Call(propertiesIface+".GetAll", 0, logindSession).Store(&props); err != nil {
+			continue // gone since the list
+		}
+		if class := str(props["Class"]); class != "" && class != "user" {
+			continue
+		}
+		if state := str(props["State"]); state == "closing" {
+			continue // logged off, its processes not all gone yet
+		}
+		l := Login{Key: "logind:" + e.ID, User: e.User, UID: e.UID, Seat: e.Seat,
+			Remote: boolean(props["Remote"]), Active: boolean(props["Active"]), Locked: boolean(props["LockedHint"]),
+			TTY: str(props["TTY"]), Display: str(props["Display"]), Host: str(props["RemoteHost"])}
+		if v, ok := props["Leader"].Value().(uint32); ok {
+			l.Leader = v
+		}
+		if l.Remote {
+			l.Active = true // a network session is connected while it lives
+		}
+		logins = append(logins, l)
+	}
+	return logins, nil
+}
+
+func str(v dbus.Variant) string {
+	s, _ := v.Value().(string)
+	return s
+}
+
+func boolean(v dbus.Variant) bool {
+	b, _ := v.Value().(bool)
+	return b
+}

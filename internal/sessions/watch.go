@@ -1,0 +1,80 @@
+package sessions
+
+import (
+	"context"
+	"sync"
+)
+
+// Watcher follows the machine's login sessions: from systemd-logind on the
+// system bus where it runs, from utmp where it does not.
+type Watcher struct {
+	Utmp string // utmp's path; DefaultUtmp if empty
+
+	mu      sync.Mutex
+	model   *Model
+	source  string
+	current []Session
+	console uint32
+}
+
+// Run follows the sessions until ctx ends, calling changed with the
+// changes each update brings (in order; changed runs on Run's goroutine).
+// It returns the error that ended the watch of the source it settled on.
+func (w *Watcher) Run(ctx context.Context, changed func([]Change)) error {
+	w.mu.Lock()
+	w.model = NewModel()
+	w.console = 0xFFFFFFFF
+	w.mu.Unlock()
+	update := func(logins []Login) {
+		w.mu.Lock()
+		changes := w.model.Update(logins)
+		w.current = w.model.Sessions()
+		w.console = w.model.Console()
+		w.mu.Unlock()
+		if len(changes) > 0 && changed != nil {
+			changed(changes)
+		}
+	}
+	w.setSource("logind")
+	err := watchLogind(ctx, update)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	w.setSource("utmp")
+	path := w.Utmp
+	if path == "" {
+		path = DefaultUtmp
+	}
+	return watchUtmp(ctx, path, update)
+}
+
+func (w *Watcher) setSource(s string) {
+	w.mu.Lock()
+	w.source = s
+	w.mu.Unlock()
+}
+
+// Source says where the sessions come from: "logind" or "utmp".
+func (w *Watcher) Source() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.source
+}
+
+// Sessions are the login sessions now, by id.
+func (w *Watcher) Sessions() []Session {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Session(nil), w.current...)
+}
+
+// Console is the id of the session on the physical console, or
+// 0xFFFFFFFF when none is.
+func (w *Watcher) Console() uint32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.model == nil {
+		return 0xFFFFFFFF
+	}
+	return w.console
+}
