@@ -81,6 +81,7 @@ ERROR_INVALID_COMMAND_LINE = 1639
 RPC_S_SERVER_UNAVAILABLE = 1722
 RPC_S_INVALID_BOUND = 1734
 ERROR_LOG_FILE_FULL = 1502
+ERROR_CTX_WINSTATION_NOT_FOUND = 7022
 ERROR_EVT_CHANNEL_NOT_FOUND = 15007
 ERROR_EVT_INVALID_QUERY = 15001
 ERROR_DEVICE_IN_USE = 2404
@@ -170,6 +171,7 @@ _texts = {
     1722: "The RPC server is unavailable.",
     1734: "The array bounds are invalid.",
     1502: "The event log file is full.",
+    7022: "The specified session cannot be found.",
     15007: "The specified channel could not be found.",
     15001: "The specified query is invalid.",
     2404: "The device is in use by an active process and cannot be disconnected.",

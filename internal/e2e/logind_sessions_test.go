@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -179,6 +180,23 @@ func TestSessionChange(t *testing.T) {
 	if want := []string{"0 Services 4", "1 Console 0", "2 ssh#2 0"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("WTSEnumerateSessions: %q, want %q", got, want)
 	}
+	out, err := exec.Command(filepath.Join(binDir, "qwinsta")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("qwinsta: %v\n%s", err, out)
+	}
+	wantList := " SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\n" +
+		">services                                    0  Disc\n" +
+		" console           alice                     1  Active              tty2\n" +
+		" ssh#2             bob                       2  Active              pts/3\n"
+	if string(out) != wantList {
+		t.Errorf("qwinsta:\n%s\nwant\n%s", out, wantList)
+	}
+	if out, err := exec.Command(filepath.Join(binDir, "qwinsta"), "bob").CombinedOutput(); err != nil || !strings.HasSuffix(string(out), " ssh#2             bob                       2  Active              pts/3\n") {
+		t.Errorf("qwinsta bob: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(filepath.Join(binDir, "qwinsta"), "nobody").CombinedOutput(); err == nil || string(out) != "No session exists for nobody\n" {
+		t.Errorf("qwinsta nobody: %v\n%s", err, out)
+	}
 	if c := windows.WTSGetActiveConsoleSessionId(); c != 1 {
 		t.Errorf("console session %d, want 1", c)
 	}
@@ -201,4 +219,76 @@ func TestSessionChange(t *testing.T) {
 	if b, _ := os.ReadFile(blindLog); strings.Contains(string(b), "session event") {
 		t.Errorf("a service that does not accept SESSIONCHANGE heard:\n%s", b)
 	}
+}
+
+// TestPythonSessionChange: a pywin32 service that accepts SESSIONCHANGE
+// gets the events in SvcOtherEx with (sessionId,) as data, and win32ts
+// lists the sessions.
+func TestPythonSessionChange(t *testing.T) {
+	python := realPython(t)
+	addr := startSystemBus(t)
+	logind := startLogind(t, addr)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	state := t.TempDir()
+	sock := filepath.Join(t.TempDir(), "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	startSCMD(t, state, sock)
+	dir := pythonDir(t)
+	out := filepath.Join(t.TempDir(), "events")
+	script := fmt.Sprintf(`
+import sys, win32serviceutil, win32service
+sys.argv = [%q, "install"]
+win32serviceutil.HandleCommandLine(__import__("devices").DeviceSvc)
+win32serviceutil.SetServiceCustomOption("PyDevices", "OutFile", %q)
+import win32api, win32con
+k = win32api.RegOpenKey(win32con.HKEY_LOCAL_MACHINE, "SYSTEM\\CurrentControlSet\\Services\\PyDevices")
+win32api.RegSetValueEx(k, "Environment", 0, win32con.REG_MULTI_SZ, ["PYTHONPATH=%s:%s"])
+win32serviceutil.StartService("PyDevices")
+win32serviceutil.WaitForServiceStatus("PyDevices", win32service.SERVICE_RUNNING, 30)
+`, filepath.Join(dir, "tests", "services", "devices.py"), out, dir, filepath.Join(dir, "tests", "services"))
+	runPython(t, python, dir, script)
+	t.Cleanup(func() {
+		runPython(t, python, dir, `import win32serviceutil; win32serviceutil.StopService("PyDevices")`)
+	})
+	waitFor(t, func() bool { b, _ := os.ReadFile(out); return strings.Contains(string(b), "registered\n") })
+
+	logind.login(t, "4", "carol", 1002, "seat0", false)
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "control 14 1 (1,)\ncontrol 14 5 (1,)\n")
+	})
+	got := runPython(t, python, dir, `
+import win32ts
+print(win32ts.WTSEnumerateSessions())
+print(win32ts.WTSQuerySessionInformation(win32ts.WTS_CURRENT_SERVER_HANDLE, 1, win32ts.WTSUserName))
+print(win32ts.WTSQuerySessionInformation(0, 1, win32ts.WTSConnectState), win32ts.WTSGetActiveConsoleSessionId())
+try:
+    win32ts.WTSQuerySessionInformation(0, 9, win32ts.WTSUserName)
+except win32ts.error as e:
+    print(e.winerror, e.funcname)
+`)
+	want := "({'SessionId': 0, 'WinStationName': 'Services', 'State': 4}, {'SessionId': 1, 'WinStationName': 'Console', 'State': 0})\n" +
+		"carol\n0 1\n7022 WTSQuerySessionInformation\n"
+	if got != want {
+		t.Errorf("win32ts:\n%s\nwant\n%s", got, want)
+	}
+	logind.logout(t, "4")
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "control 14 6 (1,)\ncontrol 14 2 (1,)\n")
+	})
+}
+
+// runPython runs a Python program with the package on its path; its
+// output.
+func runPython(t *testing.T, python, dir, program string) string {
+	t.Helper()
+	cmd := exec.Command(python, "-c", program)
+	cmd.Dir = filepath.Join(dir, "tests", "services")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir+string(os.PathListSeparator)+cmd.Dir)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, b)
+	}
+	return string(b)
 }

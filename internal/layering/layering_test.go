@@ -40,6 +40,7 @@ var clientSide = []string{
 	"github.com/openscm/scm/cmd/reg",
 	"github.com/openscm/scm/cmd/wevtutil",
 	"github.com/openscm/scm/cmd/pnputil",
+	"github.com/openscm/scm/cmd/qwinsta",
 }
 
 func TestClientsLinkNoDaemonCode(t *testing.T) {

@@ -186,6 +186,8 @@ func text(code uint32) (string, bool) {
 		return "The array bounds are invalid.", true
 	case 1502: // ERROR_LOG_FILE_FULL
 		return "The event log file is full.", true
+	case 7022: // ERROR_CTX_WINSTATION_NOT_FOUND
+		return "The specified session cannot be found.", true
 	case 15007: // ERROR_EVT_CHANNEL_NOT_FOUND
 		return "The specified channel could not be found.", true
 	case 15001: // ERROR_EVT_INVALID_QUERY
