@@ -76,9 +76,12 @@ func OpenProcess(desiredAccess uint32, inheritHandle bool, processId uint32) (ha
 	return processes.next, nil
 }
 
-// CloseHandle closes a handle OpenProcess gave.
+// CloseHandle closes a handle OpenProcess or WTSQueryUserToken gave.
 func CloseHandle(handle Handle) (err error) {
-	if handle == CurrentProcess() {
+	if handle == CurrentProcess() || handle == CurrentThread() {
+		return nil
+	}
+	if closeToken(handle) {
 		return nil
 	}
 	processes.Lock()

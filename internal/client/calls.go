@@ -345,3 +345,21 @@ func (c *Conn) ProcessIdToSessionId(req *pb.ProcessRequest) (*pb.SessionIdReply,
 	}
 	return res, nil
 }
+
+// WTSQueryUserToken calls ServiceControlManager.WTSQueryUserToken.
+func (c *Conn) WTSQueryUserToken(req *pb.SessionRequest) (*pb.HandleReply, error) {
+	res := new(pb.HandleReply)
+	if err := c.unary("WTSQueryUserToken", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// CreateProcessAsUser calls ServiceControlManager.CreateProcessAsUser.
+func (c *Conn) CreateProcessAsUser(req *pb.CreateProcessRequest) (*pb.ProcessReply, error) {
+	res := new(pb.ProcessReply)
+	if err := c.unary("CreateProcessAsUser", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -292,3 +293,71 @@ func runPython(t *testing.T, python, dir, program string) string {
 	}
 	return string(b)
 }
+
+// TestCreateProcessAsUser: LocalSystem takes the token of a user's session
+// and starts a program with it, which runs as that user, with the
+// session's environment, in the session; an ordinary user is refused the
+// token, and session 0 has none.
+func TestCreateProcessAsUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("LocalSystem is root")
+	}
+	addr := startSystemBus(t)
+	logind := startLogind(t, addr)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	// Where nobody may write and reach the socket: t.TempDir's parent is
+	// root's alone.
+	dir, err := os.MkdirTemp("", "usertoken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	state := t.TempDir()
+	sock := filepath.Join(dir, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	startSCMD(t, state, sock)
+	logind.login(t, "8", "nobody", 65534, "seat0", false)
+	waitFor(t, func() bool { return windows.WTSGetActiveConsoleSessionId() == 1 })
+
+	var tok windows.Token
+	if err := windows.WTSQueryUserToken(0, &tok); err != windows.Errno(1008) {
+		t.Errorf("session 0's token: %v, want ERROR_NO_TOKEN", err)
+	}
+	if err := windows.WTSQueryUserToken(9, &tok); err != windows.Errno(7022) {
+		t.Errorf("session 9's token: %v, want ERROR_CTX_WINSTATION_NOT_FOUND", err)
+	}
+	if err := windows.WTSQueryUserToken(1, &tok); err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	out := filepath.Join(dir, "out")
+	cmd := windows.StringToUTF16Ptr(`/bin/sh -c "id -u > ` + out + `.tmp; echo $XDG_SESSION_ID $USER >> ` + out + `.tmp; mv ` + out + `.tmp ` + out + `; exec sleep 100"`)
+	var pi windows.ProcessInformation
+	if err := windows.CreateProcessAsUser(tok, nil, cmd, nil, nil, false, 0, nil, nil, &windows.StartupInfo{}, &pi); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscallKill(int(pi.ProcessId))
+		windows.CloseHandle(pi.Process)
+	}()
+	waitFor(t, func() bool { _, err := os.Stat(out); return err == nil })
+	b, _ := os.ReadFile(out)
+	if string(b) != "65534\n8 nobody\n" {
+		t.Errorf("the process saw:\n%s", b)
+	}
+	var sid uint32
+	if err := windows.ProcessIdToSessionId(pi.ProcessId, &sid); err != nil || sid != 1 {
+		t.Errorf("its session: %d, %v; want 1", sid, err)
+	}
+	if err := windows.CreateProcessAsUser(tok, nil, windows.StringToUTF16Ptr("/no/such/program"), nil, nil, false, 0, nil, nil, &windows.StartupInfo{}, &pi); err != windows.ERROR_FILE_NOT_FOUND {
+		t.Errorf("a program that is not there: %v", err)
+	}
+
+	got, err := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, "attack"), "usertoken", "1").CombinedOutput()
+	if err != nil || string(got) != "1314\n" {
+		t.Errorf("an ordinary user asking for the token: %v %q, want ERROR_PRIVILEGE_NOT_HELD", err, got)
+	}
+}
+
+func syscallKill(pid int) { exec.Command("kill", strconv.Itoa(pid)).Run() }

@@ -93,6 +93,7 @@ const (
 	serviceHandle
 	lockHandle
 	eventSourceHandle
+	tokenHandle // a session user's, from WTSQueryUserToken
 )
 
 type handle struct {
@@ -102,6 +103,8 @@ type handle struct {
 	svc    *service
 	source string // an event source handle's source and log
 	log    string
+
+	session uint32 // a token handle's session
 
 	changes *watcher // a service handle's record for WaitServiceStatus
 }

@@ -15,9 +15,12 @@ import (
 // only session 0 exists.
 type Sessions interface {
 	Sessions() []sessions.Session
+	Session(id uint32) (sessions.Session, bool)
 	Console() uint32
 	Source() string
 	SessionOf(pid uint32) (uint32, error)
+	Place(pid, id uint32)
+	Unplace(pid uint32)
 }
 
 // SetSessions gives the manager its view of the login sessions.

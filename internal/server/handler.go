@@ -240,6 +240,22 @@ func (h *handler) ProcessIdToSessionId(ctx context.Context, r *connect.Request[p
 	})
 }
 
+func (h *handler) WTSQueryUserToken(ctx context.Context, r *connect.Request[pb.SessionRequest]) (*connect.Response[pb.HandleReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SessionRequest) (*pb.HandleReply, error) {
+		return handleReply(h.m.WTSQueryUserToken(c, q.SessionId))
+	})
+}
+
+func (h *handler) CreateProcessAsUser(ctx context.Context, r *connect.Request[pb.CreateProcessRequest]) (*connect.Response[pb.ProcessReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.CreateProcessRequest) (*pb.ProcessReply, error) {
+		pid, err := h.m.CreateProcessAsUser(c, q.Token, q.Application, q.CommandLine, q.CurrentDirectory, q.Environment, q.HasEnvironment)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ProcessReply{Pid: pid}, nil
+	})
+}
+
 func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))

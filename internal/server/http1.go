@@ -87,6 +87,8 @@ func unaryCalls(h *handler) map[string]unaryCall {
 		scmv1connect.ServiceControlManagerQueryServiceStatusProcedure:         unary(h.QueryServiceStatus),
 		scmv1connect.ServiceControlManagerEnumerateSessionsProcedure:          unary(h.EnumerateSessions),
 		scmv1connect.ServiceControlManagerProcessIdToSessionIdProcedure:       unary(h.ProcessIdToSessionId),
+		scmv1connect.ServiceControlManagerWTSQueryUserTokenProcedure:          unary(h.WTSQueryUserToken),
+		scmv1connect.ServiceControlManagerCreateProcessAsUserProcedure:        unary(h.CreateProcessAsUser),
 		scmv1connect.ServiceControlManagerEnumServicesStatusProcedure:         unary(h.EnumServicesStatus),
 		scmv1connect.ServiceControlManagerEnumDependentServicesProcedure:      unary(h.EnumDependentServices),
 		scmv1connect.ServiceControlManagerGetServiceKeyNameProcedure:          unary(h.GetServiceKeyName),

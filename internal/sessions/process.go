@@ -21,6 +21,10 @@ func (w *Watcher) SessionOf(pid uint32) (uint32, error) {
 	self := uint32(os.Getpid())
 	w.mu.Lock()
 	current := w.current
+	placed := make(map[uint32]uint32, len(w.placed))
+	for p, id := range w.placed {
+		placed[p] = id
+	}
 	w.mu.Unlock()
 	byKey := map[string]uint32{}
 	byLeader := map[uint32]uint32{}
@@ -32,6 +36,9 @@ func (w *Watcher) SessionOf(pid uint32) (uint32, error) {
 	}
 	p := pid
 	for i := 0; i < 64 && p > 1; i++ {
+		if id, ok := placed[p]; ok {
+			return id, nil // started in the session by CreateProcessAsUser
+		}
 		if p == self {
 			return 0, nil // a service, or something a service started
 		}
@@ -86,4 +93,35 @@ func parentOf(pid uint32) (uint32, error) {
 	}
 	ppid, err := strconv.ParseUint(fields[1], 10, 32)
 	return uint32(ppid), err
+}
+
+// Place records that pid runs in session id, for a process started there
+// on a service's behalf (CreateProcessAsUser): scmd is its parent, but it
+// and what it starts are the session's. Unplace forgets it when it exits.
+func (w *Watcher) Place(pid, id uint32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.placed == nil {
+		w.placed = map[uint32]uint32{}
+	}
+	w.placed[pid] = id
+}
+
+// Unplace forgets a process Place recorded.
+func (w *Watcher) Unplace(pid uint32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.placed, pid)
+}
+
+// Session is one session by id.
+func (w *Watcher) Session(id uint32) (Session, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range w.current {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Session{}, false
 }

@@ -15,6 +15,7 @@ type Watcher struct {
 	source  string
 	current []Session
 	console uint32
+	placed  map[uint32]uint32 // pid -> session, for processes started in a session
 }
 
 // Run follows the sessions until ctx ends, calling changed with the

@@ -3,7 +3,7 @@
 package scmmsg
 
 // messageCount is how many messages scm.v1 has.
-const messageCount = 59
+const messageCount = 62
 
 // byName makes an empty message of a type, by its full name; nil if there is none.
 func byName(name string) Message {
@@ -126,6 +126,12 @@ func byName(name string) Message {
 		return new(ProcessRequest)
 	case "scm.v1.SessionIdReply":
 		return new(SessionIdReply)
+	case "scm.v1.SessionRequest":
+		return new(SessionRequest)
+	case "scm.v1.CreateProcessRequest":
+		return new(CreateProcessRequest)
+	case "scm.v1.ProcessReply":
+		return new(ProcessReply)
 	}
 	return nil
 }
@@ -4963,6 +4969,206 @@ func (x *SessionIdReply) UnmarshalBinary(b []byte) error {
 				return errWireType
 			}
 			x.SessionId = uint32(v)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SessionRequest is scm.v1.SessionRequest.
+type SessionRequest struct {
+	SessionId uint32
+}
+
+// GetSessionId returns x.SessionId, or its zero value if x is nil.
+func (x *SessionRequest) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SessionRequest) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.SessionId))
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SessionRequest) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.SessionId = uint32(v)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// CreateProcessRequest is scm.v1.CreateProcessRequest.
+type CreateProcessRequest struct {
+	Token            uint64
+	Application      string
+	CommandLine      string
+	CurrentDirectory string
+	HasEnvironment   bool
+	Environment      []string
+}
+
+// GetToken returns x.Token, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetToken() uint64 {
+	if x != nil {
+		return x.Token
+	}
+	return 0
+}
+
+// GetApplication returns x.Application, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+// GetCommandLine returns x.CommandLine, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetCommandLine() string {
+	if x != nil {
+		return x.CommandLine
+	}
+	return ""
+}
+
+// GetCurrentDirectory returns x.CurrentDirectory, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetCurrentDirectory() string {
+	if x != nil {
+		return x.CurrentDirectory
+	}
+	return ""
+}
+
+// GetHasEnvironment returns x.HasEnvironment, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetHasEnvironment() bool {
+	if x != nil {
+		return x.HasEnvironment
+	}
+	return false
+}
+
+// GetEnvironment returns x.Environment, or its zero value if x is nil.
+func (x *CreateProcessRequest) GetEnvironment() []string {
+	if x != nil {
+		return x.Environment
+	}
+	return nil
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *CreateProcessRequest) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.Token))
+	if x.Application != "" {
+		b = appendString(b, 2, x.Application)
+	}
+	if x.CommandLine != "" {
+		b = appendString(b, 3, x.CommandLine)
+	}
+	if x.CurrentDirectory != "" {
+		b = appendString(b, 4, x.CurrentDirectory)
+	}
+	b = appendBool(b, 5, x.HasEnvironment)
+	for _, s := range x.Environment {
+		b = appendString(b, 6, s)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *CreateProcessRequest) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Token = v
+		case 2:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Application = string(data)
+		case 3:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.CommandLine = string(data)
+		case 4:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.CurrentDirectory = string(data)
+		case 5:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.HasEnvironment = v != 0
+		case 6:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Environment = append(x.Environment, string(data))
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// ProcessReply is scm.v1.ProcessReply.
+type ProcessReply struct {
+	Pid uint32
+}
+
+// GetPid returns x.Pid, or its zero value if x is nil.
+func (x *ProcessReply) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *ProcessReply) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.Pid))
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *ProcessReply) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Pid = uint32(v)
 		}
 		_, _ = v, data
 	}

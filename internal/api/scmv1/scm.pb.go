@@ -3859,6 +3859,178 @@ func (x *SessionIdReply) GetSessionId() uint32 {
 	return 0
 }
 
+type SessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     uint32                 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionRequest) Reset() {
+	*x = SessionRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRequest) ProtoMessage() {}
+
+func (x *SessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRequest.ProtoReflect.Descriptor instead.
+func (*SessionRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *SessionRequest) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+type CreateProcessRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Token            uint64                 `protobuf:"varint,1,opt,name=token,proto3" json:"token,omitempty"`
+	Application      string                 `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"` // lpApplicationName; empty: the command line's first word
+	CommandLine      string                 `protobuf:"bytes,3,opt,name=command_line,json=commandLine,proto3" json:"command_line,omitempty"`
+	CurrentDirectory string                 `protobuf:"bytes,4,opt,name=current_directory,json=currentDirectory,proto3" json:"current_directory,omitempty"` // empty: the user's home
+	HasEnvironment   bool                   `protobuf:"varint,5,opt,name=has_environment,json=hasEnvironment,proto3" json:"has_environment,omitempty"`      // environment replaces the session's
+	Environment      []string               `protobuf:"bytes,6,rep,name=environment,proto3" json:"environment,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CreateProcessRequest) Reset() {
+	*x = CreateProcessRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProcessRequest) ProtoMessage() {}
+
+func (x *CreateProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProcessRequest.ProtoReflect.Descriptor instead.
+func (*CreateProcessRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *CreateProcessRequest) GetToken() uint64 {
+	if x != nil {
+		return x.Token
+	}
+	return 0
+}
+
+func (x *CreateProcessRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *CreateProcessRequest) GetCommandLine() string {
+	if x != nil {
+		return x.CommandLine
+	}
+	return ""
+}
+
+func (x *CreateProcessRequest) GetCurrentDirectory() string {
+	if x != nil {
+		return x.CurrentDirectory
+	}
+	return ""
+}
+
+func (x *CreateProcessRequest) GetHasEnvironment() bool {
+	if x != nil {
+		return x.HasEnvironment
+	}
+	return false
+}
+
+func (x *CreateProcessRequest) GetEnvironment() []string {
+	if x != nil {
+		return x.Environment
+	}
+	return nil
+}
+
+type ProcessReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pid           uint32                 `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessReply) Reset() {
+	*x = ProcessReply{}
+	mi := &file_scm_v1_scm_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessReply) ProtoMessage() {}
+
+func (x *ProcessReply) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessReply.ProtoReflect.Descriptor instead.
+func (*ProcessReply) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ProcessReply) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -4174,7 +4346,19 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\"/\n" +
 	"\x0eSessionIdReply\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\rR\tsessionId2\xbd\x15\n" +
+	"session_id\x18\x01 \x01(\rR\tsessionId\"/\n" +
+	"\x0eSessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\rR\tsessionId\"\xe9\x01\n" +
+	"\x14CreateProcessRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\x04R\x05token\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\x12!\n" +
+	"\fcommand_line\x18\x03 \x01(\tR\vcommandLine\x12+\n" +
+	"\x11current_directory\x18\x04 \x01(\tR\x10currentDirectory\x12'\n" +
+	"\x0fhas_environment\x18\x05 \x01(\bR\x0ehasEnvironment\x12 \n" +
+	"\venvironment\x18\x06 \x03(\tR\venvironment\" \n" +
+	"\fProcessReply\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid2\xca\x16\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -4214,7 +4398,9 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\vRegSetValue\x12\x1a.scm.v1.RegSetValueRequest\x1a\r.scm.v1.Empty\x12>\n" +
 	"\x0eRegDeleteValue\x12\x1d.scm.v1.RegDeleteValueRequest\x1a\r.scm.v1.Empty\x127\n" +
 	"\x11EnumerateSessions\x12\r.scm.v1.Empty\x1a\x13.scm.v1.SessionList\x12F\n" +
-	"\x14ProcessIdToSessionId\x12\x16.scm.v1.ProcessRequest\x1a\x16.scm.v1.SessionIdReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
+	"\x14ProcessIdToSessionId\x12\x16.scm.v1.ProcessRequest\x1a\x16.scm.v1.SessionIdReply\x12@\n" +
+	"\x11WTSQueryUserToken\x12\x16.scm.v1.SessionRequest\x1a\x13.scm.v1.HandleReply\x12I\n" +
+	"\x13CreateProcessAsUser\x12\x1c.scm.v1.CreateProcessRequest\x1a\x14.scm.v1.ProcessReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
 
 var (
 	file_scm_v1_scm_proto_rawDescOnce sync.Once
@@ -4228,7 +4414,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -4289,6 +4475,9 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*SessionList)(nil),                  // 56: scm.v1.SessionList
 	(*ProcessRequest)(nil),               // 57: scm.v1.ProcessRequest
 	(*SessionIdReply)(nil),               // 58: scm.v1.SessionIdReply
+	(*SessionRequest)(nil),               // 59: scm.v1.SessionRequest
+	(*CreateProcessRequest)(nil),         // 60: scm.v1.CreateProcessRequest
+	(*ProcessReply)(nil),                 // 61: scm.v1.ProcessReply
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -4345,47 +4534,51 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	33, // 51: scm.v1.ServiceControlManager.RegDeleteValue:input_type -> scm.v1.RegDeleteValueRequest
 	1,  // 52: scm.v1.ServiceControlManager.EnumerateSessions:input_type -> scm.v1.Empty
 	57, // 53: scm.v1.ServiceControlManager.ProcessIdToSessionId:input_type -> scm.v1.ProcessRequest
-	3,  // 54: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 55: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 56: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 57: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 58: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 59: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 60: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 61: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 62: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 63: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 64: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 65: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 66: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 67: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 68: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 69: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 70: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 71: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 72: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 73: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 74: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	39, // 75: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	39, // 76: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
-	3,  // 77: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 78: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	44, // 79: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	44, // 80: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	47, // 81: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	48, // 82: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 83: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	52, // 84: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	54, // 85: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 86: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 87: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 88: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 89: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 90: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	56, // 91: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
-	58, // 92: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
-	54, // [54:93] is the sub-list for method output_type
-	15, // [15:54] is the sub-list for method input_type
+	59, // 54: scm.v1.ServiceControlManager.WTSQueryUserToken:input_type -> scm.v1.SessionRequest
+	60, // 55: scm.v1.ServiceControlManager.CreateProcessAsUser:input_type -> scm.v1.CreateProcessRequest
+	3,  // 56: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 57: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 58: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 59: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 60: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 61: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 62: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 63: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 64: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 65: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 66: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 67: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 68: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 69: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 70: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 71: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 72: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 73: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 74: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 75: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 76: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 77: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 78: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 79: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 80: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 81: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 82: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 83: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 84: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 85: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 86: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 87: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 88: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 89: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 90: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 91: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 92: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	56, // 93: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
+	58, // 94: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
+	3,  // 95: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
+	61, // 96: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
+	56, // [56:97] is the sub-list for method output_type
+	15, // [15:56] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -4406,7 +4599,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   59,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

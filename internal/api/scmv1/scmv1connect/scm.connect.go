@@ -154,6 +154,12 @@ const (
 	// ServiceControlManagerProcessIdToSessionIdProcedure is the fully-qualified name of the
 	// ServiceControlManager's ProcessIdToSessionId RPC.
 	ServiceControlManagerProcessIdToSessionIdProcedure = "/scm.v1.ServiceControlManager/ProcessIdToSessionId"
+	// ServiceControlManagerWTSQueryUserTokenProcedure is the fully-qualified name of the
+	// ServiceControlManager's WTSQueryUserToken RPC.
+	ServiceControlManagerWTSQueryUserTokenProcedure = "/scm.v1.ServiceControlManager/WTSQueryUserToken"
+	// ServiceControlManagerCreateProcessAsUserProcedure is the fully-qualified name of the
+	// ServiceControlManager's CreateProcessAsUser RPC.
+	ServiceControlManagerCreateProcessAsUserProcedure = "/scm.v1.ServiceControlManager/CreateProcessAsUser"
 )
 
 // ServiceControlManagerClient is a client for the scm.v1.ServiceControlManager service.
@@ -224,6 +230,12 @@ type ServiceControlManagerClient interface {
 	EnumerateSessions(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error)
 	// The session a process runs in (0 for services), as ProcessIdToSessionId.
 	ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error)
+	// A handle to a session user's token, for CreateProcessAsUser; only
+	// LocalSystem may have one (ERROR_PRIVILEGE_NOT_HELD otherwise).
+	WTSQueryUserToken(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.HandleReply], error)
+	// Start a program as a token's user in its session, with that session's
+	// environment; the token handle closes with CloseServiceHandle.
+	CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error)
 }
 
 // NewServiceControlManagerClient constructs a client for the scm.v1.ServiceControlManager service.
@@ -471,6 +483,18 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("ProcessIdToSessionId")),
 			connect.WithClientOptions(opts...),
 		),
+		wTSQueryUserToken: connect.NewClient[scmv1.SessionRequest, scmv1.HandleReply](
+			httpClient,
+			baseURL+ServiceControlManagerWTSQueryUserTokenProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("WTSQueryUserToken")),
+			connect.WithClientOptions(opts...),
+		),
+		createProcessAsUser: connect.NewClient[scmv1.CreateProcessRequest, scmv1.ProcessReply](
+			httpClient,
+			baseURL+ServiceControlManagerCreateProcessAsUserProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("CreateProcessAsUser")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -515,6 +539,8 @@ type serviceControlManagerClient struct {
 	regDeleteValue             *connect.Client[scmv1.RegDeleteValueRequest, scmv1.Empty]
 	enumerateSessions          *connect.Client[scmv1.Empty, scmv1.SessionList]
 	processIdToSessionId       *connect.Client[scmv1.ProcessRequest, scmv1.SessionIdReply]
+	wTSQueryUserToken          *connect.Client[scmv1.SessionRequest, scmv1.HandleReply]
+	createProcessAsUser        *connect.Client[scmv1.CreateProcessRequest, scmv1.ProcessReply]
 }
 
 // OpenSCManager calls scm.v1.ServiceControlManager.OpenSCManager.
@@ -712,6 +738,16 @@ func (c *serviceControlManagerClient) ProcessIdToSessionId(ctx context.Context, 
 	return c.processIdToSessionId.CallUnary(ctx, req)
 }
 
+// WTSQueryUserToken calls scm.v1.ServiceControlManager.WTSQueryUserToken.
+func (c *serviceControlManagerClient) WTSQueryUserToken(ctx context.Context, req *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.HandleReply], error) {
+	return c.wTSQueryUserToken.CallUnary(ctx, req)
+}
+
+// CreateProcessAsUser calls scm.v1.ServiceControlManager.CreateProcessAsUser.
+func (c *serviceControlManagerClient) CreateProcessAsUser(ctx context.Context, req *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error) {
+	return c.createProcessAsUser.CallUnary(ctx, req)
+}
+
 // ServiceControlManagerHandler is an implementation of the scm.v1.ServiceControlManager service.
 type ServiceControlManagerHandler interface {
 	OpenSCManager(context.Context, *connect.Request[scmv1.OpenSCManagerRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -780,6 +816,12 @@ type ServiceControlManagerHandler interface {
 	EnumerateSessions(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.SessionList], error)
 	// The session a process runs in (0 for services), as ProcessIdToSessionId.
 	ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error)
+	// A handle to a session user's token, for CreateProcessAsUser; only
+	// LocalSystem may have one (ERROR_PRIVILEGE_NOT_HELD otherwise).
+	WTSQueryUserToken(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.HandleReply], error)
+	// Start a program as a token's user in its session, with that session's
+	// environment; the token handle closes with CloseServiceHandle.
+	CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error)
 }
 
 // NewServiceControlManagerHandler builds an HTTP handler from the service implementation. It
@@ -1023,6 +1065,18 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("ProcessIdToSessionId")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerWTSQueryUserTokenHandler := connect.NewUnaryHandler(
+		ServiceControlManagerWTSQueryUserTokenProcedure,
+		svc.WTSQueryUserToken,
+		connect.WithSchema(serviceControlManagerMethods.ByName("WTSQueryUserToken")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerCreateProcessAsUserHandler := connect.NewUnaryHandler(
+		ServiceControlManagerCreateProcessAsUserProcedure,
+		svc.CreateProcessAsUser,
+		connect.WithSchema(serviceControlManagerMethods.ByName("CreateProcessAsUser")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/scm.v1.ServiceControlManager/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ServiceControlManagerOpenSCManagerProcedure:
@@ -1103,6 +1157,10 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerEnumerateSessionsHandler.ServeHTTP(w, r)
 		case ServiceControlManagerProcessIdToSessionIdProcedure:
 			serviceControlManagerProcessIdToSessionIdHandler.ServeHTTP(w, r)
+		case ServiceControlManagerWTSQueryUserTokenProcedure:
+			serviceControlManagerWTSQueryUserTokenHandler.ServeHTTP(w, r)
+		case ServiceControlManagerCreateProcessAsUserProcedure:
+			serviceControlManagerCreateProcessAsUserHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1266,4 +1324,12 @@ func (UnimplementedServiceControlManagerHandler) EnumerateSessions(context.Conte
 
 func (UnimplementedServiceControlManagerHandler) ProcessIdToSessionId(context.Context, *connect.Request[scmv1.ProcessRequest]) (*connect.Response[scmv1.SessionIdReply], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.ProcessIdToSessionId is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) WTSQueryUserToken(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.HandleReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WTSQueryUserToken is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.CreateProcessAsUser is not implemented"))
 }

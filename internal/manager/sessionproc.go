@@ -1,0 +1,131 @@
+package manager
+
+import (
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+
+	"github.com/openscm/scm/internal/cmdline"
+	"github.com/openscm/scm/internal/security"
+	"github.com/openscm/scm/internal/sessions"
+	"github.com/openscm/scm/windows"
+)
+
+// A service reaches a user's session through a process it starts there:
+// WTSQueryUserToken gives LocalSystem a token for the session's user, and
+// CreateProcessAsUser starts a program as that user, with the session's
+// environment, in the session.
+
+// userRunner starts programs as users; the daemon's launcher is one.
+type userRunner interface {
+	RunAs(uid uint32, argv, env []string, dir string, exited func()) (int, error)
+}
+
+// WTSQueryUserToken opens a token handle for the user of a session. Only
+// LocalSystem may (SE_TCB_NAME on Windows): ERROR_PRIVILEGE_NOT_HELD; a
+// session that does not exist is ERROR_CTX_WINSTATION_NOT_FOUND, one with
+// no user (session 0) ERROR_NO_TOKEN.
+func (m *Manager) WTSQueryUserToken(c Caller, session uint32) (uint64, error) {
+	if c.Token == nil || c.Token.User != security.LocalSystem {
+		return 0, windows.ERROR_PRIVILEGE_NOT_HELD
+	}
+	if session == 0 {
+		return 0, windows.Errno(1008) // ERROR_NO_TOKEN
+	}
+	src := m.sessionSource()
+	if src == nil {
+		return 0, windows.Errno(7022) // ERROR_CTX_WINSTATION_NOT_FOUND
+	}
+	if _, ok := src.Session(session); !ok {
+		return 0, windows.Errno(7022)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.newHandle(c, &handle{kind: tokenHandle, session: session})
+}
+
+// CreateProcessAsUser starts a program as a token's user in the token's
+// session: its command line split as Windows splits one (application, if
+// given, is the program; otherwise the line's first word), in dir (the
+// user's home when empty), with env or else the session's environment.
+// The process is the session's: ProcessIdToSessionId says so.
+func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, commandLine, dir string, env []string, hasEnv bool) (uint32, error) {
+	if c.Token == nil || c.Token.User != security.LocalSystem {
+		return 0, windows.ERROR_PRIVILEGE_NOT_HELD
+	}
+	m.mu.Lock()
+	h, err := m.lookup(c, token, tokenHandle)
+	runner, _ := m.launcher.(userRunner)
+	m.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if runner == nil {
+		return 0, windows.ERROR_CALL_NOT_IMPLEMENTED
+	}
+	src := m.sessionSource()
+	s, ok := src.Session(h.session)
+	if !ok {
+		return 0, windows.Errno(7022) // the session ended since the token was taken
+	}
+	argv := cmdline.Split(commandLine)
+	if application != "" {
+		if len(argv) == 0 {
+			argv = []string{application}
+		} else {
+			argv[0] = application
+		}
+	}
+	if len(argv) == 0 || len(commandLine)+len(application) > 32767 {
+		return 0, windows.ERROR_INVALID_PARAMETER
+	}
+	if !hasEnv {
+		env = sessionEnvironment(s)
+	}
+	// The process may exit before RunAs returns: its exit waits for its
+	// placing, so that what is forgotten was recorded first.
+	placed := make(chan uint32, 1)
+	pid, err := runner.RunAs(s.UID, argv, env, dir, func() {
+		if p, ok := <-placed; ok {
+			src.Unplace(p)
+		}
+	})
+	if err != nil {
+		close(placed)
+		if os.IsNotExist(err) {
+			return 0, windows.ERROR_FILE_NOT_FOUND
+		}
+		return 0, windows.ERROR_ACCESS_DENIED
+	}
+	src.Place(uint32(pid), s.ID)
+	placed <- uint32(pid)
+	return uint32(pid), nil
+}
+
+// sessionEnvironment is what a program of the session's user sees there:
+// the user's name and home, and the session's runtime directory, bus and
+// display.
+func sessionEnvironment(s sessions.Session) []string {
+	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "USER=" + s.User, "LOGNAME=" + s.User}
+	if u, err := user.LookupId(strconv.FormatUint(uint64(s.UID), 10)); err == nil {
+		env = append(env, "HOME="+u.HomeDir)
+	}
+	runtime := "/run/user/" + strconv.FormatUint(uint64(s.UID), 10)
+	if fi, err := os.Stat(runtime); err == nil && fi.IsDir() {
+		env = append(env, "XDG_RUNTIME_DIR="+runtime)
+		if _, err := os.Stat(runtime + "/bus"); err == nil {
+			env = append(env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+runtime+"/bus")
+		}
+		if _, err := os.Stat(runtime + "/wayland-0"); err == nil {
+			env = append(env, "WAYLAND_DISPLAY=wayland-0")
+		}
+	}
+	if s.Display != "" {
+		env = append(env, "DISPLAY="+s.Display)
+	}
+	if id, ok := strings.CutPrefix(s.Key, "logind:"); ok {
+		env = append(env, "XDG_SESSION_ID="+id)
+	}
+	return env
+}
