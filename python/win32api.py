@@ -43,6 +43,14 @@ def GetCurrentProcessId():
     return os.getpid()
 
 
+def CloseHandle(handle):
+    """Close a handle: a token, a process's, an event's."""
+    if isinstance(handle, pywintypes.HANDLEType):
+        handle.Close()
+    elif pywintypes.handle_value(handle) == 0:
+        raise error(6, "CloseHandle", pywintypes.message(6))
+
+
 def GetLastError():
     return getattr(pywintypes._last_error, "code", 0)
 

@@ -188,7 +188,30 @@ def _not_yet(funcname):
     return f
 
 
+class PyTokenHANDLE(pywintypes.HANDLEType):
+    """A session user's token: its handle is scmd's, closed with it."""
+
+    def _close(self, value):
+        try:
+            _scm.call("CloseServiceHandle", {"handle": value})
+        except _scm.CallFailed:
+            pass
+
+    def __del__(self):
+        if self.handle:
+            _scm.close_later(_scm.generation(), self.Detach())
+
+
+PyTokenHANDLE.__name__ = PyTokenHANDLE.__qualname__ = "PyHANDLE"
+
+
+def WTSQueryUserToken(SessionId):
+    """The token of a session's user, for win32process.CreateProcessAsUser.
+    Only LocalSystem may have one (ERROR_PRIVILEGE_NOT_HELD)."""
+    r = _call("WTSQueryUserToken", "WTSQueryUserToken", {"sessionId": SessionId & 0xFFFFFFFF})
+    return PyTokenHANDLE(_scm.u64(r.get("handle")))
+
+
 WTSSendMessage = _not_yet("WTSSendMessage")
-WTSQueryUserToken = _not_yet("WTSQueryUserToken")
 WTSLogoffSession = _not_yet("WTSLogoffSession")
 WTSDisconnectSession = _not_yet("WTSDisconnectSession")

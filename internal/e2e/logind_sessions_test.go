@@ -354,6 +354,31 @@ func TestCreateProcessAsUser(t *testing.T) {
 		t.Errorf("a program that is not there: %v", err)
 	}
 
+	// The same from Python, with pywin32's calls.
+	pyOut := filepath.Join(dir, "pyout")
+	py := runPython(t, realPython(t), pythonDir(t), fmt.Sprintf(`
+import os, time, win32ts, win32process, win32api
+tok = win32ts.WTSQueryUserToken(1)
+hp, ht, pid, tid = win32process.CreateProcessAsUser(tok, None, '/bin/sh -c "id -u > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 100"',
+    None, None, False, 0, None, None, win32process.STARTUPINFO())
+print(pid == win32process.GetProcessId(hp), win32ts.ProcessIdToSessionId(pid))
+deadline = time.monotonic() + 20
+while not os.path.exists(%[1]q) and time.monotonic() < deadline:
+    time.sleep(0.01)
+win32process.TerminateProcess(hp, 0)
+win32api.CloseHandle(tok)
+try:
+    win32ts.WTSQueryUserToken(0)
+except win32ts.error as e:
+    print(e.winerror, e.funcname)
+`, pyOut))
+	if py != "True 1\n1008 WTSQueryUserToken\n" {
+		t.Errorf("from Python: %q", py)
+	}
+	if b, _ := os.ReadFile(pyOut); string(b) != "65534\n" {
+		t.Errorf("the Python-started process saw %q", b)
+	}
+
 	got, err := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, "attack"), "usertoken", "1").CombinedOutput()
 	if err != nil || string(got) != "1314\n" {
 		t.Errorf("an ordinary user asking for the token: %v %q, want ERROR_PRIVILEGE_NOT_HELD", err, got)

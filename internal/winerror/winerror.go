@@ -174,6 +174,8 @@ func text(code uint32) (string, bool) {
 		return "The security descriptor structure is invalid.", true
 	case 1350: // ERROR_NO_SECURITY_ON_OBJECT
 		return "Unable to perform a security operation on an object that has no associated security.", true
+	case 1400: // ERROR_INVALID_WINDOW_HANDLE
+		return "Invalid window handle.", true
 	case 1450: // ERROR_NO_SYSTEM_RESOURCES
 		return "Insufficient system resources exist to complete the requested service.", true
 	case 1460: // ERROR_TIMEOUT
