@@ -126,17 +126,17 @@ class Connection:
             self.gen += 1
             self._cond.notify_all()
 
-    def call(self, method, request):
+    def call(self, method, request, timeout=CALL_TIMEOUT):
         while _unclosed:
             gen, handle = _unclosed.pop()
             if gen == self.gen:
                 try:
-                    self._call("CloseServiceHandle", {"handle": handle})
+                    self._call("CloseServiceHandle", {"handle": handle}, CALL_TIMEOUT)
                 except CallFailed:
                     pass
-        return self._call(method, request)
+        return self._call(method, request, timeout)
 
-    def _call(self, method, request):
+    def _call(self, method, request, timeout=CALL_TIMEOUT):
         body = json.dumps(request, separators=(",", ":")).encode()
         # A call that names a handle is not made again in another session,
         # where the number may be another handle.
@@ -155,6 +155,7 @@ class Connection:
                         "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
                         "Content-Length: %d\r\n\r\n") % (
                     method, (SESSION_HEADER + ": " + header + "\r\n") if header else "", len(body))
+                s.sock.settimeout(timeout)
                 s.sock.sendall(head.encode() + body)
                 status, headers, data = _read_reply(s.file)
             except (OSError, ValueError, _Unanswered) as e:
@@ -263,8 +264,9 @@ def _forked():
 os.register_at_fork(after_in_child=_forked)
 
 
-def call(method, request):
-    return shared().call(method, request)
+def call(method, request, timeout=CALL_TIMEOUT):
+    """One call; timeout bounds the wait for its reply (None: no bound)."""
+    return shared().call(method, request, timeout)
 
 
 def generation():

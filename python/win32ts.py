@@ -212,6 +212,26 @@ def WTSQueryUserToken(SessionId):
     return PyTokenHANDLE(_scm.u64(r.get("handle")))
 
 
-WTSSendMessage = _not_yet("WTSSendMessage")
+IDOK, IDCANCEL, IDABORT, IDRETRY, IDIGNORE, IDYES, IDNO, IDTRYAGAIN, IDCONTINUE = 1, 2, 3, 4, 5, 6, 7, 10, 11
+IDTIMEOUT = 32000
+IDASYNC = 32001
+
+
+def WTSSendMessage(Server, SessionId, Title, Message, Style, Timeout, Wait):
+    """A message box in a session: a desktop notification in a graphical
+    one, the text on the terminal in a text one. The answer (IDOK, IDYES,
+    ..., IDTIMEOUT), or IDASYNC when not waiting."""
+    _server(Server, "WTSSendMessage")
+    sid = SessionId & 0xFFFFFFFF
+    if sid == 0xFFFFFFFF:
+        sid = _current_session()
+    req = {"sessionId": sid, "title": Title, "message": Message, "style": Style & 0xFFFFFFFF,
+           "timeout": Timeout & 0xFFFFFFFF, "wait": bool(Wait)}
+    wait = None if Wait and not Timeout else Timeout + _scm.CALL_TIMEOUT  # the user has that long to answer
+    try:
+        r = _scm.call("WTSSendMessage", req, wait)
+    except _scm.CallFailed as e:
+        pywintypes.raise_error(e.code, "WTSSendMessage")
+    return r.get("response", 0)
 WTSLogoffSession = _not_yet("WTSLogoffSession")
 WTSDisconnectSession = _not_yet("WTSDisconnectSession")

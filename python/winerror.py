@@ -75,6 +75,7 @@ ERROR_INVALID_ACL = 1336
 ERROR_INVALID_SID = 1337
 ERROR_INVALID_SECURITY_DESCR = 1338
 ERROR_NO_SECURITY_ON_OBJECT = 1350
+ERROR_INVALID_WINDOW_HANDLE = 1400
 ERROR_NO_SYSTEM_RESOURCES = 1450
 ERROR_TIMEOUT = 1460
 ERROR_INVALID_COMMAND_LINE = 1639
@@ -165,6 +166,7 @@ _texts = {
     1337: "The security ID structure is invalid.",
     1338: "The security descriptor structure is invalid.",
     1350: "Unable to perform a security operation on an object that has no associated security.",
+    1400: "Invalid window handle.",
     1450: "Insufficient system resources exist to complete the requested service.",
     1460: "This operation returned because the timeout period expired.",
     1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",

@@ -1,6 +1,8 @@
 package windows
 
 import (
+	"unsafe"
+
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 )
@@ -102,5 +104,73 @@ func ProcessIdToSessionId(pid uint32, sessionid *uint32) (err error) {
 		return client.Errno(err)
 	}
 	*sessionid = r.SessionId
+	return nil
+}
+
+// The answers of WTSSendMessage, as MessageBox's.
+const (
+	IDOK       = 1
+	IDCANCEL   = 2
+	IDABORT    = 3
+	IDRETRY    = 4
+	IDIGNORE   = 5
+	IDYES      = 6
+	IDNO       = 7
+	IDTRYAGAIN = 10
+	IDCONTINUE = 11
+	IDTIMEOUT  = 32000
+	IDASYNC    = 32001
+)
+
+// Message box styles: the buttons, the icon, the default button.
+const (
+	MB_OK                = 0x00000000
+	MB_OKCANCEL          = 0x00000001
+	MB_ABORTRETRYIGNORE  = 0x00000002
+	MB_YESNOCANCEL       = 0x00000003
+	MB_YESNO             = 0x00000004
+	MB_RETRYCANCEL       = 0x00000005
+	MB_CANCELTRYCONTINUE = 0x00000006
+	MB_ICONHAND          = 0x00000010
+	MB_ICONERROR         = 0x00000010
+	MB_ICONQUESTION      = 0x00000020
+	MB_ICONEXCLAMATION   = 0x00000030
+	MB_ICONWARNING       = 0x00000030
+	MB_ICONASTERISK      = 0x00000040
+	MB_ICONINFORMATION   = 0x00000040
+	MB_DEFBUTTON1        = 0x00000000
+	MB_DEFBUTTON2        = 0x00000100
+	MB_DEFBUTTON3        = 0x00000200
+)
+
+// WTSSendMessage shows a message box in a session: a desktop notification
+// with the box's buttons in a graphical session, the text on the terminal
+// in a text one. titleLength and messageLength are in bytes. With wait the
+// answer comes in response (IDOK, IDYES, ..., IDTIMEOUT when timeout
+// seconds passed; 0 waits for ever); without it, IDASYNC at once. A user
+// may send to their own session, an administrator to any.
+func WTSSendMessage(server Handle, sessionID uint32, title *uint16, titleLength uint32, message *uint16, messageLength uint32, style uint32, timeout uint32, response *uint32, wait bool) (err error) {
+	if server != WTS_CURRENT_SERVER_HANDLE {
+		return ERROR_INVALID_HANDLE
+	}
+	text := func(p *uint16, n uint32) string {
+		if p == nil || n == 0 {
+			return ""
+		}
+		return UTF16ToString(unsafe.Slice(p, n/2))
+	}
+	if sessionID == 0xFFFFFFFF { // WTS_CURRENT_SESSION
+		if err := ProcessIdToSessionId(GetCurrentProcessId(), &sessionID); err != nil {
+			return err
+		}
+	}
+	r, err := scm().WTSSendMessage(&pb.SendMessageRequest{SessionId: sessionID, Title: text(title, titleLength),
+		Message: text(message, messageLength), Style: style, Timeout: timeout, Wait: wait})
+	if err != nil {
+		return client.Errno(err)
+	}
+	if response != nil {
+		*response = r.Response
+	}
 	return nil
 }

@@ -363,3 +363,12 @@ func (c *Conn) CreateProcessAsUser(req *pb.CreateProcessRequest) (*pb.ProcessRep
 	}
 	return res, nil
 }
+
+// WTSSendMessage calls ServiceControlManager.WTSSendMessage.
+func (c *Conn) WTSSendMessage(req *pb.SendMessageRequest) (*pb.SendMessageReply, error) {
+	res := new(pb.SendMessageReply)
+	if err := c.unary("WTSSendMessage", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -6,12 +6,13 @@ import (
 	"syscall"
 )
 
-// RunAs starts a program as a user, for CreateProcessAsUser: in a session
-// of its own, stdin and output on /dev/null, with env and in dir (the
-// user's home when empty). It is no service: it has no channel, and the
+// RunAs starts a program as a user, for CreateProcessAsUser and
+// WTSSendMessage: in a session of its own, with env and in dir (the user's
+// home when empty), stdio its standard input, output and error (nil ones,
+// and the ones not given, on /dev/null). It is no service: it has no channel, and the
 // reaper collects it when it exits, and calls exited. A bare argv[0] is
 // looked for in the PATH env gives.
-func (l *Launcher) RunAs(uid uint32, argv, env []string, dir string, exited func()) (int, error) {
+func (l *Launcher) RunAs(uid uint32, argv, env []string, dir string, stdio []*os.File, exited func()) (int, error) {
 	who, err := lookupUID(uid)
 	if err != nil {
 		return 0, err
@@ -34,10 +35,16 @@ func (l *Launcher) RunAs(uid uint32, argv, env []string, dir string, exited func
 		return 0, err
 	}
 	defer devnull.Close()
+	files := []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
+	for i, f := range stdio {
+		if i < len(files) && f != nil {
+			files[i] = f.Fd()
+		}
+	}
 	attr := &syscall.ProcAttr{
 		Dir:   dir,
 		Env:   env,
-		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()},
+		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: who.credential(l.opts.Owner)},
 	}
 	return l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(int, syscall.WaitStatus) { exited() })

@@ -19,7 +19,7 @@ import (
 
 // userRunner starts programs as users; the daemon's launcher is one.
 type userRunner interface {
-	RunAs(uid uint32, argv, env []string, dir string, exited func()) (int, error)
+	RunAs(uid uint32, argv, env []string, dir string, stdio []*os.File, exited func()) (int, error)
 }
 
 // WTSQueryUserToken opens a token handle for the user of a session. Only
@@ -86,7 +86,7 @@ func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, comma
 	// The process may exit before RunAs returns: its exit waits for its
 	// placing, so that what is forgotten was recorded first.
 	placed := make(chan uint32, 1)
-	pid, err := runner.RunAs(s.UID, argv, env, dir, func() {
+	pid, err := runner.RunAs(s.UID, argv, env, dir, nil, func() {
 		if p, ok := <-placed; ok {
 			src.Unplace(p)
 		}

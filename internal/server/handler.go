@@ -256,6 +256,16 @@ func (h *handler) CreateProcessAsUser(ctx context.Context, r *connect.Request[pb
 	})
 }
 
+func (h *handler) WTSSendMessage(ctx context.Context, r *connect.Request[pb.SendMessageRequest]) (*connect.Response[pb.SendMessageReply], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SendMessageRequest) (*pb.SendMessageReply, error) {
+		n, err := h.m.WTSSendMessage(ctx, c, q.SessionId, q.Title, q.Message, q.Style, q.Timeout, q.Wait)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.SendMessageReply{Response: n}, nil
+	})
+}
+
 func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))

@@ -89,6 +89,7 @@ func unaryCalls(h *handler) map[string]unaryCall {
 		scmv1connect.ServiceControlManagerProcessIdToSessionIdProcedure:       unary(h.ProcessIdToSessionId),
 		scmv1connect.ServiceControlManagerWTSQueryUserTokenProcedure:          unary(h.WTSQueryUserToken),
 		scmv1connect.ServiceControlManagerCreateProcessAsUserProcedure:        unary(h.CreateProcessAsUser),
+		scmv1connect.ServiceControlManagerWTSSendMessageProcedure:             unary(h.WTSSendMessage),
 		scmv1connect.ServiceControlManagerEnumServicesStatusProcedure:         unary(h.EnumServicesStatus),
 		scmv1connect.ServiceControlManagerEnumDependentServicesProcedure:      unary(h.EnumDependentServices),
 		scmv1connect.ServiceControlManagerGetServiceKeyNameProcedure:          unary(h.GetServiceKeyName),
@@ -122,6 +123,7 @@ func unaryCalls(h *handler) map[string]unaryCall {
 // connection while they run, as net/http's does for every call.
 var waitingCalls = map[string]bool{
 	scmv1connect.ServiceControlManagerWaitServiceStatusProcedure: true,
+	scmv1connect.ServiceControlManagerWTSSendMessageProcedure:    true,
 }
 
 // request is what serveConn reads of a request before its body.

@@ -3,7 +3,7 @@
 package scmmsg
 
 // messageCount is how many messages scm.v1 has.
-const messageCount = 62
+const messageCount = 64
 
 // byName makes an empty message of a type, by its full name; nil if there is none.
 func byName(name string) Message {
@@ -132,6 +132,10 @@ func byName(name string) Message {
 		return new(CreateProcessRequest)
 	case "scm.v1.ProcessReply":
 		return new(ProcessReply)
+	case "scm.v1.SendMessageRequest":
+		return new(SendMessageRequest)
+	case "scm.v1.SendMessageReply":
+		return new(SendMessageReply)
 	}
 	return nil
 }
@@ -5169,6 +5173,163 @@ func (x *ProcessReply) UnmarshalBinary(b []byte) error {
 				return errWireType
 			}
 			x.Pid = uint32(v)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SendMessageRequest is scm.v1.SendMessageRequest.
+type SendMessageRequest struct {
+	SessionId uint32
+	Title     string
+	Message   string
+	Style     uint32
+	Timeout   uint32
+	Wait      bool
+}
+
+// GetSessionId returns x.SessionId, or its zero value if x is nil.
+func (x *SendMessageRequest) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+// GetTitle returns x.Title, or its zero value if x is nil.
+func (x *SendMessageRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+// GetMessage returns x.Message, or its zero value if x is nil.
+func (x *SendMessageRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// GetStyle returns x.Style, or its zero value if x is nil.
+func (x *SendMessageRequest) GetStyle() uint32 {
+	if x != nil {
+		return x.Style
+	}
+	return 0
+}
+
+// GetTimeout returns x.Timeout, or its zero value if x is nil.
+func (x *SendMessageRequest) GetTimeout() uint32 {
+	if x != nil {
+		return x.Timeout
+	}
+	return 0
+}
+
+// GetWait returns x.Wait, or its zero value if x is nil.
+func (x *SendMessageRequest) GetWait() bool {
+	if x != nil {
+		return x.Wait
+	}
+	return false
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SendMessageRequest) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.SessionId))
+	if x.Title != "" {
+		b = appendString(b, 2, x.Title)
+	}
+	if x.Message != "" {
+		b = appendString(b, 3, x.Message)
+	}
+	b = appendUint(b, 4, uint64(x.Style))
+	b = appendUint(b, 5, uint64(x.Timeout))
+	b = appendBool(b, 6, x.Wait)
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SendMessageRequest) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.SessionId = uint32(v)
+		case 2:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Title = string(data)
+		case 3:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Message = string(data)
+		case 4:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Style = uint32(v)
+		case 5:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Timeout = uint32(v)
+		case 6:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Wait = v != 0
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// SendMessageReply is scm.v1.SendMessageReply.
+type SendMessageReply struct {
+	Response uint32
+}
+
+// GetResponse returns x.Response, or its zero value if x is nil.
+func (x *SendMessageReply) GetResponse() uint32 {
+	if x != nil {
+		return x.Response
+	}
+	return 0
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *SendMessageReply) AppendBinary(b []byte) ([]byte, error) {
+	b = appendUint(b, 1, uint64(x.Response))
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *SendMessageReply) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Response = uint32(v)
 		}
 		_, _ = v, data
 	}

@@ -4031,6 +4031,134 @@ func (x *ProcessReply) GetPid() uint32 {
 	return 0
 }
 
+type SendMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     uint32                 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Style         uint32                 `protobuf:"varint,4,opt,name=style,proto3" json:"style,omitempty"`     // MB_* buttons, icon and default button
+	Timeout       uint32                 `protobuf:"varint,5,opt,name=timeout,proto3" json:"timeout,omitempty"` // seconds; 0: none
+	Wait          bool                   `protobuf:"varint,6,opt,name=wait,proto3" json:"wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendMessageRequest) Reset() {
+	*x = SendMessageRequest{}
+	mi := &file_scm_v1_scm_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendMessageRequest) ProtoMessage() {}
+
+func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendMessageRequest.ProtoReflect.Descriptor instead.
+func (*SendMessageRequest) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SendMessageRequest) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+func (x *SendMessageRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SendMessageRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *SendMessageRequest) GetStyle() uint32 {
+	if x != nil {
+		return x.Style
+	}
+	return 0
+}
+
+func (x *SendMessageRequest) GetTimeout() uint32 {
+	if x != nil {
+		return x.Timeout
+	}
+	return 0
+}
+
+func (x *SendMessageRequest) GetWait() bool {
+	if x != nil {
+		return x.Wait
+	}
+	return false
+}
+
+type SendMessageReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Response      uint32                 `protobuf:"varint,1,opt,name=response,proto3" json:"response,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendMessageReply) Reset() {
+	*x = SendMessageReply{}
+	mi := &file_scm_v1_scm_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendMessageReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendMessageReply) ProtoMessage() {}
+
+func (x *SendMessageReply) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendMessageReply.ProtoReflect.Descriptor instead.
+func (*SendMessageReply) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *SendMessageReply) GetResponse() uint32 {
+	if x != nil {
+		return x.Response
+	}
+	return 0
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -4358,7 +4486,17 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x0fhas_environment\x18\x05 \x01(\bR\x0ehasEnvironment\x12 \n" +
 	"\venvironment\x18\x06 \x03(\tR\venvironment\" \n" +
 	"\fProcessReply\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\rR\x03pid2\xca\x16\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\"\xa7\x01\n" +
+	"\x12SendMessageRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\rR\tsessionId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x14\n" +
+	"\x05style\x18\x04 \x01(\rR\x05style\x12\x18\n" +
+	"\atimeout\x18\x05 \x01(\rR\atimeout\x12\x12\n" +
+	"\x04wait\x18\x06 \x01(\bR\x04wait\".\n" +
+	"\x10SendMessageReply\x12\x1a\n" +
+	"\bresponse\x18\x01 \x01(\rR\bresponse2\x92\x17\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -4400,7 +4538,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x11EnumerateSessions\x12\r.scm.v1.Empty\x1a\x13.scm.v1.SessionList\x12F\n" +
 	"\x14ProcessIdToSessionId\x12\x16.scm.v1.ProcessRequest\x1a\x16.scm.v1.SessionIdReply\x12@\n" +
 	"\x11WTSQueryUserToken\x12\x16.scm.v1.SessionRequest\x1a\x13.scm.v1.HandleReply\x12I\n" +
-	"\x13CreateProcessAsUser\x12\x1c.scm.v1.CreateProcessRequest\x1a\x14.scm.v1.ProcessReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
+	"\x13CreateProcessAsUser\x12\x1c.scm.v1.CreateProcessRequest\x1a\x14.scm.v1.ProcessReply\x12F\n" +
+	"\x0eWTSSendMessage\x12\x1a.scm.v1.SendMessageRequest\x1a\x18.scm.v1.SendMessageReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
 
 var (
 	file_scm_v1_scm_proto_rawDescOnce sync.Once
@@ -4414,7 +4553,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -4478,6 +4617,8 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*SessionRequest)(nil),               // 59: scm.v1.SessionRequest
 	(*CreateProcessRequest)(nil),         // 60: scm.v1.CreateProcessRequest
 	(*ProcessReply)(nil),                 // 61: scm.v1.ProcessReply
+	(*SendMessageRequest)(nil),           // 62: scm.v1.SendMessageRequest
+	(*SendMessageReply)(nil),             // 63: scm.v1.SendMessageReply
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -4536,49 +4677,51 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	57, // 53: scm.v1.ServiceControlManager.ProcessIdToSessionId:input_type -> scm.v1.ProcessRequest
 	59, // 54: scm.v1.ServiceControlManager.WTSQueryUserToken:input_type -> scm.v1.SessionRequest
 	60, // 55: scm.v1.ServiceControlManager.CreateProcessAsUser:input_type -> scm.v1.CreateProcessRequest
-	3,  // 56: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 57: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 58: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 59: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 60: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 61: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 62: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 63: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 64: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 65: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 66: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 67: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 68: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 69: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 70: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 71: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 72: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 73: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 74: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 75: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 76: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	39, // 77: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	39, // 78: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
-	3,  // 79: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 80: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	44, // 81: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	44, // 82: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	47, // 83: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	48, // 84: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 85: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	52, // 86: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	54, // 87: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 88: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 89: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 90: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 91: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 92: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	56, // 93: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
-	58, // 94: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
-	3,  // 95: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
-	61, // 96: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
-	56, // [56:97] is the sub-list for method output_type
-	15, // [15:56] is the sub-list for method input_type
+	62, // 56: scm.v1.ServiceControlManager.WTSSendMessage:input_type -> scm.v1.SendMessageRequest
+	3,  // 57: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 58: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 59: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 60: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 61: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 62: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 63: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 64: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 65: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 66: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 67: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 68: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 69: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 70: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 71: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 72: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 73: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 74: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 75: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 76: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 77: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 78: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 79: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 80: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 81: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 82: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 83: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 84: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 85: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 86: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 87: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 88: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 89: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 90: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 91: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 92: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 93: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	56, // 94: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
+	58, // 95: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
+	3,  // 96: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
+	61, // 97: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
+	63, // 98: scm.v1.ServiceControlManager.WTSSendMessage:output_type -> scm.v1.SendMessageReply
+	57, // [57:99] is the sub-list for method output_type
+	15, // [15:57] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -4599,7 +4742,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   62,
+			NumMessages:   64,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -160,6 +160,9 @@ const (
 	// ServiceControlManagerCreateProcessAsUserProcedure is the fully-qualified name of the
 	// ServiceControlManager's CreateProcessAsUser RPC.
 	ServiceControlManagerCreateProcessAsUserProcedure = "/scm.v1.ServiceControlManager/CreateProcessAsUser"
+	// ServiceControlManagerWTSSendMessageProcedure is the fully-qualified name of the
+	// ServiceControlManager's WTSSendMessage RPC.
+	ServiceControlManagerWTSSendMessageProcedure = "/scm.v1.ServiceControlManager/WTSSendMessage"
 )
 
 // ServiceControlManagerClient is a client for the scm.v1.ServiceControlManager service.
@@ -236,6 +239,11 @@ type ServiceControlManagerClient interface {
 	// Start a program as a token's user in its session, with that session's
 	// environment; the token handle closes with CloseServiceHandle.
 	CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error)
+	// A message box in a session, as WTSSendMessage: a desktop notification
+	// with the box's buttons in a graphical session, the text on the
+	// terminal in a text one. With wait, the answer (IDOK, IDYES, ...,
+	// IDTIMEOUT); without, IDASYNC.
+	WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error)
 }
 
 // NewServiceControlManagerClient constructs a client for the scm.v1.ServiceControlManager service.
@@ -495,6 +503,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("CreateProcessAsUser")),
 			connect.WithClientOptions(opts...),
 		),
+		wTSSendMessage: connect.NewClient[scmv1.SendMessageRequest, scmv1.SendMessageReply](
+			httpClient,
+			baseURL+ServiceControlManagerWTSSendMessageProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("WTSSendMessage")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -541,6 +555,7 @@ type serviceControlManagerClient struct {
 	processIdToSessionId       *connect.Client[scmv1.ProcessRequest, scmv1.SessionIdReply]
 	wTSQueryUserToken          *connect.Client[scmv1.SessionRequest, scmv1.HandleReply]
 	createProcessAsUser        *connect.Client[scmv1.CreateProcessRequest, scmv1.ProcessReply]
+	wTSSendMessage             *connect.Client[scmv1.SendMessageRequest, scmv1.SendMessageReply]
 }
 
 // OpenSCManager calls scm.v1.ServiceControlManager.OpenSCManager.
@@ -748,6 +763,11 @@ func (c *serviceControlManagerClient) CreateProcessAsUser(ctx context.Context, r
 	return c.createProcessAsUser.CallUnary(ctx, req)
 }
 
+// WTSSendMessage calls scm.v1.ServiceControlManager.WTSSendMessage.
+func (c *serviceControlManagerClient) WTSSendMessage(ctx context.Context, req *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error) {
+	return c.wTSSendMessage.CallUnary(ctx, req)
+}
+
 // ServiceControlManagerHandler is an implementation of the scm.v1.ServiceControlManager service.
 type ServiceControlManagerHandler interface {
 	OpenSCManager(context.Context, *connect.Request[scmv1.OpenSCManagerRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -822,6 +842,11 @@ type ServiceControlManagerHandler interface {
 	// Start a program as a token's user in its session, with that session's
 	// environment; the token handle closes with CloseServiceHandle.
 	CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error)
+	// A message box in a session, as WTSSendMessage: a desktop notification
+	// with the box's buttons in a graphical session, the text on the
+	// terminal in a text one. With wait, the answer (IDOK, IDYES, ...,
+	// IDTIMEOUT); without, IDASYNC.
+	WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error)
 }
 
 // NewServiceControlManagerHandler builds an HTTP handler from the service implementation. It
@@ -1077,6 +1102,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("CreateProcessAsUser")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerWTSSendMessageHandler := connect.NewUnaryHandler(
+		ServiceControlManagerWTSSendMessageProcedure,
+		svc.WTSSendMessage,
+		connect.WithSchema(serviceControlManagerMethods.ByName("WTSSendMessage")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/scm.v1.ServiceControlManager/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ServiceControlManagerOpenSCManagerProcedure:
@@ -1161,6 +1192,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerWTSQueryUserTokenHandler.ServeHTTP(w, r)
 		case ServiceControlManagerCreateProcessAsUserProcedure:
 			serviceControlManagerCreateProcessAsUserHandler.ServeHTTP(w, r)
+		case ServiceControlManagerWTSSendMessageProcedure:
+			serviceControlManagerWTSSendMessageHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1332,4 +1365,8 @@ func (UnimplementedServiceControlManagerHandler) WTSQueryUserToken(context.Conte
 
 func (UnimplementedServiceControlManagerHandler) CreateProcessAsUser(context.Context, *connect.Request[scmv1.CreateProcessRequest]) (*connect.Response[scmv1.ProcessReply], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.CreateProcessAsUser is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WTSSendMessage is not implemented"))
 }
