@@ -38,9 +38,12 @@ func startDesktop(t *testing.T) (string, string) {
 	runtime := "/run/user/65534"
 	if _, err := os.Stat(runtime); os.IsNotExist(err) {
 		if _, err := os.Stat("/run/user"); os.IsNotExist(err) {
+			if err := os.Mkdir("/run/user", 0o755); err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { os.Remove("/run/user") }) // after the one below: cleanups run last first
 		}
-		if err := os.MkdirAll(runtime, 0o700); err != nil {
+		if err := os.Mkdir(runtime, 0o700); err != nil {
 			t.Fatal(err)
 		}
 		os.Chown(runtime, 65534, 65534)
