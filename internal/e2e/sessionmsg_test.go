@@ -230,3 +230,62 @@ print(win32ts.WTSSendMessage(win32ts.WTS_CURRENT_SERVER_HANDLE, 1, "From Python"
 		t.Errorf("to session 0: %v", err)
 	}
 }
+
+// TestSessionAgent: scm-agent, run in a user's session, starts what the
+// machine's Run key and the user's own Run and RunOnce keys list, as that
+// user; a RunOnce value runs once.
+func TestSessionAgent(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("the agent runs as another user")
+	}
+	dir, err := os.MkdirTemp("", "scmagent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	sock := filepath.Join(dir, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	startSCMD(t, t.TempDir(), sock)
+	reg := func(asNobodyToo bool, args ...string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(binDir, "reg"), args...)
+		if asNobodyToo {
+			cmd = asNobody(filepath.Join(binDir, "reg"), []string{"SCM_SOCKET=" + sock}, args...)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("reg %v: %v\n%s", args, err, out)
+		}
+	}
+	run := `SOFTWARE\Microsoft\Windows\CurrentVersion\Run`
+	reg(false, "add", `HKLM\`+run, "/v", "Probe", "/d", `/bin/sh -c "id -u > `+dir+`/machine"`, "/f")
+	reg(true, "add", `HKCU\`+run, "/v", "Mine", "/t", "REG_EXPAND_SZ", "/d", `/bin/sh -c "echo %USER% > `+dir+`/user"`, "/f")
+	reg(true, "add", `HKCU\`+run+"Once", "/v", "Once", "/d", `/bin/sh -c "echo once >> `+dir+`/once"`, "/f")
+	agent := func() {
+		t.Helper()
+		cmd := asNobody(filepath.Join(binDir, "scm-agent"), []string{"SCM_SOCKET=" + sock, "USER=nobody"})
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("scm-agent: %v\n%s", err, out)
+		}
+	}
+	agent()
+	waitFor(t, func() bool {
+		for _, f := range []string{"machine", "user", "once"} {
+			if b, _ := os.ReadFile(filepath.Join(dir, f)); len(b) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for f, want := range map[string]string{"machine": "65534\n", "user": "nobody\n", "once": "once\n"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, f)); string(b) != want {
+			t.Errorf("%s: %q, want %q", f, b, want)
+		}
+	}
+	os.Remove(filepath.Join(dir, "machine"))
+	agent() // a second logon: Run again, RunOnce not
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "machine")); return err == nil })
+	if b, _ := os.ReadFile(filepath.Join(dir, "once")); string(b) != "once\n" {
+		t.Errorf("RunOnce ran again: %q", b)
+	}
+}
