@@ -1,18 +1,23 @@
 package launch
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
 )
 
-// RunAs starts a program as a user, for CreateProcessAsUser and
-// WTSSendMessage: in a session of its own, with env and in dir (the user's
-// home when empty), stdio its standard input, output and error (nil ones,
-// and the ones not given, on /dev/null). It is no service: it has no channel, and the
+// RunAs starts a program as a user, for CreateProcessAsUser: in a session
+// of its own, with env and in dir (the user's home when empty), stdin and
+// output on /dev/null. It is no service: it has no channel, and the
 // reaper collects it when it exits, and calls exited. A bare argv[0] is
 // looked for in the PATH env gives.
-func (l *Launcher) RunAs(uid uint32, argv, env []string, dir string, stdio []*os.File, exited func()) (int, error) {
+func (l *Launcher) RunAs(uid uint32, argv, env []string, dir string, exited func()) (int, error) {
+	return l.runAs(uid, argv, env, dir, nil, exited)
+}
+
+func (l *Launcher) runAs(uid uint32, argv, env []string, dir string, stdio []*os.File, exited func()) (int, error) {
 	who, err := lookupUID(uid)
 	if err != nil {
 		return 0, err
@@ -64,4 +69,47 @@ func lookPathIn(name string, env []string) (string, error) {
 		}
 	}
 	return lookPath(name)
+}
+
+// MaxConverseOutput bounds what Converse reads of a helper's answer.
+const MaxConverseOutput = 4096
+
+// Converse runs one of scmd's helpers (a program beside scmd's own, such as
+// scm-sessionmsg) as a user, with input on its standard input, and returns
+// its standard output once it exits. The end of ctx kills it.
+func (l *Launcher) Converse(ctx context.Context, uid uint32, helper string, env []string, input []byte) ([]byte, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(filepath.Dir(exe), helper)
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	defer outR.Close()
+	done := make(chan struct{})
+	pid, err := l.runAs(uid, []string{path}, env, "", []*os.File{inR, outW, nil}, func() { close(done) })
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		return nil, err
+	}
+	inW.Write(input)
+	inW.Close()
+	stop := context.AfterFunc(ctx, func() { syscall.Kill(pid, syscall.SIGKILL) })
+	defer stop()
+	out, err := io.ReadAll(io.LimitReader(outR, MaxConverseOutput))
+	<-done
+	return out, err
 }

@@ -42,7 +42,6 @@ var clientSide = []string{
 	"github.com/openscm/scm/cmd/pnputil",
 	"github.com/openscm/scm/cmd/qwinsta",
 	"github.com/openscm/scm/cmd/scm-agent",
-	"github.com/openscm/scm/cmd/scm-sessionmsg",
 }
 
 func TestClientsLinkNoDaemonCode(t *testing.T) {

@@ -1,14 +1,10 @@
 package manager
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/openscm/scm/internal/security"
@@ -47,15 +43,11 @@ func (m *Manager) WTSSendMessage(ctx context.Context, c Caller, session uint32, 
 	if c.Token == nil || !c.Token.IsAdmin() && c.Token.User != security.UserSID(s.UID) {
 		return 0, windows.ERROR_ACCESS_DENIED
 	}
-	bus := "/run/user/" + strconv.FormatUint(uint64(s.UID), 10) + "/bus"
-	if _, err := os.Stat(bus); err == nil {
+	if sessions.HasBus(s) {
 		return m.sessionBox(ctx, s, title, message, style, timeout, wait)
 	}
-	if s.TTY == "" {
+	if s.TTY == "" || sessions.WriteToTerminal(s.TTY, title, message) != nil {
 		return 0, windows.ERROR_NOT_SUPPORTED // nowhere to show it
-	}
-	if err := writeToTerminal(s.TTY, title, message); err != nil {
-		return 0, windows.ERROR_NOT_SUPPORTED
 	}
 	switch {
 	case !wait:
@@ -72,71 +64,27 @@ func (m *Manager) WTSSendMessage(ctx context.Context, c Caller, session uint32, 
 	return IDTIMEOUT, nil
 }
 
-// sessionBox runs scm-sessionmsg as the session's user and reads its answer;
-// the call's end (the caller gone) ends it.
+// sessionBox has scm-sessionmsg show the box as the session's user and
+// reads its answer; the call's end (the caller gone) ends it.
 func (m *Manager) sessionBox(ctx context.Context, s sessions.Session, title, message string, style, timeout uint32, wait bool) (uint32, error) {
 	m.mu.Lock()
 	runner, _ := m.launcher.(userRunner)
 	m.mu.Unlock()
-	exe, err := os.Executable()
-	if runner == nil || err != nil {
+	if runner == nil {
 		return 0, windows.ERROR_NOT_SUPPORTED
 	}
-	helper := filepath.Join(filepath.Dir(exe), "scm-sessionmsg")
-	if _, err := os.Stat(helper); err != nil {
-		return 0, windows.ERROR_NOT_SUPPORTED
-	}
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		return 0, windows.ERROR_NO_SYSTEM_RESOURCES
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		return 0, windows.ERROR_NO_SYSTEM_RESOURCES
-	}
-	defer outR.Close()
-	done := make(chan struct{})
-	pid, err := runner.RunAs(s.UID, []string{helper}, sessionEnvironment(s), "", []*os.File{inR, outW, nil}, func() { close(done) })
-	inR.Close()
-	outW.Close()
-	if err != nil {
-		inW.Close()
-		return 0, windows.ERROR_NOT_SUPPORTED
-	}
-	json.NewEncoder(inW).Encode(struct {
+	input, _ := json.Marshal(struct {
 		Title, Message string
 		Style, Timeout uint32
 		Wait           bool
 	}{title, message, style, timeout, wait})
-	inW.Close()
-	stop := context.AfterFunc(ctx, func() { syscall.Kill(pid, syscall.SIGKILL) })
-	defer stop()
-	line, _ := bufio.NewReader(outR).ReadString('\n')
-	<-done
-	n, err := strconv.ParseUint(strings.TrimSpace(line), 10, 32)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
+	out, err := runner.Converse(ctx, s.UID, "scm-sessionmsg", sessions.Environment(s), input)
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	n, perr := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 32)
+	if err != nil || perr != nil {
 		return 0, windows.ERROR_NOT_SUPPORTED // no notification server answers on the session's bus
 	}
 	return uint32(n), nil
-}
-
-// writeToTerminal writes the message to a session's terminal, as wall
-// does: a bell, the title, the text.
-func writeToTerminal(tty, title, message string) error {
-	if strings.Contains(tty, "..") {
-		return os.ErrInvalid
-	}
-	f, err := os.OpenFile("/dev/"+tty, os.O_WRONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	text := "\r\n\a" + title + "\r\n\r\n" + strings.ReplaceAll(message, "\n", "\r\n") + "\r\n"
-	_, err = f.WriteString(text)
-	return err
 }

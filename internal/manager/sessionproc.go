@@ -1,10 +1,8 @@
 package manager
 
 import (
+	"context"
 	"os"
-	"os/user"
-	"strconv"
-	"strings"
 
 	"github.com/openscm/scm/internal/cmdline"
 	"github.com/openscm/scm/internal/security"
@@ -19,7 +17,8 @@ import (
 
 // userRunner starts programs as users; the daemon's launcher is one.
 type userRunner interface {
-	RunAs(uid uint32, argv, env []string, dir string, stdio []*os.File, exited func()) (int, error)
+	RunAs(uid uint32, argv, env []string, dir string, exited func()) (int, error)
+	Converse(ctx context.Context, uid uint32, helper string, env []string, input []byte) ([]byte, error)
 }
 
 // WTSQueryUserToken opens a token handle for the user of a session. Only
@@ -81,12 +80,12 @@ func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, comma
 		return 0, windows.ERROR_INVALID_PARAMETER
 	}
 	if !hasEnv {
-		env = sessionEnvironment(s)
+		env = sessions.Environment(s)
 	}
 	// The process may exit before RunAs returns: its exit waits for its
 	// placing, so that what is forgotten was recorded first.
 	placed := make(chan uint32, 1)
-	pid, err := runner.RunAs(s.UID, argv, env, dir, nil, func() {
+	pid, err := runner.RunAs(s.UID, argv, env, dir, func() {
 		if p, ok := <-placed; ok {
 			src.Unplace(p)
 		}
@@ -101,31 +100,4 @@ func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, comma
 	src.Place(uint32(pid), s.ID)
 	placed <- uint32(pid)
 	return uint32(pid), nil
-}
-
-// sessionEnvironment is what a program of the session's user sees there:
-// the user's name and home, and the session's runtime directory, bus and
-// display.
-func sessionEnvironment(s sessions.Session) []string {
-	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "USER=" + s.User, "LOGNAME=" + s.User}
-	if u, err := user.LookupId(strconv.FormatUint(uint64(s.UID), 10)); err == nil {
-		env = append(env, "HOME="+u.HomeDir)
-	}
-	runtime := "/run/user/" + strconv.FormatUint(uint64(s.UID), 10)
-	if fi, err := os.Stat(runtime); err == nil && fi.IsDir() {
-		env = append(env, "XDG_RUNTIME_DIR="+runtime)
-		if _, err := os.Stat(runtime + "/bus"); err == nil {
-			env = append(env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+runtime+"/bus")
-		}
-		if _, err := os.Stat(runtime + "/wayland-0"); err == nil {
-			env = append(env, "WAYLAND_DISPLAY=wayland-0")
-		}
-	}
-	if s.Display != "" {
-		env = append(env, "DISPLAY="+s.Display)
-	}
-	if id, ok := strings.CutPrefix(s.Key, "logind:"); ok {
-		env = append(env, "XDG_SESSION_ID="+id)
-	}
-	return env
 }
