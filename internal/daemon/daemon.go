@@ -24,6 +24,7 @@ import (
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/server"
+	"github.com/openscm/scm/internal/sessions"
 	"github.com/openscm/scm/internal/statedir"
 )
 
@@ -149,12 +150,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	m := d.Manager
 	srv := server.New(m, uint32(os.Geteuid()))
 	served := make(chan error, 1)
+	watching, stopWatching := context.WithCancel(context.Background())
+	defer stopWatching()
+	// The login sessions are followed before the API serves, so that
+	// what it says of them is there from the first call.
+	sess := &sessions.Watcher{Utmp: d.opts.Utmp}
+	m.SetSessions(sess)
+	sess.Start(watching, m.SessionChanges, func(err error) {
+		d.logf("login sessions are not followed (%v): SERVICE_CONTROL_SESSIONCHANGE is not sent", err)
+	})
+
 	l := d.listener
 	d.listener = nil // the server closes it
 	go func() { served <- srv.Serve(l) }()
 
-	watching, stopWatching := context.WithCancel(context.Background())
-	defer stopWatching()
 	// Device events are listened for from the start, so none is lost
 	// while hosts come back; they are acted on once adoption is over, so
 	// a trigger cannot start a second copy of a service about to be

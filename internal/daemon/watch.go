@@ -5,13 +5,12 @@ import (
 
 	"github.com/openscm/scm/internal/devices"
 	"github.com/openscm/scm/internal/power"
-	"github.com/openscm/scm/internal/sessions"
 )
 
 // watch fires trigger-starts for the devices present now and the IP
 // availability now, as Windows does at boot, and then follows device
 // arrivals and removals, address and link changes, clock changes, and
-// suspend and resume, and the login sessions, until ctx is done. u, if not nil, has been
+// suspend and resume, until ctx is done. u, if not nil, has been
 // listening to the kernel's device events since the SCM started.
 func (d *Daemon) watch(ctx context.Context, u *devices.Uevents) {
 	m := d.Manager
@@ -51,13 +50,6 @@ func (d *Daemon) watch(ctx context.Context, u *devices.Uevents) {
 	go func() {
 		if err := devices.WatchClock(ctx, m.TimeChanged); err != nil {
 			d.logf("clock changes: %v", err)
-		}
-	}()
-	sess := &sessions.Watcher{Utmp: d.opts.Utmp}
-	m.SetSessions(sess)
-	go func() {
-		if err := sess.Run(ctx, m.SessionChanges); err != nil {
-			d.logf("login sessions are not followed (%v): SERVICE_CONTROL_SESSIONCHANGE is not sent", err)
 		}
 	}()
 	go func() {

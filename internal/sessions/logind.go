@@ -19,22 +19,30 @@ const (
 // ErrNoLogind reports a system bus without logind.
 var ErrNoLogind = errors.New("sessions: systemd-logind is not on the system bus")
 
-// watchLogind reports logind's user sessions to update, first as they are
-// and then after every change logind signals (a session new or removed,
-// one's Active or LockedHint changed), until ctx ends or the bus goes.
-func watchLogind(ctx context.Context, update func([]Login)) error {
+// logindWatch is a subscription to logind's session changes.
+type logindWatch struct {
+	conn    *dbus.Conn
+	signals chan *dbus.Signal
+	ctx     context.Context
+}
+
+// openLogind subscribes to logind's session signals: a session new or
+// removed, one's properties (Active, LockedHint) changed.
+func openLogind(ctx context.Context) (*logindWatch, error) {
 	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("sessions: system bus: %w", err)
+		return nil, fmt.Errorf("sessions: system bus: %w", err)
 	}
-	defer conn.Close()
-	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	fail := func(err error) (*logindWatch, error) {
+		conn.Close()
+		return nil, err
+	}
 	var has bool
 	if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, logindName).Store(&has); err != nil {
-		return fmt.Errorf("sessions: system bus: %w", err)
+		return fail(fmt.Errorf("sessions: system bus: %w", err))
 	}
 	if !has {
-		return ErrNoLogind
+		return fail(ErrNoLogind)
 	}
 	for _, match := range [][]dbus.MatchOption{
 		{dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionNew"), dbus.WithMatchObjectPath(logindPath)},
@@ -44,13 +52,22 @@ func watchLogind(ctx context.Context, update func([]Login)) error {
 		{dbus.WithMatchInterface(logindSession), dbus.WithMatchMember("Unlock"), dbus.WithMatchPathNamespace(logindPath + "/session")},
 	} {
 		if err := conn.AddMatchSignal(match...); err != nil {
-			return fmt.Errorf("sessions: subscribing to logind: %w", err)
+			return fail(fmt.Errorf("sessions: subscribing to logind: %w", err))
 		}
 	}
-	signals := make(chan *dbus.Signal, 64)
-	conn.Signal(signals)
+	w := &logindWatch{conn: conn, signals: make(chan *dbus.Signal, 64), ctx: ctx}
+	conn.Signal(w.signals)
+	context.AfterFunc(ctx, func() { conn.Close() })
+	return w, nil
+}
+
+// run reports logind's user sessions to update, first as they are and
+// then after every change logind signals, until the context ends (nil) or
+// the bus goes.
+func (w *logindWatch) run(update func([]Login)) error {
+	defer w.conn.Close()
 	list := func() error {
-		logins, err := listLogind(conn)
+		logins, err := listLogind(w.conn)
 		if err != nil {
 			return err
 		}
@@ -60,12 +77,12 @@ func watchLogind(ctx context.Context, update func([]Login)) error {
 	if err := list(); err != nil {
 		return err
 	}
-	for range signals {
+	for range w.signals {
 		// Whatever changed, the list is read again: there are few
 		// sessions, and a signal missed between two reads is not lost.
 		for drained := false; !drained; {
 			select {
-			case <-signals:
+			case <-w.signals:
 			default:
 				drained = true
 			}
@@ -74,7 +91,7 @@ func watchLogind(ctx context.Context, update func([]Login)) error {
 			return err
 		}
 	}
-	if ctx.Err() != nil {
+	if w.ctx.Err() != nil {
 		return nil
 	}
 	return errors.New("sessions: the system bus connection closed")

@@ -72,37 +72,51 @@ func cstring(b []byte) string {
 	return string(b)
 }
 
-// watchUtmp reports utmp's logins to update, first as they are and then
-// whenever the file is written or replaced, until ctx ends.
-func watchUtmp(ctx context.Context, path string, update func([]Login)) error {
+// utmpWatch follows changes to utmp's directory.
+type utmpWatch struct {
+	path string
+	f    *os.File
+	ctx  context.Context
+}
+
+// openUtmp watches the directory utmp is in: the file is replaced as
+// often as it is written.
+func openUtmp(ctx context.Context, path string) (*utmpWatch, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
-		return fmt.Errorf("sessions: inotify: %w", err)
+		return nil, fmt.Errorf("sessions: inotify: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "inotify")
-	defer f.Close()
-	defer context.AfterFunc(ctx, func() { f.Close() })()
 	if _, err := unix.InotifyAddWatch(fd, filepath.Dir(path), unix.IN_CLOSE_WRITE|unix.IN_MODIFY|unix.IN_MOVED_TO|unix.IN_CREATE); err != nil {
-		return fmt.Errorf("sessions: watching %s: %w", filepath.Dir(path), err)
+		f.Close()
+		return nil, fmt.Errorf("sessions: watching %s: %w", filepath.Dir(path), err)
 	}
+	context.AfterFunc(ctx, func() { f.Close() })
+	return &utmpWatch{path: path, f: f, ctx: ctx}, nil
+}
+
+// run reports utmp's logins to update, first as they are and then
+// whenever the file is written or replaced, until the context ends.
+func (w *utmpWatch) run(update func([]Login)) error {
+	defer w.f.Close()
 	read := func() {
-		logins, err := readUtmp(path)
+		logins, err := readUtmp(w.path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return
 		}
 		update(logins)
 	}
 	read()
+	name := filepath.Base(w.path)
 	buf := make([]byte, 4096)
 	for {
-		n, err := f.Read(buf)
+		n, err := w.f.Read(buf)
 		if err != nil {
-			if ctx.Err() != nil {
+			if w.ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("sessions: reading inotify: %w", err)
 		}
-		name := filepath.Base(path)
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 			nameBytes := buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
@@ -113,4 +127,13 @@ func watchUtmp(ctx context.Context, path string, update func([]Login)) error {
 			off += unix.SizeofInotifyEvent + int(ev.Len)
 		}
 	}
+}
+
+// watchUtmp is openUtmp and run.
+func watchUtmp(ctx context.Context, path string, update func([]Login)) error {
+	w, err := openUtmp(ctx, path)
+	if err != nil {
+		return err
+	}
+	return w.run(update)
 }

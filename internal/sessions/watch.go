@@ -18,10 +18,12 @@ type Watcher struct {
 	placed  map[uint32]uint32 // pid -> session, for processes started in a session
 }
 
-// Run follows the sessions until ctx ends, calling changed with the
-// changes each update brings (in order; changed runs on Run's goroutine).
-// It returns the error that ended the watch of the source it settled on.
-func (w *Watcher) Run(ctx context.Context, changed func([]Change)) error {
+// Start begins to follow the sessions: it subscribes to the source (the
+// D-Bus connection, or utmp's watch, is open when it returns, before scmd
+// serves) and then follows it on a goroutine of its own until ctx ends,
+// calling changed with the changes each update brings, in order. done,
+// if not nil, gets the error that ended the watch.
+func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(error)) {
 	w.mu.Lock()
 	w.model = NewModel()
 	w.console = 0xFFFFFFFF
@@ -36,17 +38,27 @@ func (w *Watcher) Run(ctx context.Context, changed func([]Change)) error {
 			changed(changes)
 		}
 	}
-	w.setSource("logind")
-	err := watchLogind(ctx, update)
-	if err == nil || ctx.Err() != nil {
-		return err
+	finish := func(err error) {
+		if done != nil && ctx.Err() == nil {
+			done(err)
+		}
+	}
+	if lw, err := openLogind(ctx); err == nil {
+		w.setSource("logind")
+		go func() { finish(lw.run(update)) }()
+		return
 	}
 	w.setSource("utmp")
 	path := w.Utmp
 	if path == "" {
 		path = DefaultUtmp
 	}
-	return watchUtmp(ctx, path, update)
+	uw, err := openUtmp(ctx, path)
+	if err != nil {
+		finish(err)
+		return
+	}
+	go func() { finish(uw.run(update)) }()
 }
 
 func (w *Watcher) setSource(s string) {
