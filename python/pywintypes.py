@@ -147,5 +147,30 @@ class IID(bytes):
         return bytes.__hash__(self)
 
 
+class SIDType:
+    """PySID: a security identifier, kept as its string form."""
+
+    def __init__(self, text=""):
+        self._text = text
+
+    def __eq__(self, other):
+        return isinstance(other, SIDType) and other._text == self._text
+
+    def __hash__(self):
+        return hash(self._text)
+
+    def __str__(self):
+        return "PySID:" + self._text
+
+    __repr__ = __str__
+
+
+SIDType.__name__ = SIDType.__qualname__ = "PySID"
+
+
+def SID(text=""):
+    return SIDType(text)
+
+
 TRUE = 1
 FALSE = 0

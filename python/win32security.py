@@ -62,3 +62,15 @@ def ConvertSecurityDescriptorToStringSecurityDescriptor(SecurityDescriptor, Requ
         if SecurityInformation & bit and part is not None:
             out += part
     return out
+
+
+def ConvertSidToStringSid(Sid):
+    if not isinstance(Sid, pywintypes.SIDType):
+        raise TypeError("The object is not a PySID object")
+    return Sid._text
+
+
+def ConvertStringSidToSid(StringSid):
+    if not StringSid.startswith("S-1-"):
+        raise error(1337, "ConvertStringSidToSid", pywintypes.message(1337))  # ERROR_INVALID_SID
+    return pywintypes.SIDType(StringSid)

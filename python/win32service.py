@@ -9,8 +9,6 @@ import pywintypes
 import _scm
 from pywintypes import error
 
-HWINSTAType = type("PyHWINSTA", (pywintypes.HANDLEType,), {})
-HDESKType = type("PyHDESK", (pywintypes.HANDLEType,), {})
 
 # Service types.
 SERVICE_KERNEL_DRIVER = 1
@@ -478,22 +476,163 @@ def SetServiceObjectSecurity(Handle, SecurityInformation, SecurityDescriptor):
           {"handle": _h(Handle), "securityInformation": _dword(SecurityInformation), "sddl": SecurityDescriptor._sddl})
 
 
-def _not_yet(funcname):
-    def f(*args):
-        pywintypes.raise_error(ERROR_CALL_NOT_IMPLEMENTED, funcname)
+# Window stations and desktops, as Windows gives them to a process: a login
+# session's processes have its interactive WinSta0; a service a station of
+# its account in session 0 (Service-0x0-3e7$ for LocalSystem), or session
+# 0's WinSta0 for an interactive service where NoInteractiveServices is 0.
+# scmd says which the calling process has; stations and desktops the process
+# creates are its own.
 
-    f.__name__ = funcname
-    return f
+ERROR_FILE_NOT_FOUND = 2
+ERROR_ACCESS_DENIED = 5
+ERROR_INVALID_FUNCTION = 1
+_created_stations = {}  # name -> desktops, made by this process
+_current = {}
 
 
-# Window stations and desktops come with the sessions model.
-GetThreadDesktop = _not_yet("GetThreadDesktop")
-EnumWindowStations = _not_yet("EnumWindowStations")
-GetUserObjectInformation = _not_yet("GetUserObjectInformation")
-SetUserObjectInformation = _not_yet("SetUserObjectInformation")
-OpenWindowStation = _not_yet("OpenWindowStation")
-OpenDesktop = _not_yet("OpenDesktop")
-CreateDesktop = _not_yet("CreateDesktop")
-OpenInputDesktop = _not_yet("OpenInputDesktop")
-GetProcessWindowStation = _not_yet("GetProcessWindowStation")
-CreateWindowStation = _not_yet("CreateWindowStation")
+def _station_info():
+    try:
+        return _scm.call("GetProcessWindowStation", {})
+    except _scm.CallFailed as e:
+        pywintypes.raise_error(e.code, "GetProcessWindowStation")
+
+
+class _UserObject(pywintypes.HANDLEType):
+    _next = [0x1000]
+
+    def __init__(self, kind, name, station, info):
+        _UserObject._next[0] += 4
+        super().__init__(_UserObject._next[0])
+        self._kind, self._name, self._station, self._info = kind, name, station, info
+        self._flags = {"Inherit": False, "Reserved": False, "Flags": 0}
+        if kind == "WindowStation" and name == info.get("name", "WinSta0") and info.get("visible"):
+            self._flags["Flags"] = WSF_VISIBLE
+
+
+class PyHWINSTA(_UserObject):
+    def __init__(self, name, info):
+        super().__init__("WindowStation", name, name, info)
+
+    def EnumDesktops(self):
+        if self._name in _created_stations:
+            return list(_created_stations[self._name])
+        if self._name == self._info.get("name", "WinSta0"):
+            return list(self._info.get("desktops", ["Default"]))
+        return ["Default"]
+
+    def SetProcessWindowStation(self):
+        _current["station"] = self
+
+    def CloseWindowStation(self):
+        self.Close()
+
+
+class PyHDESK(_UserObject):
+    def __init__(self, name, station, info):
+        super().__init__("Desktop", name, station, info)
+
+    def SetThreadDesktop(self):
+        _current["desktop"] = self
+
+    def EnumDesktopWindows(self):
+        return []  # no windows here
+
+    def SwitchDesktop(self):
+        if not (self._info.get("input") and self._name.lower() == "default"):
+            pywintypes.raise_error(ERROR_ACCESS_DENIED, "SwitchDesktop")
+
+    def CloseDesktop(self):
+        self.Close()
+
+
+PyHWINSTA.__name__ = PyHWINSTA.__qualname__ = "PyHWINSTA"
+PyHDESK.__name__ = PyHDESK.__qualname__ = "PyHDESK"
+HWINSTAType, HDESKType = PyHWINSTA, PyHDESK
+
+
+def GetProcessWindowStation():
+    if "station" in _current:
+        return _current["station"]
+    info = _station_info()
+    return PyHWINSTA(info.get("name", "WinSta0"), info)
+
+
+def GetThreadDesktop(ThreadId):
+    if "desktop" in _current:
+        return _current["desktop"]
+    info = _station_info()
+    return PyHDESK("Default", info.get("name", "WinSta0"), info)
+
+
+def EnumWindowStations():
+    return list(_station_info().get("stations", ["WinSta0"])) + list(_created_stations)
+
+
+def OpenWindowStation(szWinSta, Inherit, DesiredAccess):
+    info = _station_info()
+    for name in list(info.get("stations", [])) + list(_created_stations):
+        if name.lower() == szWinSta.lower():
+            return PyHWINSTA(name, info)
+    if szWinSta.lower().startswith("service-0x0-") and szWinSta.endswith("$"):
+        pywintypes.raise_error(ERROR_ACCESS_DENIED, "OpenWindowStation")  # another account's
+    pywintypes.raise_error(ERROR_FILE_NOT_FOUND, "OpenWindowStation")
+
+
+def OpenDesktop(szDesktop, Flags, Inherit, DesiredAccess):
+    station = GetProcessWindowStation()
+    desktops = station.EnumDesktops()
+    for name in desktops:
+        if name.lower() == szDesktop.lower():
+            return PyHDESK(name, station._name, station._info)
+    if szDesktop.lower() == "winlogon":
+        pywintypes.raise_error(ERROR_ACCESS_DENIED, "OpenDesktop")  # SYSTEM's alone
+    pywintypes.raise_error(ERROR_FILE_NOT_FOUND, "OpenDesktop")
+
+
+def OpenInputDesktop(Flags, Inherit, DesiredAccess):
+    info = _station_info()
+    if not info.get("input"):
+        pywintypes.raise_error(ERROR_INVALID_FUNCTION, "OpenInputDesktop")  # no station that takes input
+    return PyHDESK("Default", info.get("name", "WinSta0"), info)
+
+
+def CreateWindowStation(WindowStation, Flags, DesiredAccess, SecurityAttributes):
+    info = _station_info()
+    name = WindowStation or "Service-0x0-%x$" % (0x20000 + len(_created_stations))
+    if name.lower() == "winsta0" or name in info.get("stations", []):
+        return PyHWINSTA(name, info)  # it exists: opened
+    _created_stations.setdefault(name, ["Default"])
+    return PyHWINSTA(name, info)
+
+
+def CreateDesktop(Desktop, Flags, DesiredAccess, SecurityAttributes):
+    station = GetProcessWindowStation()
+    desktops = _created_stations.setdefault(station._name, list(station.EnumDesktops()))
+    if Desktop not in desktops:
+        desktops.append(Desktop)
+    return PyHDESK(Desktop, station._name, station._info)
+
+
+def GetUserObjectInformation(Handle, type):
+    if not isinstance(Handle, _UserObject):
+        pywintypes.raise_error(6, "GetUserObjectInformation")
+    if type == UOI_NAME:
+        return Handle._name
+    if type == UOI_TYPE:
+        return Handle._kind
+    if type == UOI_FLAGS:
+        return dict(Handle._flags)
+    if type == UOI_USER_SID:
+        sid = Handle._info.get("userSid")
+        return pywintypes.SIDType(sid) if sid and Handle._station == Handle._info.get("name", "WinSta0") else None
+    raise NotImplementedError("Type of information is not supported yet")
+
+
+def SetUserObjectInformation(Handle, info, type=UOI_FLAGS):
+    if type != UOI_FLAGS:
+        raise TypeError("Only UOI_FLAGS currently supported")
+    if not isinstance(Handle, _UserObject):
+        pywintypes.raise_error(6, "SetUserObjectInformation")
+    if not isinstance(info, dict) or not {"Inherit", "Reserved", "Flags"} <= set(info):
+        raise TypeError("UOI_FLAGS must be a dictionary containing {'Inherit':bool, 'Reserved':bool, 'Flags':int}")
+    Handle._flags = {"Inherit": bool(info["Inherit"]), "Reserved": bool(info["Reserved"]), "Flags": int(info["Flags"])}

@@ -372,3 +372,12 @@ func (c *Conn) WTSSendMessage(req *pb.SendMessageRequest) (*pb.SendMessageReply,
 	}
 	return res, nil
 }
+
+// GetProcessWindowStation calls ServiceControlManager.GetProcessWindowStation.
+func (c *Conn) GetProcessWindowStation(req *pb.Empty) (*pb.WindowStationInfo, error) {
+	res := new(pb.WindowStationInfo)
+	if err := c.unary("GetProcessWindowStation", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -379,6 +379,45 @@ except win32ts.error as e:
 		t.Errorf("the Python-started process saw %q", b)
 	}
 
+	// A process of a login session has its interactive window station. It
+	// runs the system's python3: nobody may not enter root's home, where a
+	// python3 of root's own may be.
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no /usr/bin/python3")
+	}
+	stOut := filepath.Join(dir, "station")
+	prog := filepath.Join(dir, "station.py")
+	// The package, where nobody may read it: the checkout may be in root's home.
+	pkg := filepath.Join(dir, "pkg")
+	os.Mkdir(pkg, 0o755)
+	mods, _ := filepath.Glob(filepath.Join(pythonDir(t), "*.py"))
+	for _, m := range mods {
+		b, _ := os.ReadFile(m)
+		os.WriteFile(filepath.Join(pkg, filepath.Base(m)), b, 0o644)
+	}
+	os.WriteFile(prog, []byte(fmt.Sprintf(`
+import os, win32service as ws
+st = ws.GetProcessWindowStation()
+line = "%%s %%d %%s %%s\n" %% (ws.GetUserObjectInformation(st, ws.UOI_NAME), ws.GetUserObjectInformation(st, ws.UOI_FLAGS)["Flags"],
+    ws.GetUserObjectInformation(st, ws.UOI_USER_SID), ws.GetUserObjectInformation(ws.OpenInputDesktop(0, 0, 0), ws.UOI_NAME))
+open(%[1]q + ".tmp", "w").write(line)
+os.rename(%[1]q + ".tmp", %[1]q)
+`, stOut)), 0o644)
+	py = runPython(t, realPython(t), pythonDir(t), fmt.Sprintf(`
+import sys, win32ts, win32process
+tok = win32ts.WTSQueryUserToken(1)
+win32process.CreateProcessAsUser(tok, None, '"/usr/bin/python3" "%s"', None, None, False, 0,
+    {"PYTHONPATH": %q, "PATH": "/usr/bin:/bin", "SCM_SOCKET": %q}, None, win32process.STARTUPINFO())
+print("started")
+`, prog, pkg, sock))
+	if py != "started\n" {
+		t.Fatalf("from Python: %q", py)
+	}
+	waitFor(t, func() bool { _, err := os.Stat(stOut); return err == nil })
+	if b, _ := os.ReadFile(stOut); string(b) != "WinSta0 1 PySID:S-1-22-1-65534 Default\n" {
+		t.Errorf("a process in the session has %q", b)
+	}
+
 	got, err := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, "attack"), "usertoken", "1").CombinedOutput()
 	if err != nil || string(got) != "1314\n" {
 		t.Errorf("an ordinary user asking for the token: %v %q, want ERROR_PRIVILEGE_NOT_HELD", err, got)
@@ -386,3 +425,56 @@ except win32ts.error as e:
 }
 
 func syscallKill(pid int) { exec.Command("kill", strconv.Itoa(pid)).Run() }
+
+// TestInteractiveService: SERVICE_INTERACTIVE_PROCESS does nothing while
+// NoInteractiveServices is 1, Windows' default: the service has its
+// account's non-interactive window station. With 0, it has session 0's
+// WinSta0, visible, and the console session's display.
+func TestInteractiveService(t *testing.T) {
+	python := realPython(t)
+	addr := startSystemBus(t)
+	logind := startLogind(t, addr)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	state := t.TempDir()
+	sock := filepath.Join(t.TempDir(), "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	startSCMD(t, state, sock)
+	logind.login(t, "2", "nobody", 65534, "seat0", false)
+	logind.set(t, "2", "Display", ":33")
+	waitFor(t, func() bool { return windows.WTSGetActiveConsoleSessionId() == 1 })
+	dir := pythonDir(t)
+	services := filepath.Join(dir, "tests", "services")
+	out := filepath.Join(t.TempDir(), "station")
+	runPython(t, python, dir, fmt.Sprintf(`
+import sys, win32serviceutil, win32api, win32con
+sys.argv = [%q, "--interactive", "install"]
+win32serviceutil.HandleCommandLine(__import__("interactive").InteractiveSvc)
+win32serviceutil.SetServiceCustomOption("PyInteractive", "OutFile", %q)
+k = win32api.RegOpenKey(win32con.HKEY_LOCAL_MACHINE, "SYSTEM\\CurrentControlSet\\Services\\PyInteractive")
+win32api.RegSetValueEx(k, "Environment", 0, win32con.REG_MULTI_SZ, ["PYTHONPATH=%s:%s"])
+`, filepath.Join(services, "interactive.py"), out, dir, services))
+	cycle := func(want string) {
+		t.Helper()
+		os.Remove(out)
+		runPython(t, python, dir, `
+import win32serviceutil, win32service
+win32serviceutil.StartService("PyInteractive")
+win32serviceutil.WaitForServiceStatus("PyInteractive", win32service.SERVICE_RUNNING, 30)
+`)
+		waitFor(t, func() bool { _, err := os.Stat(out); return err == nil })
+		if b, _ := os.ReadFile(out); string(b) != want {
+			t.Errorf("the service has %q, want %q", b, want)
+		}
+		runPython(t, python, dir, `
+import win32serviceutil, win32service
+win32serviceutil.StopService("PyInteractive")
+win32serviceutil.WaitForServiceStatus("PyInteractive", win32service.SERVICE_STOPPED, 30)
+`)
+	}
+	cycle("Service-0x0-3e7$ 0 -\n")
+	if out, err := exec.Command(filepath.Join(binDir, "reg"), "add", `HKLM\SYSTEM\CurrentControlSet\Control\Windows`,
+		"/v", "NoInteractiveServices", "/t", "REG_DWORD", "/d", "0", "/f").CombinedOutput(); err != nil {
+		t.Fatalf("reg: %v %s", err, out)
+	}
+	cycle("WinSta0 1 :33\n")
+}

@@ -30,6 +30,7 @@ type ClientID uint64
 type Caller struct {
 	Client ClientID
 	Token  *security.Token
+	Pid    uint32 // the calling process, from the socket's peer; 0 if unknown
 }
 
 // Manager is one SCM's database and handle table.

@@ -85,6 +85,9 @@ func (m *Manager) Execute(acts []core.Action) {
 		switch a := a.(type) {
 		case core.Launch:
 			spec := launch.Spec{Service: a.Service, Image: a.Image, Account: a.Account, Env: m.environment(a.Service)}
+			if s := m.find(a.Service); s != nil {
+				spec.Env = append(spec.Env, m.interactiveEnvironment(s)...)
+			}
 			if a.Reason == windows.SERVICE_START_REASON_DELAYEDAUTO {
 				spec.Nice = 10 // delayed automatic services start at a lower priority
 			}

@@ -266,6 +266,12 @@ func (h *handler) WTSSendMessage(ctx context.Context, r *connect.Request[pb.Send
 	})
 }
 
+func (h *handler) GetProcessWindowStation(ctx context.Context, r *connect.Request[pb.Empty]) (*connect.Response[pb.WindowStationInfo], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.Empty) (*pb.WindowStationInfo, error) {
+		return h.m.GetProcessWindowStation(c)
+	})
+}
+
 func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))

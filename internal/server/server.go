@@ -157,7 +157,12 @@ func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
 	}
 	id := manager.ClientID(s.nextClient.Add(1))
 	s.conns.Store(c, id)
-	return context.WithValue(ctx, callerKey{}, manager.Caller{Client: id, Token: tokenOf(peerCred(c), s.owner)})
+	cred := peerCred(c)
+	caller := manager.Caller{Client: id, Token: tokenOf(cred, s.owner)}
+	if cred != nil {
+		caller.Pid = uint32(cred.Pid)
+	}
+	return context.WithValue(ctx, callerKey{}, caller)
 }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
@@ -227,7 +232,11 @@ func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
 
 func callerOf(ctx context.Context) manager.Caller {
 	if cc, ok := ctx.Value(connKey{}).(*clientConn); ok {
-		return manager.Caller{Client: cc.clientID(), Token: cc.token}
+		c := manager.Caller{Client: cc.clientID(), Token: cc.token}
+		if cc.cred != nil {
+			c.Pid = uint32(cc.cred.Pid)
+		}
+		return c
 	}
 	c, _ := ctx.Value(callerKey{}).(manager.Caller)
 	if c.Token == nil {

@@ -125,3 +125,17 @@ func (w *Watcher) Session(id uint32) (Session, bool) {
 	}
 	return Session{}, false
 }
+
+// Ancestors is a process and its ancestors, nearest first, up to init.
+func Ancestors(pid uint32) []uint32 {
+	var out []uint32
+	for p := pid; p > 1 && len(out) < 64; {
+		out = append(out, p)
+		next, err := parentOf(p)
+		if err != nil {
+			break
+		}
+		p = next
+	}
+	return out
+}

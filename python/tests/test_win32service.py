@@ -178,17 +178,36 @@ class Win32ServiceTest(support.SCMTestCase):
         # service marked for deletion goes with its last handle.
         self.assertNotIn("PyApi2", [e[0] for e in ws.EnumServicesStatus(scm)])
 
-    def test_window_stations_come_later(self):
-        for fn, args in ((ws.GetThreadDesktop, (0,)), (ws.EnumWindowStations, ()),
-                         (ws.GetUserObjectInformation, (0, ws.UOI_NAME)),
-                         (ws.SetUserObjectInformation, (0, {}, ws.UOI_FLAGS)), (ws.OpenWindowStation, ("WinSta0", 0, 0)),
-                         (ws.OpenDesktop, ("Default", 0, 0, 0)), (ws.CreateDesktop, ("d", 0, 0, None)),
-                         (ws.OpenInputDesktop, (0, 0, 0)), (ws.GetProcessWindowStation, ()),
-                         (ws.CreateWindowStation, (None, 0, 0, None))):
+    def test_window_stations(self):
+        # This process is no service and in no login session: session 0's
+        # WinSta0, not interactive.
+        st = ws.GetProcessWindowStation()
+        self.assertIsInstance(st, ws.HWINSTAType)
+        self.assertEqual(ws.GetUserObjectInformation(st, ws.UOI_NAME), "WinSta0")
+        self.assertEqual(ws.GetUserObjectInformation(st, ws.UOI_TYPE), "WindowStation")
+        self.assertEqual(ws.GetUserObjectInformation(st, ws.UOI_FLAGS), {"Inherit": False, "Reserved": False, "Flags": 0})
+        self.assertIsNone(ws.GetUserObjectInformation(st, ws.UOI_USER_SID))
+        self.assertEqual(st.EnumDesktops(), ["Default", "Winlogon"])  # root sees Winlogon too
+        self.assertIn("WinSta0", ws.EnumWindowStations())
+        self.assertEqual(ws.GetUserObjectInformation(ws.OpenWindowStation("winsta0", False, 0), ws.UOI_NAME), "WinSta0")
+        for fn, args, code in ((ws.OpenWindowStation, ("NoSuchStation", False, 0), winerror.ERROR_FILE_NOT_FOUND),
+                               (ws.OpenDesktop, ("NoSuchDesktop", 0, False, 0), winerror.ERROR_FILE_NOT_FOUND),
+                               (ws.OpenInputDesktop, (0, False, 0), winerror.ERROR_INVALID_FUNCTION)):
             with self.assertRaises(ws.error) as cm:
                 fn(*args)
-            self.assertEqual((cm.exception.winerror, cm.exception.funcname),
-                             (winerror.ERROR_CALL_NOT_IMPLEMENTED, fn.__name__))
+            self.assertEqual((cm.exception.winerror, cm.exception.funcname), (code, fn.__name__))
+        desk = ws.GetThreadDesktop(0)
+        self.assertEqual(ws.GetUserObjectInformation(desk, ws.UOI_TYPE), "Desktop")
+        self.assertEqual(ws.GetUserObjectInformation(ws.OpenDesktop("Default", 0, False, 0), ws.UOI_NAME), "Default")
+        mine = ws.CreateDesktop("Mine", 0, 0, None)
+        self.assertIn("Mine", ws.GetProcessWindowStation().EnumDesktops())
+        ws.SetUserObjectInformation(mine, {"Inherit": True, "Reserved": False, "Flags": 1})
+        self.assertEqual(ws.GetUserObjectInformation(mine, ws.UOI_FLAGS)["Inherit"], True)
+        with self.assertRaises(TypeError):
+            ws.SetUserObjectInformation(mine, {}, ws.UOI_NAME)
+        with self.assertRaises(ws.error) as cm:
+            mine.SwitchDesktop()
+        self.assertEqual(cm.exception.winerror, winerror.ERROR_ACCESS_DENIED)
 
     def test_constants(self):
         expect = dict(

@@ -158,7 +158,8 @@ class SharedProcessTest(support.SCMTestCase):
             while not os.path.exists(os.path.join(out, n)) and time.monotonic() < deadline:
                 time.sleep(0.05)
             with open(os.path.join(out, n)) as f:
-                self.assertEqual(int(f.read()), pids[0])
+                # Its process, and LocalSystem's non-interactive window station.
+                self.assertEqual(f.read(), "%d\nService-0x0-3e7$ 0\n" % pids[0])
         # Pause and continue one; a user-defined control goes to SvcOther.
         self.assertEqual(ws.ControlService(handles[0], ws.SERVICE_CONTROL_PAUSE)[1] in (ws.SERVICE_PAUSE_PENDING, ws.SERVICE_PAUSED), True)
         support.wait_state("PyShareA", ws.SERVICE_PAUSED)

@@ -3,7 +3,7 @@
 package scmmsg
 
 // messageCount is how many messages scm.v1 has.
-const messageCount = 64
+const messageCount = 65
 
 // byName makes an empty message of a type, by its full name; nil if there is none.
 func byName(name string) Message {
@@ -136,6 +136,8 @@ func byName(name string) Message {
 		return new(SendMessageRequest)
 	case "scm.v1.SendMessageReply":
 		return new(SendMessageReply)
+	case "scm.v1.WindowStationInfo":
+		return new(WindowStationInfo)
 	}
 	return nil
 }
@@ -5330,6 +5332,158 @@ func (x *SendMessageReply) UnmarshalBinary(b []byte) error {
 				return errWireType
 			}
 			x.Response = uint32(v)
+		}
+		_, _ = v, data
+	}
+	return nil
+}
+
+// WindowStationInfo is scm.v1.WindowStationInfo.
+type WindowStationInfo struct {
+	Name      string
+	Visible   bool
+	SessionId uint32
+	UserSid   string
+	Stations  []string
+	Desktops  []string
+	Input     bool
+	Admin     bool
+}
+
+// GetName returns x.Name, or its zero value if x is nil.
+func (x *WindowStationInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetVisible returns x.Visible, or its zero value if x is nil.
+func (x *WindowStationInfo) GetVisible() bool {
+	if x != nil {
+		return x.Visible
+	}
+	return false
+}
+
+// GetSessionId returns x.SessionId, or its zero value if x is nil.
+func (x *WindowStationInfo) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+// GetUserSid returns x.UserSid, or its zero value if x is nil.
+func (x *WindowStationInfo) GetUserSid() string {
+	if x != nil {
+		return x.UserSid
+	}
+	return ""
+}
+
+// GetStations returns x.Stations, or its zero value if x is nil.
+func (x *WindowStationInfo) GetStations() []string {
+	if x != nil {
+		return x.Stations
+	}
+	return nil
+}
+
+// GetDesktops returns x.Desktops, or its zero value if x is nil.
+func (x *WindowStationInfo) GetDesktops() []string {
+	if x != nil {
+		return x.Desktops
+	}
+	return nil
+}
+
+// GetInput returns x.Input, or its zero value if x is nil.
+func (x *WindowStationInfo) GetInput() bool {
+	if x != nil {
+		return x.Input
+	}
+	return false
+}
+
+// GetAdmin returns x.Admin, or its zero value if x is nil.
+func (x *WindowStationInfo) GetAdmin() bool {
+	if x != nil {
+		return x.Admin
+	}
+	return false
+}
+
+// AppendBinary appends x in protobuf's binary form.
+func (x *WindowStationInfo) AppendBinary(b []byte) ([]byte, error) {
+	if x.Name != "" {
+		b = appendString(b, 1, x.Name)
+	}
+	b = appendBool(b, 2, x.Visible)
+	b = appendUint(b, 3, uint64(x.SessionId))
+	if x.UserSid != "" {
+		b = appendString(b, 4, x.UserSid)
+	}
+	for _, s := range x.Stations {
+		b = appendString(b, 5, s)
+	}
+	for _, s := range x.Desktops {
+		b = appendString(b, 6, s)
+	}
+	b = appendBool(b, 7, x.Input)
+	b = appendBool(b, 8, x.Admin)
+	return b, nil
+}
+
+// UnmarshalBinary decodes x from protobuf's binary form; fields it does not know are skipped.
+func (x *WindowStationInfo) UnmarshalBinary(b []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, rest, err := field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		switch num {
+		case 1:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Name = string(data)
+		case 2:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Visible = v != 0
+		case 3:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.SessionId = uint32(v)
+		case 4:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.UserSid = string(data)
+		case 5:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Stations = append(x.Stations, string(data))
+		case 6:
+			if typ != wireBytes {
+				return errWireType
+			}
+			x.Desktops = append(x.Desktops, string(data))
+		case 7:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Input = v != 0
+		case 8:
+			if typ != wireVarint {
+				return errWireType
+			}
+			x.Admin = v != 0
 		}
 		_, _ = v, data
 	}

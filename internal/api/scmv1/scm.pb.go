@@ -4159,6 +4159,106 @@ func (x *SendMessageReply) GetResponse() uint32 {
 	return 0
 }
 
+type WindowStationInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`        // WinSta0, or Service-0x0-3e7$ for a service
+	Visible       bool                   `protobuf:"varint,2,opt,name=visible,proto3" json:"visible,omitempty"` // WSF_VISIBLE: an interactive window station
+	SessionId     uint32                 `protobuf:"varint,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	UserSid       string                 `protobuf:"bytes,4,opt,name=user_sid,json=userSid,proto3" json:"user_sid,omitempty"` // the session's or the service account's; empty for none
+	Stations      []string               `protobuf:"bytes,5,rep,name=stations,proto3" json:"stations,omitempty"`              // EnumWindowStations
+	Desktops      []string               `protobuf:"bytes,6,rep,name=desktops,proto3" json:"desktops,omitempty"`              // EnumDesktops of the process's station
+	Input         bool                   `protobuf:"varint,7,opt,name=input,proto3" json:"input,omitempty"`                   // OpenInputDesktop succeeds: an active session's WinSta0
+	Admin         bool                   `protobuf:"varint,8,opt,name=admin,proto3" json:"admin,omitempty"`                   // the caller may open the stations and desktops others may not
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowStationInfo) Reset() {
+	*x = WindowStationInfo{}
+	mi := &file_scm_v1_scm_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowStationInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowStationInfo) ProtoMessage() {}
+
+func (x *WindowStationInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_scm_v1_scm_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowStationInfo.ProtoReflect.Descriptor instead.
+func (*WindowStationInfo) Descriptor() ([]byte, []int) {
+	return file_scm_v1_scm_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *WindowStationInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WindowStationInfo) GetVisible() bool {
+	if x != nil {
+		return x.Visible
+	}
+	return false
+}
+
+func (x *WindowStationInfo) GetSessionId() uint32 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+func (x *WindowStationInfo) GetUserSid() string {
+	if x != nil {
+		return x.UserSid
+	}
+	return ""
+}
+
+func (x *WindowStationInfo) GetStations() []string {
+	if x != nil {
+		return x.Stations
+	}
+	return nil
+}
+
+func (x *WindowStationInfo) GetDesktops() []string {
+	if x != nil {
+		return x.Desktops
+	}
+	return nil
+}
+
+func (x *WindowStationInfo) GetInput() bool {
+	if x != nil {
+		return x.Input
+	}
+	return false
+}
+
+func (x *WindowStationInfo) GetAdmin() bool {
+	if x != nil {
+		return x.Admin
+	}
+	return false
+}
+
 var File_scm_v1_scm_proto protoreflect.FileDescriptor
 
 const file_scm_v1_scm_proto_rawDesc = "" +
@@ -4496,7 +4596,17 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\atimeout\x18\x05 \x01(\rR\atimeout\x12\x12\n" +
 	"\x04wait\x18\x06 \x01(\bR\x04wait\".\n" +
 	"\x10SendMessageReply\x12\x1a\n" +
-	"\bresponse\x18\x01 \x01(\rR\bresponse2\x92\x17\n" +
+	"\bresponse\x18\x01 \x01(\rR\bresponse\"\xdf\x01\n" +
+	"\x11WindowStationInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\avisible\x18\x02 \x01(\bR\avisible\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x03 \x01(\rR\tsessionId\x12\x19\n" +
+	"\buser_sid\x18\x04 \x01(\tR\auserSid\x12\x1a\n" +
+	"\bstations\x18\x05 \x03(\tR\bstations\x12\x1a\n" +
+	"\bdesktops\x18\x06 \x03(\tR\bdesktops\x12\x14\n" +
+	"\x05input\x18\a \x01(\bR\x05input\x12\x14\n" +
+	"\x05admin\x18\b \x01(\bR\x05admin2\xd7\x17\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -4539,7 +4649,8 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x14ProcessIdToSessionId\x12\x16.scm.v1.ProcessRequest\x1a\x16.scm.v1.SessionIdReply\x12@\n" +
 	"\x11WTSQueryUserToken\x12\x16.scm.v1.SessionRequest\x1a\x13.scm.v1.HandleReply\x12I\n" +
 	"\x13CreateProcessAsUser\x12\x1c.scm.v1.CreateProcessRequest\x1a\x14.scm.v1.ProcessReply\x12F\n" +
-	"\x0eWTSSendMessage\x12\x1a.scm.v1.SendMessageRequest\x1a\x18.scm.v1.SendMessageReplyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
+	"\x0eWTSSendMessage\x12\x1a.scm.v1.SendMessageRequest\x1a\x18.scm.v1.SendMessageReply\x12C\n" +
+	"\x17GetProcessWindowStation\x12\r.scm.v1.Empty\x1a\x19.scm.v1.WindowStationInfoB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
 
 var (
 	file_scm_v1_scm_proto_rawDescOnce sync.Once
@@ -4553,7 +4664,7 @@ func file_scm_v1_scm_proto_rawDescGZIP() []byte {
 	return file_scm_v1_scm_proto_rawDescData
 }
 
-var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
+var file_scm_v1_scm_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_scm_v1_scm_proto_goTypes = []any{
 	(*Win32Error)(nil),                   // 0: scm.v1.Win32Error
 	(*Empty)(nil),                        // 1: scm.v1.Empty
@@ -4619,6 +4730,7 @@ var file_scm_v1_scm_proto_goTypes = []any{
 	(*ProcessReply)(nil),                 // 61: scm.v1.ProcessReply
 	(*SendMessageRequest)(nil),           // 62: scm.v1.SendMessageRequest
 	(*SendMessageReply)(nil),             // 63: scm.v1.SendMessageReply
+	(*WindowStationInfo)(nil),            // 64: scm.v1.WindowStationInfo
 }
 var file_scm_v1_scm_proto_depIdxs = []int32{
 	12, // 0: scm.v1.FailureActions.actions:type_name -> scm.v1.ScAction
@@ -4678,50 +4790,52 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	59, // 54: scm.v1.ServiceControlManager.WTSQueryUserToken:input_type -> scm.v1.SessionRequest
 	60, // 55: scm.v1.ServiceControlManager.CreateProcessAsUser:input_type -> scm.v1.CreateProcessRequest
 	62, // 56: scm.v1.ServiceControlManager.WTSSendMessage:input_type -> scm.v1.SendMessageRequest
-	3,  // 57: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 58: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 59: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 60: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 61: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 62: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 63: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 64: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 65: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 66: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 67: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 68: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 69: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 70: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 71: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 72: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 73: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 74: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 75: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 76: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 77: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	39, // 78: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	39, // 79: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
-	3,  // 80: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 81: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	44, // 82: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	44, // 83: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	47, // 84: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	48, // 85: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 86: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	52, // 87: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	54, // 88: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 89: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 90: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 91: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 92: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 93: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	56, // 94: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
-	58, // 95: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
-	3,  // 96: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
-	61, // 97: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
-	63, // 98: scm.v1.ServiceControlManager.WTSSendMessage:output_type -> scm.v1.SendMessageReply
-	57, // [57:99] is the sub-list for method output_type
-	15, // [15:57] is the sub-list for method input_type
+	1,  // 57: scm.v1.ServiceControlManager.GetProcessWindowStation:input_type -> scm.v1.Empty
+	3,  // 58: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 59: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 60: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 61: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 62: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 63: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 64: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 65: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 66: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 67: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 68: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 69: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 70: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 71: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 72: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 73: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 74: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 75: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 76: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 77: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 78: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 79: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 80: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 81: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 82: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 83: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 84: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 85: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 86: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 87: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 88: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 89: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 90: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 91: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 92: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 93: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 94: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	56, // 95: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
+	58, // 96: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
+	3,  // 97: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
+	61, // 98: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
+	63, // 99: scm.v1.ServiceControlManager.WTSSendMessage:output_type -> scm.v1.SendMessageReply
+	64, // 100: scm.v1.ServiceControlManager.GetProcessWindowStation:output_type -> scm.v1.WindowStationInfo
+	58, // [58:101] is the sub-list for method output_type
+	15, // [15:58] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -4742,7 +4856,7 @@ func file_scm_v1_scm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scm_v1_scm_proto_rawDesc), len(file_scm_v1_scm_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   64,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

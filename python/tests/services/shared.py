@@ -40,8 +40,11 @@ class Base(win32serviceutil.ServiceFramework):
     def SvcDoRun(self):
         self.out = win32serviceutil.GetServiceCustomOption(self, "OutDir", "/tmp")
         path = os.path.join(self.out, self._svc_name_)
+        station = win32service.GetProcessWindowStation()
         with open(path + ".tmp", "w") as f:
             f.write("%d\n" % os.getpid())
+            f.write("%s %d\n" % (win32service.GetUserObjectInformation(station, win32service.UOI_NAME),
+                                  win32service.GetUserObjectInformation(station, win32service.UOI_FLAGS)["Flags"]))
         os.rename(path + ".tmp", path)  # whole, for whoever waits on it
         win32event.WaitForSingleObject(self.stop, win32event.INFINITE)
 

@@ -163,6 +163,9 @@ const (
 	// ServiceControlManagerWTSSendMessageProcedure is the fully-qualified name of the
 	// ServiceControlManager's WTSSendMessage RPC.
 	ServiceControlManagerWTSSendMessageProcedure = "/scm.v1.ServiceControlManager/WTSSendMessage"
+	// ServiceControlManagerGetProcessWindowStationProcedure is the fully-qualified name of the
+	// ServiceControlManager's GetProcessWindowStation RPC.
+	ServiceControlManagerGetProcessWindowStationProcedure = "/scm.v1.ServiceControlManager/GetProcessWindowStation"
 )
 
 // ServiceControlManagerClient is a client for the scm.v1.ServiceControlManager service.
@@ -244,6 +247,10 @@ type ServiceControlManagerClient interface {
 	// terminal in a text one. With wait, the answer (IDOK, IDYES, ...,
 	// IDTIMEOUT); without, IDASYNC.
 	WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error)
+	// The caller's window station, as GetProcessWindowStation and
+	// GetUserObjectInformation see it, and the stations and desktops it may
+	// enumerate.
+	GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error)
 }
 
 // NewServiceControlManagerClient constructs a client for the scm.v1.ServiceControlManager service.
@@ -509,6 +516,12 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("WTSSendMessage")),
 			connect.WithClientOptions(opts...),
 		),
+		getProcessWindowStation: connect.NewClient[scmv1.Empty, scmv1.WindowStationInfo](
+			httpClient,
+			baseURL+ServiceControlManagerGetProcessWindowStationProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("GetProcessWindowStation")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -556,6 +569,7 @@ type serviceControlManagerClient struct {
 	wTSQueryUserToken          *connect.Client[scmv1.SessionRequest, scmv1.HandleReply]
 	createProcessAsUser        *connect.Client[scmv1.CreateProcessRequest, scmv1.ProcessReply]
 	wTSSendMessage             *connect.Client[scmv1.SendMessageRequest, scmv1.SendMessageReply]
+	getProcessWindowStation    *connect.Client[scmv1.Empty, scmv1.WindowStationInfo]
 }
 
 // OpenSCManager calls scm.v1.ServiceControlManager.OpenSCManager.
@@ -768,6 +782,11 @@ func (c *serviceControlManagerClient) WTSSendMessage(ctx context.Context, req *c
 	return c.wTSSendMessage.CallUnary(ctx, req)
 }
 
+// GetProcessWindowStation calls scm.v1.ServiceControlManager.GetProcessWindowStation.
+func (c *serviceControlManagerClient) GetProcessWindowStation(ctx context.Context, req *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error) {
+	return c.getProcessWindowStation.CallUnary(ctx, req)
+}
+
 // ServiceControlManagerHandler is an implementation of the scm.v1.ServiceControlManager service.
 type ServiceControlManagerHandler interface {
 	OpenSCManager(context.Context, *connect.Request[scmv1.OpenSCManagerRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -847,6 +866,10 @@ type ServiceControlManagerHandler interface {
 	// terminal in a text one. With wait, the answer (IDOK, IDYES, ...,
 	// IDTIMEOUT); without, IDASYNC.
 	WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error)
+	// The caller's window station, as GetProcessWindowStation and
+	// GetUserObjectInformation see it, and the stations and desktops it may
+	// enumerate.
+	GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error)
 }
 
 // NewServiceControlManagerHandler builds an HTTP handler from the service implementation. It
@@ -1108,6 +1131,12 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("WTSSendMessage")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerGetProcessWindowStationHandler := connect.NewUnaryHandler(
+		ServiceControlManagerGetProcessWindowStationProcedure,
+		svc.GetProcessWindowStation,
+		connect.WithSchema(serviceControlManagerMethods.ByName("GetProcessWindowStation")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/scm.v1.ServiceControlManager/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ServiceControlManagerOpenSCManagerProcedure:
@@ -1194,6 +1223,8 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerCreateProcessAsUserHandler.ServeHTTP(w, r)
 		case ServiceControlManagerWTSSendMessageProcedure:
 			serviceControlManagerWTSSendMessageHandler.ServeHTTP(w, r)
+		case ServiceControlManagerGetProcessWindowStationProcedure:
+			serviceControlManagerGetProcessWindowStationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1369,4 +1400,8 @@ func (UnimplementedServiceControlManagerHandler) CreateProcessAsUser(context.Con
 
 func (UnimplementedServiceControlManagerHandler) WTSSendMessage(context.Context, *connect.Request[scmv1.SendMessageRequest]) (*connect.Response[scmv1.SendMessageReply], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WTSSendMessage is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.GetProcessWindowStation is not implemented"))
 }
