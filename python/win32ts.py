@@ -233,5 +233,14 @@ def WTSSendMessage(Server, SessionId, Title, Message, Style, Timeout, Wait):
     except _scm.CallFailed as e:
         pywintypes.raise_error(e.code, "WTSSendMessage")
     return r.get("response", 0)
-WTSLogoffSession = _not_yet("WTSLogoffSession")
-WTSDisconnectSession = _not_yet("WTSDisconnectSession")
+def WTSLogoffSession(Server, SessionId, Wait):
+    """Log a session off (administrators only): logind ends it."""
+    _server(Server, "WTSLogoffSession")
+    _call("WTSLogoffSession", "WTSLogoffSession", {"sessionId": SessionId & 0xFFFFFFFF})
+
+
+def WTSDisconnectSession(Server, SessionId, Wait):
+    """A Linux login session cannot be left running without its terminal
+    or display: ERROR_NOT_SUPPORTED."""
+    _server(Server, "WTSDisconnectSession")
+    _call("WTSDisconnectSession", "WTSDisconnectSession", {"sessionId": SessionId & 0xFFFFFFFF})

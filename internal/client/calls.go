@@ -381,3 +381,21 @@ func (c *Conn) GetProcessWindowStation(req *pb.Empty) (*pb.WindowStationInfo, er
 	}
 	return res, nil
 }
+
+// WTSLogoffSession calls ServiceControlManager.WTSLogoffSession.
+func (c *Conn) WTSLogoffSession(req *pb.SessionRequest) (*pb.Empty, error) {
+	res := new(pb.Empty)
+	if err := c.unary("WTSLogoffSession", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// WTSDisconnectSession calls ServiceControlManager.WTSDisconnectSession.
+func (c *Conn) WTSDisconnectSession(req *pb.SessionRequest) (*pb.Empty, error) {
+	res := new(pb.Empty)
+	if err := c.unary("WTSDisconnectSession", req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -72,6 +72,20 @@ func (i inhibitor) ListSessions() ([]struct {
 	return out, nil
 }
 
+// TerminateSession is logind's method: the session ends, as at a logoff.
+func (i inhibitor) TerminateSession(id string) *dbus.Error {
+	i.l.mu.Lock()
+	s := i.l.sessions[id]
+	delete(i.l.sessions, id)
+	i.l.mu.Unlock()
+	if s == nil {
+		return dbus.MakeFailedError(fmt.Errorf("no session %s", id))
+	}
+	i.l.conn.Export(nil, s.path, "org.freedesktop.DBus.Properties")
+	i.l.conn.Emit("/org/freedesktop/login1", "org.freedesktop.login1.Manager.SessionRemoved", id, s.path)
+	return nil
+}
+
 // login makes a session and signals SessionNew, as logind does for a new
 // login: a seat's (seat non-empty) or a remote one.
 func (l *fakeLogind) login(t *testing.T, id, user string, uid uint32, seat string, remote bool) {
@@ -273,7 +287,18 @@ except win32ts.error as e:
 	if got != want {
 		t.Errorf("win32ts:\n%s\nwant\n%s", got, want)
 	}
-	logind.logout(t, "4")
+	// An administrator logs the session off (logind ends it); a session
+	// cannot be disconnected.
+	if got := runPython(t, python, dir, `
+import win32ts
+try:
+    win32ts.WTSDisconnectSession(0, 1, False)
+except win32ts.error as e:
+    print(e.winerror, e.funcname)
+win32ts.WTSLogoffSession(win32ts.WTS_CURRENT_SERVER_HANDLE, 1, False)
+`); got != "50 WTSDisconnectSession\n" {
+		t.Errorf("win32ts: %q", got)
+	}
 	waitFor(t, func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "control 14 6 (1,)\ncontrol 14 2 (1,)\n")
@@ -421,6 +446,10 @@ print("started")
 	got, err := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, "attack"), "usertoken", "1").CombinedOutput()
 	if err != nil || string(got) != "1314\n" {
 		t.Errorf("an ordinary user asking for the token: %v %q, want ERROR_PRIVILEGE_NOT_HELD", err, got)
+	}
+	got, err = exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", filepath.Join(binDir, "attack"), "logoff", "1").CombinedOutput()
+	if err != nil || string(got) != "5\n" {
+		t.Errorf("an ordinary user logging a session off: %v %q, want ERROR_ACCESS_DENIED", err, got)
 	}
 }
 

@@ -83,3 +83,44 @@ func (m *Manager) SessionChanges(changes []sessions.Change) {
 		}
 	}
 }
+
+// loggerOff is a session source that can end a session.
+type loggerOff interface {
+	Logoff(id uint32) error
+}
+
+// WTSLogoffSession logs a session off; administrators only.
+func (m *Manager) WTSLogoffSession(c Caller, session uint32) error {
+	if c.Token == nil || !c.Token.IsAdmin() {
+		return windows.ERROR_ACCESS_DENIED
+	}
+	src := m.sessionSource()
+	if session == 0 {
+		return windows.ERROR_ACCESS_DENIED // the services' session is nobody's to log off
+	}
+	if src == nil {
+		return windows.Errno(7022)
+	}
+	if _, ok := src.Session(session); !ok {
+		return windows.Errno(7022) // ERROR_CTX_WINSTATION_NOT_FOUND
+	}
+	lo, ok := src.(loggerOff)
+	if !ok || lo.Logoff(session) != nil {
+		return windows.ERROR_NOT_SUPPORTED
+	}
+	return nil
+}
+
+// WTSDisconnectSession would leave a session running with no terminal or
+// display; a Linux login session has no such state.
+func (m *Manager) WTSDisconnectSession(c Caller, session uint32) error {
+	if c.Token == nil || !c.Token.IsAdmin() {
+		return windows.ERROR_ACCESS_DENIED
+	}
+	if src := m.sessionSource(); src == nil || session == 0 {
+		return windows.Errno(7022)
+	} else if _, ok := src.Session(session); !ok {
+		return windows.Errno(7022)
+	}
+	return windows.ERROR_NOT_SUPPORTED
+}

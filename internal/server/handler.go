@@ -272,6 +272,18 @@ func (h *handler) GetProcessWindowStation(ctx context.Context, r *connect.Reques
 	})
 }
 
+func (h *handler) WTSLogoffSession(ctx context.Context, r *connect.Request[pb.SessionRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SessionRequest) (*pb.Empty, error) {
+		return empty(h.m.WTSLogoffSession(c, q.SessionId))
+	})
+}
+
+func (h *handler) WTSDisconnectSession(ctx context.Context, r *connect.Request[pb.SessionRequest]) (*connect.Response[pb.Empty], error) {
+	return call(ctx, r, func(c manager.Caller, q *pb.SessionRequest) (*pb.Empty, error) {
+		return empty(h.m.WTSDisconnectSession(c, q.SessionId))
+	})
+}
+
 func (h *handler) FireCustomTrigger(ctx context.Context, r *connect.Request[pb.CustomTriggerRequest]) (*connect.Response[pb.Empty], error) {
 	return call(ctx, r, func(c manager.Caller, q *pb.CustomTriggerRequest) (*pb.Empty, error) {
 		return empty(h.m.FireCustom(c, q.Provider, q.Data))

@@ -91,6 +91,8 @@ func unaryCalls(h *handler) map[string]unaryCall {
 		scmv1connect.ServiceControlManagerCreateProcessAsUserProcedure:        unary(h.CreateProcessAsUser),
 		scmv1connect.ServiceControlManagerWTSSendMessageProcedure:             unary(h.WTSSendMessage),
 		scmv1connect.ServiceControlManagerGetProcessWindowStationProcedure:    unary(h.GetProcessWindowStation),
+		scmv1connect.ServiceControlManagerWTSLogoffSessionProcedure:           unary(h.WTSLogoffSession),
+		scmv1connect.ServiceControlManagerWTSDisconnectSessionProcedure:       unary(h.WTSDisconnectSession),
 		scmv1connect.ServiceControlManagerEnumServicesStatusProcedure:         unary(h.EnumServicesStatus),
 		scmv1connect.ServiceControlManagerEnumDependentServicesProcedure:      unary(h.EnumDependentServices),
 		scmv1connect.ServiceControlManagerGetServiceKeyNameProcedure:          unary(h.GetServiceKeyName),

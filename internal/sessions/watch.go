@@ -2,7 +2,10 @@ package sessions
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
+	"syscall"
 )
 
 // Watcher follows the machine's login sessions: from systemd-logind on the
@@ -16,6 +19,7 @@ type Watcher struct {
 	current []Session
 	console uint32
 	placed  map[uint32]uint32 // pid -> session, for processes started in a session
+	logind  *logindWatch      // the source, when it is logind
 }
 
 // Start begins to follow the sessions: it subscribes to the source (the
@@ -45,6 +49,9 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 	}
 	if lw, err := openLogind(ctx); err == nil {
 		w.setSource("logind")
+		w.mu.Lock()
+		w.logind = lw
+		w.mu.Unlock()
 		go func() { finish(lw.run(update)) }()
 		return
 	}
@@ -91,3 +98,25 @@ func (w *Watcher) Console() uint32 {
 	}
 	return w.console
 }
+
+// Logoff ends a session, as WTSLogoffSession: logind terminates it; a
+// utmp session's leader gets a hangup, as when its terminal goes.
+func (w *Watcher) Logoff(id uint32) error {
+	s, ok := w.Session(id)
+	if !ok {
+		return ErrNoSession
+	}
+	w.mu.Lock()
+	lw := w.logind
+	w.mu.Unlock()
+	if key, ok := strings.CutPrefix(s.Key, "logind:"); ok && lw != nil {
+		return lw.conn.Object(logindName, logindPath).Call(logindManager+".TerminateSession", 0, key).Err
+	}
+	if s.Leader == 0 {
+		return ErrNoSession
+	}
+	return syscall.Kill(-int(s.Leader), syscall.SIGHUP)
+}
+
+// ErrNoSession is a session id no session has.
+var ErrNoSession = errors.New("sessions: no such session")

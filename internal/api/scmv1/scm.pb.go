@@ -4606,7 +4606,7 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\bstations\x18\x05 \x03(\tR\bstations\x12\x1a\n" +
 	"\bdesktops\x18\x06 \x03(\tR\bdesktops\x12\x14\n" +
 	"\x05input\x18\a \x01(\bR\x05input\x12\x14\n" +
-	"\x05admin\x18\b \x01(\bR\x05admin2\xd7\x17\n" +
+	"\x05admin\x18\b \x01(\bR\x05admin2\xd1\x18\n" +
 	"\x15ServiceControlManager\x12B\n" +
 	"\rOpenSCManager\x12\x1c.scm.v1.OpenSCManagerRequest\x1a\x13.scm.v1.HandleReply\x12:\n" +
 	"\x12CloseServiceHandle\x12\x15.scm.v1.HandleRequest\x1a\r.scm.v1.Empty\x12I\n" +
@@ -4650,7 +4650,9 @@ const file_scm_v1_scm_proto_rawDesc = "" +
 	"\x11WTSQueryUserToken\x12\x16.scm.v1.SessionRequest\x1a\x13.scm.v1.HandleReply\x12I\n" +
 	"\x13CreateProcessAsUser\x12\x1c.scm.v1.CreateProcessRequest\x1a\x14.scm.v1.ProcessReply\x12F\n" +
 	"\x0eWTSSendMessage\x12\x1a.scm.v1.SendMessageRequest\x1a\x18.scm.v1.SendMessageReply\x12C\n" +
-	"\x17GetProcessWindowStation\x12\r.scm.v1.Empty\x1a\x19.scm.v1.WindowStationInfoB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
+	"\x17GetProcessWindowStation\x12\r.scm.v1.Empty\x1a\x19.scm.v1.WindowStationInfo\x129\n" +
+	"\x10WTSLogoffSession\x12\x16.scm.v1.SessionRequest\x1a\r.scm.v1.Empty\x12=\n" +
+	"\x14WTSDisconnectSession\x12\x16.scm.v1.SessionRequest\x1a\r.scm.v1.EmptyB1Z/github.com/openscm/scm/internal/api/scmv1;scmv1b\x06proto3"
 
 var (
 	file_scm_v1_scm_proto_rawDescOnce sync.Once
@@ -4791,51 +4793,55 @@ var file_scm_v1_scm_proto_depIdxs = []int32{
 	60, // 55: scm.v1.ServiceControlManager.CreateProcessAsUser:input_type -> scm.v1.CreateProcessRequest
 	62, // 56: scm.v1.ServiceControlManager.WTSSendMessage:input_type -> scm.v1.SendMessageRequest
 	1,  // 57: scm.v1.ServiceControlManager.GetProcessWindowStation:input_type -> scm.v1.Empty
-	3,  // 58: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
-	1,  // 59: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
-	6,  // 60: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
-	3,  // 61: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
-	1,  // 62: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
-	8,  // 63: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
-	10, // 64: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
-	14, // 65: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
-	1,  // 66: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
-	18, // 67: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
-	21, // 68: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
-	21, // 69: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
-	24, // 70: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
-	24, // 71: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
-	3,  // 72: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
-	1,  // 73: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
-	25, // 74: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
-	27, // 75: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
-	1,  // 76: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
-	1,  // 77: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
-	36, // 78: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
-	39, // 79: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
-	39, // 80: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
-	3,  // 81: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
-	1,  // 82: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
-	44, // 83: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
-	44, // 84: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
-	47, // 85: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
-	48, // 86: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
-	1,  // 87: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
-	52, // 88: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
-	54, // 89: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
-	31, // 90: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
-	1,  // 91: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
-	1,  // 92: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
-	1,  // 93: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
-	1,  // 94: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
-	56, // 95: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
-	58, // 96: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
-	3,  // 97: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
-	61, // 98: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
-	63, // 99: scm.v1.ServiceControlManager.WTSSendMessage:output_type -> scm.v1.SendMessageReply
-	64, // 100: scm.v1.ServiceControlManager.GetProcessWindowStation:output_type -> scm.v1.WindowStationInfo
-	58, // [58:101] is the sub-list for method output_type
-	15, // [15:58] is the sub-list for method input_type
+	59, // 58: scm.v1.ServiceControlManager.WTSLogoffSession:input_type -> scm.v1.SessionRequest
+	59, // 59: scm.v1.ServiceControlManager.WTSDisconnectSession:input_type -> scm.v1.SessionRequest
+	3,  // 60: scm.v1.ServiceControlManager.OpenSCManager:output_type -> scm.v1.HandleReply
+	1,  // 61: scm.v1.ServiceControlManager.CloseServiceHandle:output_type -> scm.v1.Empty
+	6,  // 62: scm.v1.ServiceControlManager.CreateService:output_type -> scm.v1.CreateServiceReply
+	3,  // 63: scm.v1.ServiceControlManager.OpenService:output_type -> scm.v1.HandleReply
+	1,  // 64: scm.v1.ServiceControlManager.DeleteService:output_type -> scm.v1.Empty
+	8,  // 65: scm.v1.ServiceControlManager.QueryServiceConfig:output_type -> scm.v1.ServiceConfig
+	10, // 66: scm.v1.ServiceControlManager.ChangeServiceConfig:output_type -> scm.v1.ChangeServiceConfigReply
+	14, // 67: scm.v1.ServiceControlManager.QueryServiceConfig2:output_type -> scm.v1.ServiceConfig2
+	1,  // 68: scm.v1.ServiceControlManager.ChangeServiceConfig2:output_type -> scm.v1.Empty
+	18, // 69: scm.v1.ServiceControlManager.QueryServiceStatus:output_type -> scm.v1.ServiceStatus
+	21, // 70: scm.v1.ServiceControlManager.EnumServicesStatus:output_type -> scm.v1.EnumServicesStatusReply
+	21, // 71: scm.v1.ServiceControlManager.EnumDependentServices:output_type -> scm.v1.EnumServicesStatusReply
+	24, // 72: scm.v1.ServiceControlManager.GetServiceKeyName:output_type -> scm.v1.GetNameReply
+	24, // 73: scm.v1.ServiceControlManager.GetServiceDisplayName:output_type -> scm.v1.GetNameReply
+	3,  // 74: scm.v1.ServiceControlManager.LockServiceDatabase:output_type -> scm.v1.HandleReply
+	1,  // 75: scm.v1.ServiceControlManager.UnlockServiceDatabase:output_type -> scm.v1.Empty
+	25, // 76: scm.v1.ServiceControlManager.QueryServiceLockStatus:output_type -> scm.v1.LockStatus
+	27, // 77: scm.v1.ServiceControlManager.QueryServiceObjectSecurity:output_type -> scm.v1.SecurityDescriptor
+	1,  // 78: scm.v1.ServiceControlManager.SetServiceObjectSecurity:output_type -> scm.v1.Empty
+	1,  // 79: scm.v1.ServiceControlManager.StartService:output_type -> scm.v1.Empty
+	36, // 80: scm.v1.ServiceControlManager.ControlService:output_type -> scm.v1.ControlServiceReply
+	39, // 81: scm.v1.ServiceControlManager.NotifyServiceStatusChange:output_type -> scm.v1.ServiceNotification
+	39, // 82: scm.v1.ServiceControlManager.WaitServiceStatus:output_type -> scm.v1.ServiceNotification
+	3,  // 83: scm.v1.ServiceControlManager.RegisterEventSource:output_type -> scm.v1.HandleReply
+	1,  // 84: scm.v1.ServiceControlManager.ReportEvent:output_type -> scm.v1.Empty
+	44, // 85: scm.v1.ServiceControlManager.ReadEventLog:output_type -> scm.v1.EventRecords
+	44, // 86: scm.v1.ServiceControlManager.ClearEventLog:output_type -> scm.v1.EventRecords
+	47, // 87: scm.v1.ServiceControlManager.GetEventLogInfo:output_type -> scm.v1.EventLogInfo
+	48, // 88: scm.v1.ServiceControlManager.EnumEventLogs:output_type -> scm.v1.EventLogNames
+	1,  // 89: scm.v1.ServiceControlManager.FireCustomTrigger:output_type -> scm.v1.Empty
+	52, // 90: scm.v1.ServiceControlManager.GetDeviceInterfaces:output_type -> scm.v1.DeviceInterfaces
+	54, // 91: scm.v1.ServiceControlManager.RequestDeviceRemoval:output_type -> scm.v1.DeviceRemovalResult
+	31, // 92: scm.v1.ServiceControlManager.RegQueryKey:output_type -> scm.v1.RegKey
+	1,  // 93: scm.v1.ServiceControlManager.RegCreateKey:output_type -> scm.v1.Empty
+	1,  // 94: scm.v1.ServiceControlManager.RegDeleteKey:output_type -> scm.v1.Empty
+	1,  // 95: scm.v1.ServiceControlManager.RegSetValue:output_type -> scm.v1.Empty
+	1,  // 96: scm.v1.ServiceControlManager.RegDeleteValue:output_type -> scm.v1.Empty
+	56, // 97: scm.v1.ServiceControlManager.EnumerateSessions:output_type -> scm.v1.SessionList
+	58, // 98: scm.v1.ServiceControlManager.ProcessIdToSessionId:output_type -> scm.v1.SessionIdReply
+	3,  // 99: scm.v1.ServiceControlManager.WTSQueryUserToken:output_type -> scm.v1.HandleReply
+	61, // 100: scm.v1.ServiceControlManager.CreateProcessAsUser:output_type -> scm.v1.ProcessReply
+	63, // 101: scm.v1.ServiceControlManager.WTSSendMessage:output_type -> scm.v1.SendMessageReply
+	64, // 102: scm.v1.ServiceControlManager.GetProcessWindowStation:output_type -> scm.v1.WindowStationInfo
+	1,  // 103: scm.v1.ServiceControlManager.WTSLogoffSession:output_type -> scm.v1.Empty
+	1,  // 104: scm.v1.ServiceControlManager.WTSDisconnectSession:output_type -> scm.v1.Empty
+	60, // [60:105] is the sub-list for method output_type
+	15, // [15:60] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name

@@ -3,13 +3,37 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"syscall"
+
+	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
 
 	"github.com/openscm/scm/windows"
 )
 
 // usertoken SESSION: an ordinary user asks for a session user's token, as
-// only LocalSystem may; prints the error's code (0 if it was given).
+// only LocalSystem may; logoff SESSION: logs a session off, as only an
+// administrator may. Each prints the error's code (0 if it went through).
 func init() {
+	attacks["logoff"] = func(args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("usage: logoff SESSION")
+		}
+		id, err := strconv.ParseUint(args[0], 10, 32)
+		if err != nil {
+			return err
+		}
+		_, err = client.Shared().WTSLogoffSession(&pb.SessionRequest{SessionId: uint32(id)})
+		if errno, ok := client.Errno(err).(syscall.Errno); ok {
+			fmt.Println(uint32(errno))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Println(0)
+		return nil
+	}
 	attacks["usertoken"] = func(args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("usage: usertoken SESSION")

@@ -166,6 +166,12 @@ const (
 	// ServiceControlManagerGetProcessWindowStationProcedure is the fully-qualified name of the
 	// ServiceControlManager's GetProcessWindowStation RPC.
 	ServiceControlManagerGetProcessWindowStationProcedure = "/scm.v1.ServiceControlManager/GetProcessWindowStation"
+	// ServiceControlManagerWTSLogoffSessionProcedure is the fully-qualified name of the
+	// ServiceControlManager's WTSLogoffSession RPC.
+	ServiceControlManagerWTSLogoffSessionProcedure = "/scm.v1.ServiceControlManager/WTSLogoffSession"
+	// ServiceControlManagerWTSDisconnectSessionProcedure is the fully-qualified name of the
+	// ServiceControlManager's WTSDisconnectSession RPC.
+	ServiceControlManagerWTSDisconnectSessionProcedure = "/scm.v1.ServiceControlManager/WTSDisconnectSession"
 )
 
 // ServiceControlManagerClient is a client for the scm.v1.ServiceControlManager service.
@@ -251,6 +257,11 @@ type ServiceControlManagerClient interface {
 	// GetUserObjectInformation see it, and the stations and desktops it may
 	// enumerate.
 	GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error)
+	// Log a session off (logind's TerminateSession; a hangup of a utmp
+	// session's leader); administrators only. Disconnecting a session has
+	// no counterpart: ERROR_NOT_SUPPORTED.
+	WTSLogoffSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error)
+	WTSDisconnectSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error)
 }
 
 // NewServiceControlManagerClient constructs a client for the scm.v1.ServiceControlManager service.
@@ -522,6 +533,18 @@ func NewServiceControlManagerClient(httpClient connect.HTTPClient, baseURL strin
 			connect.WithSchema(serviceControlManagerMethods.ByName("GetProcessWindowStation")),
 			connect.WithClientOptions(opts...),
 		),
+		wTSLogoffSession: connect.NewClient[scmv1.SessionRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerWTSLogoffSessionProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("WTSLogoffSession")),
+			connect.WithClientOptions(opts...),
+		),
+		wTSDisconnectSession: connect.NewClient[scmv1.SessionRequest, scmv1.Empty](
+			httpClient,
+			baseURL+ServiceControlManagerWTSDisconnectSessionProcedure,
+			connect.WithSchema(serviceControlManagerMethods.ByName("WTSDisconnectSession")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -570,6 +593,8 @@ type serviceControlManagerClient struct {
 	createProcessAsUser        *connect.Client[scmv1.CreateProcessRequest, scmv1.ProcessReply]
 	wTSSendMessage             *connect.Client[scmv1.SendMessageRequest, scmv1.SendMessageReply]
 	getProcessWindowStation    *connect.Client[scmv1.Empty, scmv1.WindowStationInfo]
+	wTSLogoffSession           *connect.Client[scmv1.SessionRequest, scmv1.Empty]
+	wTSDisconnectSession       *connect.Client[scmv1.SessionRequest, scmv1.Empty]
 }
 
 // OpenSCManager calls scm.v1.ServiceControlManager.OpenSCManager.
@@ -787,6 +812,16 @@ func (c *serviceControlManagerClient) GetProcessWindowStation(ctx context.Contex
 	return c.getProcessWindowStation.CallUnary(ctx, req)
 }
 
+// WTSLogoffSession calls scm.v1.ServiceControlManager.WTSLogoffSession.
+func (c *serviceControlManagerClient) WTSLogoffSession(ctx context.Context, req *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.wTSLogoffSession.CallUnary(ctx, req)
+}
+
+// WTSDisconnectSession calls scm.v1.ServiceControlManager.WTSDisconnectSession.
+func (c *serviceControlManagerClient) WTSDisconnectSession(ctx context.Context, req *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error) {
+	return c.wTSDisconnectSession.CallUnary(ctx, req)
+}
+
 // ServiceControlManagerHandler is an implementation of the scm.v1.ServiceControlManager service.
 type ServiceControlManagerHandler interface {
 	OpenSCManager(context.Context, *connect.Request[scmv1.OpenSCManagerRequest]) (*connect.Response[scmv1.HandleReply], error)
@@ -870,6 +905,11 @@ type ServiceControlManagerHandler interface {
 	// GetUserObjectInformation see it, and the stations and desktops it may
 	// enumerate.
 	GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error)
+	// Log a session off (logind's TerminateSession; a hangup of a utmp
+	// session's leader); administrators only. Disconnecting a session has
+	// no counterpart: ERROR_NOT_SUPPORTED.
+	WTSLogoffSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error)
+	WTSDisconnectSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error)
 }
 
 // NewServiceControlManagerHandler builds an HTTP handler from the service implementation. It
@@ -1137,6 +1177,18 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 		connect.WithSchema(serviceControlManagerMethods.ByName("GetProcessWindowStation")),
 		connect.WithHandlerOptions(opts...),
 	)
+	serviceControlManagerWTSLogoffSessionHandler := connect.NewUnaryHandler(
+		ServiceControlManagerWTSLogoffSessionProcedure,
+		svc.WTSLogoffSession,
+		connect.WithSchema(serviceControlManagerMethods.ByName("WTSLogoffSession")),
+		connect.WithHandlerOptions(opts...),
+	)
+	serviceControlManagerWTSDisconnectSessionHandler := connect.NewUnaryHandler(
+		ServiceControlManagerWTSDisconnectSessionProcedure,
+		svc.WTSDisconnectSession,
+		connect.WithSchema(serviceControlManagerMethods.ByName("WTSDisconnectSession")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/scm.v1.ServiceControlManager/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ServiceControlManagerOpenSCManagerProcedure:
@@ -1225,6 +1277,10 @@ func NewServiceControlManagerHandler(svc ServiceControlManagerHandler, opts ...c
 			serviceControlManagerWTSSendMessageHandler.ServeHTTP(w, r)
 		case ServiceControlManagerGetProcessWindowStationProcedure:
 			serviceControlManagerGetProcessWindowStationHandler.ServeHTTP(w, r)
+		case ServiceControlManagerWTSLogoffSessionProcedure:
+			serviceControlManagerWTSLogoffSessionHandler.ServeHTTP(w, r)
+		case ServiceControlManagerWTSDisconnectSessionProcedure:
+			serviceControlManagerWTSDisconnectSessionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1404,4 +1460,12 @@ func (UnimplementedServiceControlManagerHandler) WTSSendMessage(context.Context,
 
 func (UnimplementedServiceControlManagerHandler) GetProcessWindowStation(context.Context, *connect.Request[scmv1.Empty]) (*connect.Response[scmv1.WindowStationInfo], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.GetProcessWindowStation is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) WTSLogoffSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WTSLogoffSession is not implemented"))
+}
+
+func (UnimplementedServiceControlManagerHandler) WTSDisconnectSession(context.Context, *connect.Request[scmv1.SessionRequest]) (*connect.Response[scmv1.Empty], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("scm.v1.ServiceControlManager.WTSDisconnectSession is not implemented"))
 }
