@@ -507,3 +507,32 @@ win32serviceutil.WaitForServiceStatus("PyInteractive", win32service.SERVICE_STOP
 	}
 	cycle("WinSta0 1 :33\n")
 }
+
+// TestRealLogind: where systemd-logind runs, scmd's sessions are its
+// user sessions, each with its user, as loginctl lists them. Machines
+// without it (CI's) run the stand-in tests above instead.
+func TestRealLogind(t *testing.T) {
+	out, err := exec.Command("loginctl", "list-sessions", "--no-legend").Output()
+	if err != nil {
+		t.Skip("no systemd-logind here")
+	}
+	startSCMDShortTimeouts(t)
+	var users []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 {
+			class, _ := exec.Command("loginctl", "show-session", f[0], "-p", "Class", "--value").Output()
+			if strings.TrimSpace(string(class)) == "user" {
+				users = append(users, f[2])
+			}
+		}
+	}
+	sort.Strings(users)
+	waitFor(t, func() bool {
+		var list *windows.WTS_SESSION_INFO
+		var count uint32
+		if windows.WTSEnumerateSessions(0, 0, 1, &list, &count) != nil {
+			return false
+		}
+		return int(count) == len(users)+1
+	})
+}
