@@ -9,9 +9,9 @@ is under way (another thread, a control handler, a finalizer) never waits
 for it.
 """
 
-import json
+import _json
+import _socket
 import os
-import socket
 import threading
 
 DEFAULT_SOCKET = "/run/scm/scm.sock"
@@ -47,18 +47,48 @@ class _Unanswered(Exception):
 
 
 class _Socket:
+    """A stream socket to scmd with the reads a reply needs. The C socket
+    module alone: socket's and json's imports would cost a Python
+    service's start more than its calls do."""
+
     def __init__(self, path, gen):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         s.settimeout(CALL_TIMEOUT)
         try:
             s.connect(path)
         except OSError:
             s.close()
             raise
-        self.sock, self.file, self.gen, self.used = s, s.makefile("rb"), gen, False
+        self.sock, self.gen, self.used = s, gen, False
+        self.file = self  # what _read_reply reads
+        self._buf = bytearray()
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        self._buf += chunk
+        return bool(chunk)
+
+    def readline(self, limit):
+        while True:
+            i = self._buf.find(b"\n", 0, limit)
+            if i >= 0 or len(self._buf) >= limit:
+                n = i + 1 if i >= 0 else limit
+                line, self._buf = bytes(self._buf[:n]), self._buf[n:]
+                return line
+            if not self._fill():
+                line, self._buf = bytes(self._buf), bytearray()
+                return line
+
+    def read(self, n=-1):
+        while n < 0 or len(self._buf) < n:
+            if not self._fill():
+                break
+        if n < 0:
+            n = len(self._buf)
+        data, self._buf = bytes(self._buf[:n]), self._buf[n:]
+        return data
 
     def close(self):
-        self.file.close()
         self.sock.close()
 
 
@@ -137,7 +167,7 @@ class Connection:
         return self._call(method, request, timeout)
 
     def _call(self, method, request, timeout=CALL_TIMEOUT):
-        body = json.dumps(request, separators=(",", ":")).encode()
+        body = dumps(request).encode()
         # A call that names a handle is not made again in another session,
         # where the number may be another handle.
         holds_handle = any(k in request for k in ("handle", "scm"))
@@ -176,12 +206,12 @@ class Connection:
                 continue  # scmd was closing the idle socket as the request came
             self._put(s, closing, header, headers.get("scm-session"))
             if status == 200:
-                return json.loads(data or b"{}")
+                return loads(data or b"{}")
             code = headers.get("win32-error")
             if code is not None:
                 raise CallFailed(int(code))
             try:
-                kind = json.loads(data).get("code", "")
+                kind = loads(data).get("code", "")
             except ValueError:
                 kind = ""
             if kind == "resource_exhausted":
@@ -192,6 +222,55 @@ class Connection:
         """End the session: its idle sockets close now, busy ones when
         their calls end."""
         self._lost()
+
+
+def dumps(v):
+    """JSON for the requests: objects, lists, strings, numbers, booleans."""
+    if isinstance(v, dict):
+        return "{" + ",".join(_json.encode_basestring_ascii(str(k)) + ":" + dumps(x) for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(dumps(x) for x in v) + "]"
+    if isinstance(v, str):
+        return _json.encode_basestring_ascii(v)
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "null"
+    if isinstance(v, int):
+        return str(v)
+    raise TypeError("cannot send %r" % (v,))
+
+
+class _Context:
+    """What the C JSON scanner reads of a decoder."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = {}
+
+    @staticmethod
+    def parse_constant(name):
+        return float(name.replace("Infinity", "inf"))
+
+
+_scan = _json.make_scanner(_Context())
+
+
+def loads(data):
+    """The value of a JSON reply."""
+    text = data.decode("utf-8").strip()
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON: %r" % text[:40]) from None
+    if text[end:].strip():
+        raise ValueError("trailing data after JSON")
+    return value
 
 
 def _read_reply(f):

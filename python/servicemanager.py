@@ -7,8 +7,8 @@ answers each CONTROL through the handler the service registered
 (HandlerEx), and sends SetServiceStatus as STATUS.
 """
 
+import _socket
 import os
-import socket
 import struct
 import sys
 import threading
@@ -384,7 +384,7 @@ def _set_status(handle, status):
             ch = _channel
         if ch is not None:
             try:
-                ch.shutdown(socket.SHUT_RD)  # the dispatcher returns
+                ch.shutdown(_socket.SHUT_RD)  # the dispatcher returns
             except OSError:
                 pass
 
@@ -435,7 +435,7 @@ def StartServiceCtrlDispatcher():
     try:
         fd = int(fd)
         os.set_inheritable(fd, False)
-        ch = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=fd)
+        ch = _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET, 0, fd)
     except (ValueError, OSError):
         pywintypes.raise_error(1063, "StartServiceCtrlDispatcher")
     _dispatcher_thread = threading.current_thread()
@@ -524,7 +524,7 @@ def _reattach():
                 for e in running:
                     status = e.last or (_OWN, 2, 0, 0, 0, 0, 5000)
                     body += struct.pack("<I", len(e.token)) + e.token + _s(e.running_name) + struct.pack("<7I", *status)
-            ch = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            ch = _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
             try:
                 ch.connect(path)
                 ch.send(bytes([1, 0x04]) + body)
