@@ -142,14 +142,29 @@ func (l *fakeLogind) logout(t *testing.T, id string) {
 	}
 }
 
+// withLogind starts a system bus of the test's own with the stand-in
+// logind on it, and has the scmd started next use it.
+func withLogind(t *testing.T) *fakeLogind {
+	t.Helper()
+	addr := startSystemBus(t)
+	l := startLogind(t, addr)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	return l
+}
+
+// scmSocket is the path of scmd's socket in dir, set as SCM_SOCKET.
+func scmSocket(t *testing.T, dir string) string {
+	sock := filepath.Join(dir, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	return sock
+}
+
 // TestSessionChange: a service that accepts SESSIONCHANGE hears a seat
 // login's connect and logon, its lock and unlock, a remote login, and the
 // logoffs, with the session ids WTSEnumerateSessions lists; one that does
 // not accept it hears nothing. logind is a stand-in on a private bus.
 func TestSessionChange(t *testing.T) {
-	addr := startSystemBus(t)
-	logind := startLogind(t, addr)
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	logind := withLogind(t)
 	m := startSCMDShortTimeouts(t)
 	dir := t.TempDir()
 	watchLog, blindLog := filepath.Join(dir, "watch.log"), filepath.Join(dir, "blind.log")
@@ -241,13 +256,8 @@ func TestSessionChange(t *testing.T) {
 // lists the sessions.
 func TestPythonSessionChange(t *testing.T) {
 	python := realPython(t)
-	addr := startSystemBus(t)
-	logind := startLogind(t, addr)
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
-	state := t.TempDir()
-	sock := filepath.Join(t.TempDir(), "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
-	startSCMD(t, state, sock)
+	logind := withLogind(t)
+	startSCMD(t, t.TempDir(), scmSocket(t, t.TempDir()))
 	dir := pythonDir(t)
 	out := filepath.Join(t.TempDir(), "events")
 	script := fmt.Sprintf(`
@@ -327,21 +337,12 @@ func TestCreateProcessAsUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("LocalSystem is root")
 	}
-	addr := startSystemBus(t)
-	logind := startLogind(t, addr)
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
+	logind := withLogind(t)
 	// Where nobody may write and reach the socket: t.TempDir's parent is
 	// root's alone.
-	dir, err := os.MkdirTemp("", "usertoken")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o777)
-	state := t.TempDir()
-	sock := filepath.Join(dir, "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
-	startSCMD(t, state, sock)
+	dir := publicDir(t, "usertoken")
+	sock := scmSocket(t, dir)
+	startSCMD(t, t.TempDir(), sock)
 	logind.login(t, "8", "nobody", 65534, "seat0", false)
 	waitFor(t, func() bool { return windows.WTSGetActiveConsoleSessionId() == 1 })
 
@@ -461,13 +462,8 @@ func syscallKill(pid int) { exec.Command("kill", strconv.Itoa(pid)).Run() }
 // WinSta0, visible, and the console session's display.
 func TestInteractiveService(t *testing.T) {
 	python := realPython(t)
-	addr := startSystemBus(t)
-	logind := startLogind(t, addr)
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
-	state := t.TempDir()
-	sock := filepath.Join(t.TempDir(), "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
-	startSCMD(t, state, sock)
+	logind := withLogind(t)
+	startSCMD(t, t.TempDir(), scmSocket(t, t.TempDir()))
 	logind.login(t, "2", "nobody", 65534, "seat0", false)
 	logind.set(t, "2", "Display", ":33")
 	waitFor(t, func() bool { return windows.WTSGetActiveConsoleSessionId() == 1 })

@@ -16,6 +16,19 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
+// publicDir is a directory every user may write in, gone when the test
+// ends: t.TempDir's parent is root's alone.
+func publicDir(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	return dir
+}
+
 // asNobody runs a command as nobody, with env added to nobody's own.
 func asNobody(name string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
@@ -92,17 +105,8 @@ func TestWTSSendMessage(t *testing.T) {
 		t.Skip("sessions of other users take root")
 	}
 	display, bus := startDesktop(t)
-	addr := startSystemBus(t)
-	logind := startLogind(t, addr)
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
-	dir, err := os.MkdirTemp("", "sessionmsg") // nobody must reach the socket
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	sock := filepath.Join(dir, "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
+	logind := withLogind(t)
+	sock := scmSocket(t, publicDir(t, "sessionmsg")) // nobody must reach the socket
 	startSCMD(t, t.TempDir(), sock)
 	logind.login(t, "5", "nobody", 65534, "seat0", false)
 	logind.set(t, "5", "Display", display)
@@ -238,14 +242,8 @@ func TestSessionAgent(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("the agent runs as another user")
 	}
-	dir, err := os.MkdirTemp("", "scmagent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o777)
-	sock := filepath.Join(dir, "scm.sock")
-	t.Setenv("SCM_SOCKET", sock)
+	dir := publicDir(t, "scmagent")
+	sock := scmSocket(t, dir)
 	startSCMD(t, t.TempDir(), sock)
 	reg := func(asNobodyToo bool, args ...string) {
 		t.Helper()

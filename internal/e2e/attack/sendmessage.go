@@ -20,15 +20,6 @@ func init() {
 		}
 		title, text := windows.StringToUTF16("x"), windows.StringToUTF16("y")
 		var r uint32
-		err = windows.WTSSendMessage(0, uint32(id), &title[0], 2, &text[0], 2, 0, 0, &r, false)
-		if errno, ok := err.(windows.Errno); ok {
-			fmt.Println(uint32(errno))
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Println(0)
-		return nil
+		return printCode(windows.WTSSendMessage(0, uint32(id), &title[0], 2, &text[0], 2, 0, 0, &r, false))
 	}
 }

@@ -24,15 +24,7 @@ func init() {
 			return err
 		}
 		_, err = client.Shared().WTSLogoffSession(&pb.SessionRequest{SessionId: uint32(id)})
-		if errno, ok := client.Errno(err).(syscall.Errno); ok {
-			fmt.Println(uint32(errno))
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Println(0)
-		return nil
+		return printCode(client.Errno(err))
 	}
 	attacks["usertoken"] = func(args []string) error {
 		if len(args) != 1 {
@@ -44,15 +36,23 @@ func init() {
 		}
 		var t windows.Token
 		err = windows.WTSQueryUserToken(uint32(id), &t)
-		if errno, ok := err.(windows.Errno); ok {
-			fmt.Println(uint32(errno))
-			return nil
+		if err == nil {
+			t.Close()
 		}
-		if err != nil {
-			return err
-		}
-		t.Close()
-		fmt.Println(0)
+		return printCode(err)
+	}
+}
+
+// printCode prints a call's Win32 code, 0 when it went through; an error
+// with no code is the attack's own.
+func printCode(err error) error {
+	if errno, ok := err.(syscall.Errno); ok {
+		fmt.Println(uint32(errno))
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	fmt.Println(0)
+	return nil
 }
