@@ -282,6 +282,12 @@ win32serviceutil.WaitForServiceStatus("PyDevices", win32service.SERVICE_RUNNING,
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "control 14 1 (1,)\ncontrol 14 5 (1,)\n")
 	})
+	logind.set(t, "4", "LockedHint", true)
+	logind.set(t, "4", "LockedHint", false)
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "control 14 7 (1,)\ncontrol 14 8 (1,)\n")
+	})
 	got := runPython(t, python, dir, `
 import win32ts
 print(win32ts.WTSEnumerateSessions())

@@ -66,26 +66,28 @@ func openLogind(ctx context.Context) (*logindWatch, error) {
 // the bus goes.
 func (w *logindWatch) run(update func([]Login)) error {
 	defer w.conn.Close()
+	var current []Login
 	list := func() error {
 		logins, err := listLogind(w.conn)
 		if err != nil {
 			return err
 		}
+		current = logins
 		update(logins)
 		return nil
 	}
 	if err := list(); err != nil {
 		return err
 	}
-	for range w.signals {
-		// Whatever changed, the list is read again: there are few
-		// sessions, and a signal missed between two reads is not lost.
-		for drained := false; !drained; {
-			select {
-			case <-w.signals:
-			default:
-				drained = true
-			}
+	for sig := range w.signals {
+		// A change of a session's Active or LockedHint is applied as
+		// the signal says it, each in turn, so that a lock and an unlock
+		// in quick succession are both told; anything else reads the
+		// list again.
+		if next, ok := applyChange(current, sig); ok {
+			current = next
+			update(next)
+			continue
 		}
 		if err := list(); err != nil {
 			return err
@@ -95,6 +97,39 @@ func (w *logindWatch) run(update func([]Login)) error {
 		return nil
 	}
 	return errors.New("sessions: the system bus connection closed")
+}
+
+// applyChange applies a PropertiesChanged of a session's Active or
+// LockedHint to a copy of the logins; false if the signal is anything
+// else, or names a session the logins do not have.
+func applyChange(logins []Login, sig *dbus.Signal) ([]Login, bool) {
+	if sig.Name != propertiesIface+".PropertiesChanged" || len(sig.Body) < 2 {
+		return nil, false
+	}
+	changed, ok := sig.Body[1].(map[string]dbus.Variant)
+	if !ok || len(changed) == 0 {
+		return nil, false
+	}
+	for k := range changed {
+		if k != "Active" && k != "LockedHint" {
+			return nil, false
+		}
+	}
+	path := string(sig.Path)
+	for i, l := range logins {
+		if l.path != path {
+			continue
+		}
+		next := append([]Login(nil), logins...)
+		if v, ok := changed["Active"]; ok && !l.Remote {
+			next[i].Active = boolean(v)
+		}
+		if v, ok := changed["LockedHint"]; ok {
+			next[i].Locked = boolean(v)
+		}
+		return next, true
+	}
+	return nil, false
 }
 
 // listLogind reads logind's sessions of class user: a greeter, a lock
@@ -122,7 +157,7 @@ func listLogind(conn *dbus.Conn) ([]Login, error) {
 		if state := str(props["State"]); state == "closing" {
 			continue // logged off, its processes not all gone yet
 		}
-		l := Login{Key: "logind:" + e.ID, User: e.User, UID: e.UID, Seat: e.Seat,
+		l := Login{Key: "logind:" + e.ID, path: string(e.Path), User: e.User, UID: e.UID, Seat: e.Seat,
 			Remote: boolean(props["Remote"]), Active: boolean(props["Active"]), Locked: boolean(props["LockedHint"]),
 			TTY: str(props["TTY"]), Display: str(props["Display"]), Host: str(props["RemoteHost"])}
 		if v, ok := props["Leader"].Value().(uint32); ok {

@@ -52,6 +52,8 @@ type Login struct {
 	Host    string // where a remote login comes from
 	Seat    string
 	Leader  uint32 // the session's first process
+
+	path string // logind's object of it
 }
 
 // Session is a login session as a Windows session.
