@@ -74,7 +74,7 @@ func (sd *SECURITY_DESCRIPTOR) bytes() []byte {
 		return unsafe.Slice((*byte)(p), end)
 	}
 	for _, off := range []uint32{sd.owner, sd.group} {
-		if off != 0 {
+		if off != 0 && off < sddl.MaxBinarySize-8 {
 			count := uint32(*(*byte)(unsafe.Add(p, off+1)))
 			end = max(end, off+8+4*count)
 		}
@@ -83,7 +83,7 @@ func (sd *SECURITY_DESCRIPTOR) bytes() []byte {
 		off     uint32
 		present bool
 	}{{sd.sacl, sd.control&SE_SACL_PRESENT != 0}, {sd.dacl, sd.control&SE_DACL_PRESENT != 0}} {
-		if acl.present && acl.off != 0 {
+		if acl.present && acl.off != 0 && acl.off < sddl.MaxBinarySize-4 {
 			size := uint32(*(*byte)(unsafe.Add(p, acl.off+2))) | uint32(*(*byte)(unsafe.Add(p, acl.off+3)))<<8
 			end = max(end, acl.off+size)
 		}

@@ -55,7 +55,7 @@ func run(args []string, out, errOut io.Writer) int {
 		}
 		return 1
 	}
-	var mine uint32
+	mine := uint32(0xFFFFFFFF) // unknown: no session is marked
 	if r, err := conn.ProcessIdToSessionId(&pb.ProcessRequest{Pid: uint32(os.Getpid())}); err == nil {
 		mine = r.SessionId
 	}

@@ -140,8 +140,10 @@ func run(in io.Reader) (int, error) {
 				if key == "default" {
 					return set[def].id, nil
 				}
-				if n, err := strconv.Atoi(key); err == nil {
-					return n, nil
+				for _, b := range set { // a key not of the box's buttons is no answer
+					if strconv.Itoa(b.id) == key {
+						return b.id, nil
+					}
 				}
 			case "org.freedesktop.Notifications.NotificationClosed":
 				if reason, _ := sig.Body[1].(uint32); reason == 1 { // expired

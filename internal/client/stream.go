@@ -70,6 +70,9 @@ func (c *Conn) NotifyServiceStatusChange(req *pb.NotifyRequest) (*NotifyStream, 
 func (s *NotifyStream) Recv() (*pb.ServiceNotification, error) {
 	var head [5]byte
 	if _, err := io.ReadFull(s.body, head[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return nil, err
+		}
 		return nil, io.EOF
 	}
 	n := binary.BigEndian.Uint32(head[1:])
@@ -78,7 +81,7 @@ func (s *NotifyStream) Recv() (*pb.ServiceNotification, error) {
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(s.body, body); err != nil {
-		return nil, io.EOF
+		return nil, io.ErrUnexpectedEOF // cut short inside a message
 	}
 	if head[0]&2 != 0 { // end of stream: a JSON object, with the error if any
 		return nil, endStreamError(body)

@@ -75,8 +75,10 @@ func (c *Core) ControlService(now time.Time, req ReqID, name string, code, event
 		return []Action{reply(req, windows.ERROR_INVALID_PARAMETER, c.Status(name, 0))}
 	}
 	s := c.services[strings.ToLower(name)]
-	if s != nil && s.running() && (s.ctl != nil || len(s.raised) > 0) {
-		if len(s.raised) >= MaxQueuedControls {
+	if s != nil && s.running() && s.ctl != nil {
+		// A STOP always gets in line: whoever filled it must not keep a
+		// service from being stopped.
+		if s.callersWaiting() >= MaxQueuedControls && code != windows.SERVICE_CONTROL_STOP {
 			return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, s.status)}
 		}
 		s.raised = append(s.raised, &raisedControl{req: req, code: code, eventType: eventType, data: eventData,
@@ -86,8 +88,23 @@ func (c *Core) ControlService(now time.Time, req ReqID, name string, code, event
 	return c.control(now, req, name, code, eventType, eventData)
 }
 
-// MaxQueuedControls bounds the controls waiting for one service.
-const MaxQueuedControls = 64
+// MaxQueuedControls bounds the callers' controls waiting for one service;
+// MaxRaisedControls the SCM's own (device, power, session events).
+const (
+	MaxQueuedControls = 64
+	MaxRaisedControls = 256
+)
+
+// callersWaiting counts the callers' controls in a service's queue.
+func (s *service) callersWaiting() int {
+	n := 0
+	for _, r := range s.raised {
+		if r.caller {
+			n++
+		}
+	}
+	return n
+}
 
 // SystemControl sends a control only the SCM itself sends
 // (SERVICE_CONTROL_PRESHUTDOWN, SERVICE_CONTROL_SHUTDOWN, device and power

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +39,11 @@ func (c *Core) RaiseControl(now time.Time, req ReqID, name string, code, eventTy
 	if s == nil || !s.running() {
 		return []Action{reply(req, windows.ERROR_SERVICE_NOT_ACTIVE, c.Status(name, 0))}
 	}
+	if len(s.raised)-s.callersWaiting() >= MaxRaisedControls {
+		// A service that does not keep up loses the newest of the
+		// SCM's events rather than the SCM its memory.
+		return []Action{reply(req, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL, s.status)}
+	}
 	s.raised = append(s.raised, &raisedControl{req: req, code: code, eventType: eventType, data: data})
 	if len(s.raised) > 1 {
 		return nil // behind others; it goes when they are answered
@@ -61,6 +67,14 @@ func (c *Core) sendRaised(now time.Time, s *service) []Action {
 		out := c.control(now, head.req, s.name, head.code, head.eventType, head.data)
 		if r, ok := out[0].(Reply); ok && len(out) == 1 {
 			if r.Err == windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL && !head.caller {
+				// The SCM's control waits for the pending state to end;
+				// a caller's behind it does not: it goes now, and the
+				// state decides for it.
+				if i := slices.IndexFunc(s.raised, func(r *raisedControl) bool { return r.caller }); i > 0 {
+					caller := s.raised[i]
+					s.raised = slices.Insert(slices.Delete(s.raised, i, i+1), 0, caller)
+					continue
+				}
 				c.blocked[strings.ToLower(s.name)] = true
 				return acts
 			}

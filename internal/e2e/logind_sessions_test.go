@@ -195,8 +195,21 @@ func TestSessionChange(t *testing.T) {
 	logged("session event=7 id=1 size=8")
 	logind.set(t, "3", "LockedHint", false)
 	logged("session event=8 id=1 size=8")
+	// Anyone on the system bus may send a PropertiesChanged for the
+	// session's path; only logind's counts. The forged lock goes before
+	// bob's login, which shows when it would have been heard.
+	forger, err := dbus.Connect(os.Getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forger.Close()
+	forger.Emit("/org/freedesktop/login1/session/_33", "org.freedesktop.DBus.Properties.PropertiesChanged",
+		"org.freedesktop.login1.Session", map[string]dbus.Variant{"LockedHint": dbus.MakeVariant(true)}, []string{})
 	logind.login(t, "c7", "bob", 1001, "", true)
 	logged("session event=3 id=2 size=8", "session event=5 id=2 size=8")
+	if b, _ := os.ReadFile(watchLog); strings.Count(string(b), "session event=7 id=1") != 1 {
+		t.Errorf("a forged lock was believed:\n%s", b)
+	}
 
 	var list *windows.WTS_SESSION_INFO
 	var count uint32

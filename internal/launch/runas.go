@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -97,18 +98,39 @@ func (l *Launcher) Converse(ctx context.Context, uid uint32, helper string, env 
 		return nil, err
 	}
 	defer outR.Close()
+	var (
+		mu     sync.Mutex
+		exited bool
+	)
 	done := make(chan struct{})
-	pid, err := l.runAs(uid, []string{path}, env, "", []*os.File{inR, outW, nil}, func() { close(done) })
+	pid, err := l.runAs(uid, []string{path}, env, "", []*os.File{inR, outW, nil}, func() {
+		mu.Lock()
+		exited = true
+		mu.Unlock()
+		close(done)
+	})
 	inR.Close()
 	outW.Close()
 	if err != nil {
 		inW.Close()
 		return nil, err
 	}
-	inW.Write(input)
-	inW.Close()
-	stop := context.AfterFunc(ctx, func() { syscall.Kill(pid, syscall.SIGKILL) })
+	// The end of ctx kills the helper's whole process group (it leads a
+	// session of its own), but never a process that took its pid after it
+	// was reaped. The input is written on the side: a helper that does not
+	// read it must not hold the caller.
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !exited {
+			syscall.Kill(-pid, syscall.SIGKILL)
+		}
+	})
 	defer stop()
+	go func() {
+		inW.Write(input)
+		inW.Close()
+	}()
 	out, err := io.ReadAll(io.LimitReader(outR, MaxConverseOutput))
 	<-done
 	return out, err

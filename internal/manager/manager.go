@@ -62,6 +62,7 @@ type Manager struct {
 	events       *eventlog.Store
 	messageFiles eventlog.MessageFiles // the .mc files sources name as their EventMessageFile
 	sessions     Sessions              // the machine's login sessions, once the daemon watches them
+	boxes        map[uint32]int        // WTSSendMessage's boxes on show, by the user they are shown to
 	forward      *eventlog.Forwarder
 	queue        *eventlog.Writer
 	adoption     *Adoption

@@ -23,6 +23,15 @@ const (
 // bounds a message box's.
 const MaxMessageText = 64 << 10
 
+// MaxBoxesPerUser bounds the message boxes on show at once in one user's
+// sessions: each is a helper process.
+const MaxBoxesPerUser = 8
+
+// boxGrace is how long past its timeout a box may take to answer, and how
+// long one not waited for may take to be shown, before its helper is
+// ended: the session's user runs it and may stop it.
+const boxGrace = 10 * time.Second
+
 // WTSSendMessage shows a message box in a session: in a graphical one (it
 // has a session bus) a desktop notification with the box's buttons, shown
 // by scm-sessionmsg as the session's user; in a text one, the text on its
@@ -69,9 +78,37 @@ func (m *Manager) WTSSendMessage(ctx context.Context, c Caller, session uint32, 
 func (m *Manager) sessionBox(ctx context.Context, s sessions.Session, title, message string, style, timeout uint32, wait bool) (uint32, error) {
 	m.mu.Lock()
 	runner, _ := m.launcher.(userRunner)
+	if m.boxes == nil {
+		m.boxes = map[uint32]int{}
+	}
+	full := m.boxes[s.UID] >= MaxBoxesPerUser
+	if !full {
+		m.boxes[s.UID]++
+	}
 	m.mu.Unlock()
+	if full {
+		return 0, windows.ERROR_NO_SYSTEM_RESOURCES
+	}
+	defer func() {
+		m.mu.Lock()
+		if m.boxes[s.UID]--; m.boxes[s.UID] == 0 {
+			delete(m.boxes, s.UID)
+		}
+		m.mu.Unlock()
+	}()
 	if runner == nil {
 		return 0, windows.ERROR_NOT_SUPPORTED
+	}
+	callCtx := ctx
+	switch {
+	case !wait:
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, boxGrace)
+		defer cancel()
+	case timeout > 0:
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second+boxGrace)
+		defer cancel()
 	}
 	input, _ := json.Marshal(struct {
 		Title, Message string
@@ -79,8 +116,14 @@ func (m *Manager) sessionBox(ctx context.Context, s sessions.Session, title, mes
 		Wait           bool
 	}{title, message, style, timeout, wait})
 	out, err := runner.Converse(ctx, s.UID, "scm-sessionmsg", sessions.Environment(s), input)
+	if callCtx.Err() != nil {
+		return 0, callCtx.Err() // the caller went
+	}
 	if ctx.Err() != nil {
-		return 0, ctx.Err()
+		if wait {
+			return IDTIMEOUT, nil // the box outlived its timeout: nobody answered
+		}
+		return IDASYNC, nil
 	}
 	n, perr := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 32)
 	if err != nil || perr != nil {

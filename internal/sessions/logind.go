@@ -24,6 +24,8 @@ type logindWatch struct {
 	conn    *dbus.Conn
 	signals chan *dbus.Signal
 	ctx     context.Context
+	owner   string // logind's unique name on the bus
+	first   []Login
 }
 
 // openLogind subscribes to logind's session signals: a session new or
@@ -37,25 +39,23 @@ func openLogind(ctx context.Context) (*logindWatch, error) {
 		conn.Close()
 		return nil, err
 	}
-	var has bool
-	if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, logindName).Store(&has); err != nil {
-		return fail(fmt.Errorf("sessions: system bus: %w", err))
-	}
-	if !has {
+	// Signals are believed only from logind's own connection: anyone on
+	// the system bus may send a signal, to scmd directly even.
+	var owner string
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, logindName).Store(&owner); err != nil {
 		return fail(ErrNoLogind)
 	}
 	for _, match := range [][]dbus.MatchOption{
-		{dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionNew"), dbus.WithMatchObjectPath(logindPath)},
-		{dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionRemoved"), dbus.WithMatchObjectPath(logindPath)},
-		{dbus.WithMatchInterface(propertiesIface), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(logindPath + "/session")},
-		{dbus.WithMatchInterface(logindSession), dbus.WithMatchMember("Lock"), dbus.WithMatchPathNamespace(logindPath + "/session")},
-		{dbus.WithMatchInterface(logindSession), dbus.WithMatchMember("Unlock"), dbus.WithMatchPathNamespace(logindPath + "/session")},
+		{dbus.WithMatchSender(logindName), dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionNew"), dbus.WithMatchObjectPath(logindPath)},
+		{dbus.WithMatchSender(logindName), dbus.WithMatchInterface(logindManager), dbus.WithMatchMember("SessionRemoved"), dbus.WithMatchObjectPath(logindPath)},
+		{dbus.WithMatchSender(logindName), dbus.WithMatchInterface(propertiesIface), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchPathNamespace(logindPath + "/session")},
+		{dbus.WithMatchSender("org.freedesktop.DBus"), dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, logindName)},
 	} {
 		if err := conn.AddMatchSignal(match...); err != nil {
 			return fail(fmt.Errorf("sessions: subscribing to logind: %w", err))
 		}
 	}
-	w := &logindWatch{conn: conn, signals: make(chan *dbus.Signal, 64), ctx: ctx}
+	w := &logindWatch{conn: conn, signals: make(chan *dbus.Signal, 1024), ctx: ctx, owner: owner}
 	conn.Signal(w.signals)
 	context.AfterFunc(ctx, func() { conn.Close() })
 	return w, nil
@@ -66,7 +66,7 @@ func openLogind(ctx context.Context) (*logindWatch, error) {
 // the bus goes.
 func (w *logindWatch) run(update func([]Login)) error {
 	defer w.conn.Close()
-	var current []Login
+	current := w.first
 	list := func() error {
 		logins, err := listLogind(w.conn)
 		if err != nil {
@@ -76,10 +76,22 @@ func (w *logindWatch) run(update func([]Login)) error {
 		update(logins)
 		return nil
 	}
-	if err := list(); err != nil {
-		return err
-	}
 	for sig := range w.signals {
+		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" && sig.Sender == "org.freedesktop.DBus" {
+			if len(sig.Body) == 3 {
+				w.owner, _ = sig.Body[2].(string) // logind restarted: its new connection speaks for it
+			}
+			if w.owner == "" {
+				continue // gone for now; its sessions stand until it is back
+			}
+			if err := list(); err != nil {
+				return err
+			}
+			continue
+		}
+		if sig.Sender != w.owner {
+			continue // not logind's
+		}
 		// A change of a session's Active or LockedHint is applied as
 		// the signal says it, each in turn, so that a lock and an unlock
 		// in quick succession are both told; anything else reads the

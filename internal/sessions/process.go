@@ -28,8 +28,10 @@ func (w *Watcher) SessionOf(pid uint32) (uint32, error) {
 	w.mu.Unlock()
 	byKey := map[string]uint32{}
 	byLeader := map[uint32]uint32{}
+	byUID := map[uint32]uint32{}
 	for _, s := range current {
 		byKey[s.Key] = s.ID
+		byUID[s.ID] = s.UID
 		if s.Leader != 0 {
 			byLeader[s.Leader] = s.ID
 		}
@@ -45,8 +47,10 @@ func (w *Watcher) SessionOf(pid uint32) (uint32, error) {
 		if id, ok := byLeader[p]; ok {
 			return id, nil
 		}
-		if id, ok := byKey["logind:"+logindSessionOf(p)]; ok {
-			return id, nil
+		if sid, uid := logindSessionOf(p); sid != "" {
+			if id, ok := byKey["logind:"+sid]; ok && byUID[id] == uid {
+				return id, nil
+			}
 		}
 		next, err := parentOf(p)
 		if err != nil {
@@ -57,22 +61,66 @@ func (w *Watcher) SessionOf(pid uint32) (uint32, error) {
 	return 0, nil
 }
 
-// logindSessionOf is the logind session id in a process's cgroup path
-// (…/session-3.scope), or "".
-func logindSessionOf(pid uint32) string {
+// logindSessionOf is the logind session a process is in: its cgroup is
+// /user.slice/user-UID.slice/session-ID.scope exactly, and the process is
+// UID's. A scope of that name a user makes elsewhere (systemd-run --scope
+// --unit=session-N) claims nothing. "" if none.
+func logindSessionOf(pid uint32) (id string, uid uint32) {
 	b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/cgroup")
 	if err != nil {
-		return ""
+		return "", 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if i := strings.Index(line, "/session-"); i >= 0 {
-			rest := line[i+len("/session-"):]
-			if j := strings.Index(rest, ".scope"); j > 0 {
-				return rest[:j]
-			}
+	owner, ok := uidOf(pid)
+	if !ok {
+		return "", 0
+	}
+	if sid := sessionCgroup(string(b), owner); sid != "" {
+		return sid, owner
+	}
+	return "", 0
+}
+
+// sessionCgroup is the session id in a /proc/pid/cgroup's content, if the
+// process is in /user.slice/user-OWNER.slice/session-ID.scope.
+func sessionCgroup(content string, owner uint32) string {
+	for _, line := range strings.Split(content, "\n") {
+		// 0::/path on cgroup v2; N:name=systemd:/path on v1.
+		i := strings.LastIndexByte(line, ':')
+		if i < 0 || !(strings.HasPrefix(line, "0::") || strings.Contains(line, ":name=systemd:")) {
+			continue
+		}
+		parts := strings.Split(line[i+1:], "/")
+		if len(parts) != 4 || parts[0] != "" || parts[1] != "user.slice" {
+			continue
+		}
+		u, ok1 := strings.CutPrefix(parts[2], "user-")
+		u, ok2 := strings.CutSuffix(u, ".slice")
+		sid, ok3 := strings.CutPrefix(parts[3], "session-")
+		sid, ok4 := strings.CutSuffix(sid, ".scope")
+		n, err := strconv.ParseUint(u, 10, 32)
+		if ok1 && ok2 && ok3 && ok4 && err == nil && uint32(n) == owner {
+			return sid
 		}
 	}
 	return ""
+}
+
+// uidOf is a process's real uid, from /proc/pid/status.
+func uidOf(pid uint32) (uint32, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, err := strconv.ParseUint(f[0], 10, 32)
+				return uint32(n), err == nil
+			}
+		}
+	}
+	return 0, false
 }
 
 // parentOf reads a process's parent from /proc/pid/stat, after the

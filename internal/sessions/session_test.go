@@ -114,3 +114,24 @@ func TestUtmp(t *testing.T) {
 		}
 	}
 }
+
+// A process belongs to a logind session only by the session's own cgroup
+// path, and only if it is the session's user's: a scope of that name
+// elsewhere claims nothing.
+func TestSessionCgroup(t *testing.T) {
+	for _, c := range []struct {
+		content string
+		owner   uint32
+		want    string
+	}{
+		{"0::/user.slice/user-1000.slice/session-3.scope\n", 1000, "3"},
+		{"1:name=systemd:/user.slice/user-1000.slice/session-c2.scope\n0::/\n", 1000, "c2"},
+		{"0::/user.slice/user-1000.slice/session-3.scope\n", 1001, ""},
+		{"0::/user.slice/user-1001.slice/user@1001.service/app.slice/session-3.scope\n", 1001, ""},
+		{"0::/system.slice/scmd.service\n", 0, ""},
+	} {
+		if got := sessionCgroup(c.content, c.owner); got != c.want {
+			t.Errorf("%q as %d: %q, want %q", c.content, c.owner, got, c.want)
+		}
+	}
+}

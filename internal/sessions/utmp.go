@@ -56,10 +56,12 @@ func readUtmp(path string) ([]Login, error) {
 		if !l.Remote && strings.HasPrefix(line, "tty") {
 			l.Seat = "seat0"
 		}
-		if u, err := user.Lookup(name); err == nil {
-			uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-			l.UID = uint32(uid)
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue // whose it is is not known (a name utmp cut short): no token, no message for it
 		}
+		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+		l.UID = uint32(uid)
 		logins = append(logins, l)
 	}
 	return logins, nil

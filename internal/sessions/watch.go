@@ -47,13 +47,27 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 			done(err)
 		}
 	}
-	if lw, err := openLogind(ctx); err == nil {
-		w.setSource("logind")
+	// The sessions there are now are read before Start returns and are
+	// no change: a restarted scmd does not tell its services of logons
+	// that happened before it.
+	seed := func(logins []Login) {
 		w.mu.Lock()
-		w.logind = lw
+		w.model.Update(logins)
+		w.current = w.model.Sessions()
+		w.console = w.model.Console()
 		w.mu.Unlock()
-		go func() { finish(lw.run(update)) }()
-		return
+	}
+	if lw, err := openLogind(ctx); err == nil {
+		if lw.first, err = listLogind(lw.conn); err == nil {
+			w.setSource("logind")
+			seed(lw.first)
+			w.mu.Lock()
+			w.logind = lw
+			w.mu.Unlock()
+			go func() { finish(lw.run(update)) }()
+			return
+		}
+		lw.conn.Close()
 	}
 	w.setSource("utmp")
 	path := w.Utmp
@@ -64,6 +78,9 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 	if err != nil {
 		finish(err)
 		return
+	}
+	if logins, err := readUtmp(path); err == nil {
+		seed(logins)
 	}
 	go func() { finish(uw.run(update)) }()
 }
