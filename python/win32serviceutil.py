@@ -235,9 +235,6 @@ def __ResolveDeps(findName, deps):
     return order
 
 
-_FindSvcDeps = __FindSvcDeps
-
-
 def WaitForServiceStatus(serviceName, status, waitSecs, machine=None):
     for _ in range(waitSecs * 4):
         if QueryServiceStatus(serviceName, machine)[1] == status:

@@ -15,21 +15,7 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-)
-
-// The answers, as MessageBox gives them.
-const (
-	IDOK       = 1
-	IDCANCEL   = 2
-	IDABORT    = 3
-	IDRETRY    = 4
-	IDIGNORE   = 5
-	IDYES      = 6
-	IDNO       = 7
-	IDTRYAGAIN = 10
-	IDCONTINUE = 11
-	IDTIMEOUT  = 32000
-	IDASYNC    = 32001
+	"github.com/openscm/scm/windows"
 )
 
 // buttons are each MB_ style's, in order, with their labels.
@@ -37,13 +23,13 @@ var buttons = [][]struct {
 	id    int
 	label string
 }{
-	{{IDOK, "OK"}},                       // MB_OK
-	{{IDOK, "OK"}, {IDCANCEL, "Cancel"}}, // MB_OKCANCEL
-	{{IDABORT, "Abort"}, {IDRETRY, "Retry"}, {IDIGNORE, "Ignore"}},              // MB_ABORTRETRYIGNORE
-	{{IDYES, "Yes"}, {IDNO, "No"}, {IDCANCEL, "Cancel"}},                        // MB_YESNOCANCEL
-	{{IDYES, "Yes"}, {IDNO, "No"}},                                              // MB_YESNO
-	{{IDRETRY, "Retry"}, {IDCANCEL, "Cancel"}},                                  // MB_RETRYCANCEL
-	{{IDCANCEL, "Cancel"}, {IDTRYAGAIN, "Try Again"}, {IDCONTINUE, "Continue"}}, // MB_CANCELTRYCONTINUE
+	{{windows.IDOK, "OK"}},                               // MB_OK
+	{{windows.IDOK, "OK"}, {windows.IDCANCEL, "Cancel"}}, // MB_OKCANCEL
+	{{windows.IDABORT, "Abort"}, {windows.IDRETRY, "Retry"}, {windows.IDIGNORE, "Ignore"}},              // MB_ABORTRETRYIGNORE
+	{{windows.IDYES, "Yes"}, {windows.IDNO, "No"}, {windows.IDCANCEL, "Cancel"}},                        // MB_YESNOCANCEL
+	{{windows.IDYES, "Yes"}, {windows.IDNO, "No"}},                                                      // MB_YESNO
+	{{windows.IDRETRY, "Retry"}, {windows.IDCANCEL, "Cancel"}},                                          // MB_RETRYCANCEL
+	{{windows.IDCANCEL, "Cancel"}, {windows.IDTRYAGAIN, "Try Again"}, {windows.IDCONTINUE, "Continue"}}, // MB_CANCELTRYCONTINUE
 }
 
 type request struct {
@@ -116,7 +102,7 @@ func run(in io.Reader) (int, error) {
 		return 0, err
 	}
 	if !r.Wait {
-		return IDASYNC, nil
+		return windows.IDASYNC, nil
 	}
 	var timeout <-chan time.Time
 	if r.Timeout > 0 {
@@ -147,13 +133,13 @@ func run(in io.Reader) (int, error) {
 				}
 			case "org.freedesktop.Notifications.NotificationClosed":
 				if reason, _ := sig.Body[1].(uint32); reason == 1 { // expired
-					return IDTIMEOUT, nil
+					return windows.IDTIMEOUT, nil
 				}
 				return dismissed(set), nil
 			}
 		case <-timeout:
 			obj.Call("org.freedesktop.Notifications.CloseNotification", 0, id)
-			return IDTIMEOUT, nil
+			return windows.IDTIMEOUT, nil
 		}
 	}
 }
@@ -165,13 +151,13 @@ func dismissed(set []struct {
 	label string
 }) int {
 	for _, b := range set {
-		if b.id == IDCANCEL {
-			return IDCANCEL
+		if b.id == windows.IDCANCEL {
+			return windows.IDCANCEL
 		}
 	}
 	for _, b := range set {
-		if b.id == IDNO {
-			return IDNO
+		if b.id == windows.IDNO {
+			return windows.IDNO
 		}
 	}
 	return set[0].id

@@ -12,13 +12,6 @@ import (
 	"github.com/openscm/scm/windows"
 )
 
-// The answers of WTSSendMessage's message box.
-const (
-	IDOK      = 1
-	IDTIMEOUT = 32000
-	IDASYNC   = 32001
-)
-
 // MaxMessageText bounds a message's title and text together, as Windows
 // bounds a message box's.
 const MaxMessageText = 64 << 10
@@ -41,13 +34,9 @@ func (m *Manager) WTSSendMessage(ctx context.Context, c Caller, session uint32, 
 	if len(title)+len(message) > MaxMessageText {
 		return 0, windows.ERROR_INVALID_PARAMETER
 	}
-	src := m.sessionSource()
-	if src == nil || session == 0 {
-		return 0, windows.Errno(7022) // ERROR_CTX_WINSTATION_NOT_FOUND: session 0 has no desktop
-	}
-	s, ok := src.Session(session)
-	if !ok {
-		return 0, windows.Errno(7022)
+	s, err := m.userSession(session)
+	if err != nil {
+		return 0, err
 	}
 	if c.Token == nil || !c.Token.IsAdmin() && c.Token.User != security.UserSID(s.UID) {
 		return 0, windows.ERROR_ACCESS_DENIED
@@ -60,17 +49,17 @@ func (m *Manager) WTSSendMessage(ctx context.Context, c Caller, session uint32, 
 	}
 	switch {
 	case !wait:
-		return IDASYNC, nil
+		return windows.IDASYNC, nil
 	case style&0xF == 0: // MB_OK: shown is answered
-		return IDOK, nil
+		return windows.IDOK, nil
 	case timeout == 0:
-		return IDTIMEOUT, nil // nobody can answer a terminal: no use waiting for ever
+		return windows.IDTIMEOUT, nil // nobody can answer a terminal: no use waiting for ever
 	}
 	select {
 	case <-time.After(time.Duration(timeout) * time.Second):
 	case <-ctx.Done():
 	}
-	return IDTIMEOUT, nil
+	return windows.IDTIMEOUT, nil
 }
 
 // sessionBox has scm-sessionmsg show the box as the session's user and
@@ -121,9 +110,9 @@ func (m *Manager) sessionBox(ctx context.Context, s sessions.Session, title, mes
 	}
 	if ctx.Err() != nil {
 		if wait {
-			return IDTIMEOUT, nil // the box outlived its timeout: nobody answered
+			return windows.IDTIMEOUT, nil // the box outlived its timeout: nobody answered
 		}
-		return IDASYNC, nil
+		return windows.IDASYNC, nil
 	}
 	n, perr := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 32)
 	if err != nil || perr != nil {

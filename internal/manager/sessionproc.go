@@ -32,12 +32,8 @@ func (m *Manager) WTSQueryUserToken(c Caller, session uint32) (uint64, error) {
 	if session == 0 {
 		return 0, windows.Errno(1008) // ERROR_NO_TOKEN
 	}
-	src := m.sessionSource()
-	if src == nil {
-		return 0, windows.Errno(7022) // ERROR_CTX_WINSTATION_NOT_FOUND
-	}
-	if _, ok := src.Session(session); !ok {
-		return 0, windows.Errno(7022)
+	if _, err := m.userSession(session); err != nil {
+		return 0, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -63,10 +59,9 @@ func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, comma
 	if runner == nil {
 		return 0, windows.ERROR_CALL_NOT_IMPLEMENTED
 	}
-	src := m.sessionSource()
-	s, ok := src.Session(h.session)
-	if !ok {
-		return 0, windows.Errno(7022) // the session ended since the token was taken
+	s, err := m.userSession(h.session) // it may have ended since the token was taken
+	if err != nil {
+		return 0, err
 	}
 	argv := cmdline.Split(commandLine)
 	if application != "" {
@@ -84,6 +79,7 @@ func (m *Manager) CreateProcessAsUser(c Caller, token uint64, application, comma
 	}
 	// The process may exit before RunAs returns: its exit waits for its
 	// placing, so that what is forgotten was recorded first.
+	src := m.sessionSource()
 	placed := make(chan uint32, 1)
 	pid, err := runner.RunAs(s.UID, argv, env, dir, func() {
 		if p, ok := <-placed; ok {

@@ -36,11 +36,26 @@ func (m *Manager) sessionSource() Sessions {
 	return m.sessions
 }
 
+// userSession is a login session by its id. Session 0, the services' own,
+// has no user and no desktop, and like one that does not exist it is
+// ERROR_CTX_WINSTATION_NOT_FOUND.
+func (m *Manager) userSession(id uint32) (sessions.Session, error) {
+	src := m.sessionSource()
+	if src == nil || id == 0 {
+		return sessions.Session{}, windows.ERROR_CTX_WINSTATION_NOT_FOUND
+	}
+	s, ok := src.Session(id)
+	if !ok {
+		return sessions.Session{}, windows.ERROR_CTX_WINSTATION_NOT_FOUND
+	}
+	return s, nil
+}
+
 // EnumerateSessions lists session 0, the services' own, then the login
 // sessions, as WTSEnumerateSessions does; any caller may.
 func (m *Manager) EnumerateSessions(c Caller) (*pb.SessionList, error) {
 	out := &pb.SessionList{Console: 0xFFFFFFFF,
-		Sessions: []*pb.SessionInfo{{Id: 0, Name: "Services", State: sessions.WTSDisconnected}}}
+		Sessions: []*pb.SessionInfo{{Id: 0, Name: "Services", State: windows.WTSDisconnected}}}
 	src := m.sessionSource()
 	if src == nil {
 		return out, nil
@@ -94,17 +109,13 @@ func (m *Manager) WTSLogoffSession(c Caller, session uint32) error {
 	if c.Token == nil || !c.Token.IsAdmin() {
 		return windows.ERROR_ACCESS_DENIED
 	}
-	src := m.sessionSource()
 	if session == 0 {
 		return windows.ERROR_ACCESS_DENIED // the services' session is nobody's to log off
 	}
-	if src == nil {
-		return windows.Errno(7022)
+	if _, err := m.userSession(session); err != nil {
+		return err
 	}
-	if _, ok := src.Session(session); !ok {
-		return windows.Errno(7022) // ERROR_CTX_WINSTATION_NOT_FOUND
-	}
-	lo, ok := src.(loggerOff)
+	lo, ok := m.sessionSource().(loggerOff)
 	if !ok || lo.Logoff(session) != nil {
 		return windows.ERROR_NOT_SUPPORTED
 	}
@@ -117,10 +128,8 @@ func (m *Manager) WTSDisconnectSession(c Caller, session uint32) error {
 	if c.Token == nil || !c.Token.IsAdmin() {
 		return windows.ERROR_ACCESS_DENIED
 	}
-	if src := m.sessionSource(); src == nil || session == 0 {
-		return windows.Errno(7022)
-	} else if _, ok := src.Session(session); !ok {
-		return windows.Errno(7022)
+	if _, err := m.userSession(session); err != nil {
+		return err
 	}
 	return windows.ERROR_NOT_SUPPORTED
 }

@@ -73,15 +73,7 @@ func (m *Manager) interactiveEnvironment(s *service) []string {
 	if !ok {
 		return nil
 	}
-	var env []string
-	for _, kv := range sessions.Environment(console) {
-		for _, k := range []string{"DISPLAY=", "WAYLAND_DISPLAY=", "XDG_RUNTIME_DIR=", "DBUS_SESSION_BUS_ADDRESS="} {
-			if strings.HasPrefix(kv, k) {
-				env = append(env, kv)
-			}
-		}
-	}
-	return env
+	return sessions.DesktopEnvironment(console)
 }
 
 // hostOf is the service a process belongs to (it or an ancestor hosts

@@ -9,13 +9,24 @@ import (
 )
 
 // Environment is what a program of the session's user sees there:
-// the user's name and home, and the session's runtime directory, bus and
-// display.
+// the user's name and home, and the session's desktop.
 func Environment(s Session) []string {
 	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "USER=" + s.User, "LOGNAME=" + s.User}
 	if u, err := user.LookupId(strconv.FormatUint(uint64(s.UID), 10)); err == nil {
 		env = append(env, "HOME="+u.HomeDir)
 	}
+	env = append(env, DesktopEnvironment(s)...)
+	if id, ok := strings.CutPrefix(s.Key, "logind:"); ok {
+		env = append(env, "XDG_SESSION_ID="+id)
+	}
+	return env
+}
+
+// DesktopEnvironment is how a program reaches the session's desktop: its
+// runtime directory, session bus and display. It looks up no user, so it
+// is cheap enough to ask while a service starts.
+func DesktopEnvironment(s Session) []string {
+	var env []string
 	runtime := "/run/user/" + strconv.FormatUint(uint64(s.UID), 10)
 	if fi, err := os.Stat(runtime); err == nil && fi.IsDir() {
 		env = append(env, "XDG_RUNTIME_DIR="+runtime)
@@ -28,9 +39,6 @@ func Environment(s Session) []string {
 	}
 	if s.Display != "" {
 		env = append(env, "DISPLAY="+s.Display)
-	}
-	if id, ok := strings.CutPrefix(s.Key, "logind:"); ok {
-		env = append(env, "XDG_SESSION_ID="+id)
 	}
 	return env
 }

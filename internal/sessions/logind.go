@@ -61,9 +61,9 @@ func openLogind(ctx context.Context) (*logindWatch, error) {
 	return w, nil
 }
 
-// run reports logind's user sessions to update, first as they are and
-// then after every change logind signals, until the context ends (nil) or
-// the bus goes.
+// run reports logind's user sessions to update after every change logind
+// signals, from the list Start read, until the context ends (nil) or the
+// bus goes.
 func (w *logindWatch) run(update func([]Login)) error {
 	defer w.conn.Close()
 	current := w.first

@@ -10,33 +10,8 @@ package sessions
 import (
 	"sort"
 	"strings"
-)
 
-// WTS_CONNECTSTATE_CLASS: a session's connect state.
-const (
-	WTSActive       = 0
-	WTSConnected    = 1
-	WTSConnectQuery = 2
-	WTSShadow       = 3
-	WTSDisconnected = 4
-	WTSIdle         = 5
-	WTSListen       = 6
-	WTSReset        = 7
-	WTSDown         = 8
-	WTSInit         = 9
-)
-
-// The event types of SERVICE_CONTROL_SESSIONCHANGE.
-const (
-	WTS_CONSOLE_CONNECT        = 0x1
-	WTS_CONSOLE_DISCONNECT     = 0x2
-	WTS_REMOTE_CONNECT         = 0x3
-	WTS_REMOTE_DISCONNECT      = 0x4
-	WTS_SESSION_LOGON          = 0x5
-	WTS_SESSION_LOGOFF         = 0x6
-	WTS_SESSION_LOCK           = 0x7
-	WTS_SESSION_UNLOCK         = 0x8
-	WTS_SESSION_REMOTE_CONTROL = 0x9
+	"github.com/openscm/scm/windows"
 )
 
 // Login is a login session as its source reports it.
@@ -83,9 +58,9 @@ func (s *Session) Name() string {
 // switched in) is disconnected, as on Windows.
 func (s *Session) State() uint32 {
 	if s.Active {
-		return WTSActive
+		return windows.WTSActive
 	}
-	return WTSDisconnected
+	return windows.WTSDisconnected
 }
 
 // Change is one SESSIONCHANGE: an event type and the session it is about.
@@ -125,9 +100,9 @@ func (m *Model) Update(logins []Login) []Change {
 			if l.Active {
 				changes = append(changes, Change{connectEvent(l.Remote), id})
 			}
-			changes = append(changes, Change{WTS_SESSION_LOGON, id})
+			changes = append(changes, Change{windows.WTS_SESSION_LOGON, id})
 			if l.Locked {
-				changes = append(changes, Change{WTS_SESSION_LOCK, id})
+				changes = append(changes, Change{windows.WTS_SESSION_LOCK, id})
 			}
 			continue
 		}
@@ -142,9 +117,9 @@ func (m *Model) Update(logins []Login) []Change {
 		}
 		if l.Locked != was.Locked {
 			if l.Locked {
-				changes = append(changes, Change{WTS_SESSION_LOCK, id})
+				changes = append(changes, Change{windows.WTS_SESSION_LOCK, id})
 			} else {
-				changes = append(changes, Change{WTS_SESSION_UNLOCK, id})
+				changes = append(changes, Change{windows.WTS_SESSION_UNLOCK, id})
 			}
 		}
 	}
@@ -156,7 +131,7 @@ func (m *Model) Update(logins []Login) []Change {
 		was := m.now[id]
 		delete(m.ids, key)
 		delete(m.now, id)
-		changes = append(changes, Change{WTS_SESSION_LOGOFF, id})
+		changes = append(changes, Change{windows.WTS_SESSION_LOGOFF, id})
 		if was.Active {
 			changes = append(changes, Change{connectEvent(was.Remote) + 1, id})
 		}
@@ -189,9 +164,9 @@ func (m *Model) Console() uint32 {
 
 func connectEvent(remote bool) uint32 {
 	if remote {
-		return WTS_REMOTE_CONNECT
+		return windows.WTS_REMOTE_CONNECT
 	}
-	return WTS_CONSOLE_CONNECT
+	return windows.WTS_CONSOLE_CONNECT
 }
 
 func sortedKeys(m map[string]uint32) []string {

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/openscm/scm/windows"
 )
 
 // The changes Windows sends: a console login connects then logs on; a lock
@@ -21,23 +23,23 @@ func TestModel(t *testing.T) {
 		logins []Login
 		want   []Change
 	}{
-		{[]Login{alice}, []Change{{WTS_CONSOLE_CONNECT, 1}, {WTS_SESSION_LOGON, 1}}},
-		{[]Login{alice, bob}, []Change{{WTS_REMOTE_CONNECT, 2}, {WTS_SESSION_LOGON, 2}}},
-		{[]Login{with(alice, func(l *Login) { l.Locked = true }), bob}, []Change{{WTS_SESSION_LOCK, 1}}},
-		{[]Login{alice, bob}, []Change{{WTS_SESSION_UNLOCK, 1}}},
-		{[]Login{with(alice, func(l *Login) { l.Active = false }), bob}, []Change{{WTS_CONSOLE_DISCONNECT, 1}}},
-		{[]Login{alice, bob}, []Change{{WTS_CONSOLE_CONNECT, 1}}},
-		{[]Login{alice}, []Change{{WTS_SESSION_LOGOFF, 2}, {WTS_REMOTE_DISCONNECT, 2}}},
+		{[]Login{alice}, []Change{{windows.WTS_CONSOLE_CONNECT, 1}, {windows.WTS_SESSION_LOGON, 1}}},
+		{[]Login{alice, bob}, []Change{{windows.WTS_REMOTE_CONNECT, 2}, {windows.WTS_SESSION_LOGON, 2}}},
+		{[]Login{with(alice, func(l *Login) { l.Locked = true }), bob}, []Change{{windows.WTS_SESSION_LOCK, 1}}},
+		{[]Login{alice, bob}, []Change{{windows.WTS_SESSION_UNLOCK, 1}}},
+		{[]Login{with(alice, func(l *Login) { l.Active = false }), bob}, []Change{{windows.WTS_CONSOLE_DISCONNECT, 1}}},
+		{[]Login{alice, bob}, []Change{{windows.WTS_CONSOLE_CONNECT, 1}}},
+		{[]Login{alice}, []Change{{windows.WTS_SESSION_LOGOFF, 2}, {windows.WTS_REMOTE_DISCONNECT, 2}}},
 		{[]Login{alice}, nil},
-		{nil, []Change{{WTS_SESSION_LOGOFF, 1}, {WTS_CONSOLE_DISCONNECT, 1}}},
-		{[]Login{bob}, []Change{{WTS_REMOTE_CONNECT, 3}, {WTS_SESSION_LOGON, 3}}}, // a new login, a new id
+		{nil, []Change{{windows.WTS_SESSION_LOGOFF, 1}, {windows.WTS_CONSOLE_DISCONNECT, 1}}},
+		{[]Login{bob}, []Change{{windows.WTS_REMOTE_CONNECT, 3}, {windows.WTS_SESSION_LOGON, 3}}}, // a new login, a new id
 	}
 	for i, step := range steps {
 		if got := m.Update(step.logins); !reflect.DeepEqual(got, step.want) {
 			t.Errorf("step %d: %v, want %v", i, got, step.want)
 		}
 	}
-	if got := m.Sessions(); len(got) != 1 || got[0].ID != 3 || got[0].Name() != "ssh#3" || got[0].State() != WTSActive {
+	if got := m.Sessions(); len(got) != 1 || got[0].ID != 3 || got[0].Name() != "ssh#3" || got[0].State() != windows.WTSActive {
 		t.Errorf("sessions: %+v", got)
 	}
 	if c := m.Console(); c != 0xFFFFFFFF {
@@ -93,10 +95,11 @@ func TestUtmp(t *testing.T) {
 	defer cancel()
 	got := make(chan []Login, 16)
 	done := make(chan error, 1)
-	go func() { done <- watchUtmp(ctx, path, func(l []Login) { got <- l }) }()
-	if l := <-got; len(l) != 2 {
-		t.Fatalf("first read: %+v", l)
+	w, err := openUtmp(ctx, path) // the watch is on when it returns
+	if err != nil {
+		t.Fatal(err)
 	}
+	go func() { done <- w.run(func(l []Login) { got <- l }) }()
 	write(utmpRecord(self, "tty1", "root", ""))
 	deadline := time.After(20 * time.Second)
 	for {

@@ -97,8 +97,8 @@ func openUtmp(ctx context.Context, path string) (*utmpWatch, error) {
 	return &utmpWatch{path: path, f: f, ctx: ctx}, nil
 }
 
-// run reports utmp's logins to update, first as they are and then
-// whenever the file is written or replaced, until the context ends.
+// run reports utmp's logins to update whenever the file is written or
+// replaced, until the context ends. Start has read it as it was.
 func (w *utmpWatch) run(update func([]Login)) error {
 	defer w.f.Close()
 	read := func() {
@@ -108,7 +108,6 @@ func (w *utmpWatch) run(update func([]Login)) error {
 		}
 		update(logins)
 	}
-	read()
 	name := filepath.Base(w.path)
 	buf := make([]byte, 4096)
 	for {
@@ -129,13 +128,4 @@ func (w *utmpWatch) run(update func([]Login)) error {
 			off += unix.SizeofInotifyEvent + int(ev.Len)
 		}
 	}
-}
-
-// watchUtmp is openUtmp and run.
-func watchUtmp(ctx context.Context, path string, update func([]Login)) error {
-	w, err := openUtmp(ctx, path)
-	if err != nil {
-		return err
-	}
-	return w.run(update)
 }

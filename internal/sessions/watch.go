@@ -33,12 +33,7 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 	w.console = 0xFFFFFFFF
 	w.mu.Unlock()
 	update := func(logins []Login) {
-		w.mu.Lock()
-		changes := w.model.Update(logins)
-		w.current = w.model.Sessions()
-		w.console = w.model.Console()
-		w.mu.Unlock()
-		if len(changes) > 0 && changed != nil {
+		if changes := w.apply(logins); len(changes) > 0 && changed != nil {
 			changed(changes)
 		}
 	}
@@ -50,17 +45,10 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 	// The sessions there are now are read before Start returns and are
 	// no change: a restarted scmd does not tell its services of logons
 	// that happened before it.
-	seed := func(logins []Login) {
-		w.mu.Lock()
-		w.model.Update(logins)
-		w.current = w.model.Sessions()
-		w.console = w.model.Console()
-		w.mu.Unlock()
-	}
 	if lw, err := openLogind(ctx); err == nil {
 		if lw.first, err = listLogind(lw.conn); err == nil {
 			w.setSource("logind")
-			seed(lw.first)
+			w.apply(lw.first)
 			w.mu.Lock()
 			w.logind = lw
 			w.mu.Unlock()
@@ -80,9 +68,19 @@ func (w *Watcher) Start(ctx context.Context, changed func([]Change), done func(e
 		return
 	}
 	if logins, err := readUtmp(path); err == nil {
-		seed(logins)
+		w.apply(logins)
 	}
 	go func() { finish(uw.run(update)) }()
+}
+
+// apply makes logins the current sessions and returns the changes.
+func (w *Watcher) apply(logins []Login) []Change {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	changes := w.model.Update(logins)
+	w.current = w.model.Sessions()
+	w.console = w.model.Console()
+	return changes
 }
 
 func (w *Watcher) setSource(s string) {

@@ -68,7 +68,7 @@ class ClassicServiceTest(support.SCMTestCase):
         support.script("classic.py", "--startup", "delayed", "install")
         out = support.run(support.tool("sc"), "qc", "PyClassic")
         self.assertIn("AUTO_START  (DELAYED)", out)
-        self.assertIn("python.py" if False else "pythonservice.py", out)
+        self.assertIn("pythonservice.py", out)
         out = support.script("classic.py", "--startup", "disabled", "install")
         self.assertEqual(out, "Installing service PyClassic\nChanging service configuration\nService updated\n")
         self.assertIn("DISABLED", support.run(support.tool("sc"), "qc", "PyClassic"))
