@@ -17,8 +17,9 @@ import (
 func scm() *client.Conn { return client.Shared() }
 
 // OpenSCManager opens the service control manager on machineName (nil or
-// empty for this one; no other is reachable here: RPC_S_SERVER_UNAVAILABLE)
-// with the access asked for. databaseName must be nil, ServicesActive or
+// empty for this one; another machine is reached over TLS, and the handle
+// and those opened through it are that machine's) with the access asked
+// for. databaseName must be nil, ServicesActive or
 // empty.
 func OpenSCManager(machineName *uint16, databaseName *uint16, access uint32) (handle Handle, err error) {
 	r, err := scm().OpenSCManager(&pb.OpenSCManagerRequest{Machine: utf16Arg(machineName), Database: utf16Arg(databaseName), DesiredAccess: access})

@@ -18,6 +18,18 @@ type session struct {
 	out, errOut io.Writer
 	in          *bufio.Reader
 	conn        *client.Conn
+	remote      bool // conn reaches another machine
+}
+
+// remoteRoot reports whether a key is under a root reg.exe reaches on
+// another machine: HKLM and HKU alone.
+func remoteRoot(key string) bool {
+	root, _, _ := strings.Cut(strings.ToUpper(key), `\`)
+	switch root {
+	case "HKLM", "HKEY_LOCAL_MACHINE", "HKU", "HKEY_USERS":
+		return true
+	}
+	return false
 }
 
 func main() {
@@ -30,8 +42,23 @@ func (s *session) run(args []string) int {
 		return s.syntax("")
 	}
 	s.conn = client.Dial(client.SocketPath())
-	defer s.conn.Close()
+	defer func() { s.conn.Close() }()
 	verb := strings.ToUpper(args[0])
+	if len(args) > 1 && strings.HasPrefix(args[1], `\\`) {
+		// [\\Machine\]FullKey: QUERY, ADD and DELETE reach another
+		// machine's HKLM and HKU; EXPORT and IMPORT are local only.
+		machine, key, _ := strings.Cut(strings.TrimPrefix(args[1], `\\`), `\`)
+		if verb != "QUERY" && verb != "ADD" && verb != "DELETE" || !remoteRoot(key) {
+			fmt.Fprint(s.errOut, "ERROR: Invalid key name.\nType \"REG "+verb+" /?\" for usage.\n")
+			return 1
+		}
+		if !client.IsLocalMachine(machine) {
+			s.conn.Close()
+			s.conn = client.DialRemote(machine)
+			s.remote = true
+		}
+		args = append([]string{args[0], key}, args[2:]...)
+	}
 	switch verb {
 	case "QUERY":
 		return s.query(args[1:])
@@ -65,7 +92,7 @@ func (s *session) fail(err error) int {
 		return 1
 	}
 	fmt.Fprintf(s.errOut, "ERROR: %s\n", winerror.Message(err))
-	if err == windows.RPC_S_SERVER_UNAVAILABLE {
+	if err == windows.RPC_S_SERVER_UNAVAILABLE && !s.remote {
 		fmt.Fprint(s.errOut, client.UnreachableHint())
 	}
 	return 1

@@ -66,6 +66,7 @@ func init() {
 type session struct {
 	out     io.Writer
 	machine string
+	remote  bool // conn reaches another machine
 	conn    *client.Conn
 }
 
@@ -90,6 +91,11 @@ func run(args []string, out io.Writer) int {
 		return exitInvalidCommandLine
 	}
 	s.conn = client.Dial(client.SocketPath())
+	if s.machine != "" && !client.IsLocalMachine(s.machine) {
+		// The SCM sc talks to is that machine's, which is itself there.
+		s.conn = client.DialRemote(strings.TrimPrefix(s.machine, `\\`))
+		s.machine, s.remote = "", true
+	}
 	defer s.conn.Close()
 	rest := args[1:]
 	name := ""
@@ -103,7 +109,7 @@ func run(args []string, out io.Writer) int {
 func (s *session) failed(call string, err error) int {
 	code := errnoOf(err)
 	fmt.Fprintf(s.out, "[SC] %s FAILED %d:\n\n%s\n\n", call, uint32(code), winerror.Text(uint32(code)))
-	if code == windows.RPC_S_SERVER_UNAVAILABLE && s.machine == "" {
+	if code == windows.RPC_S_SERVER_UNAVAILABLE && s.machine == "" && !s.remote {
 		fmt.Fprint(os.Stderr, client.UnreachableHint())
 	}
 	return int(code)

@@ -24,15 +24,24 @@ import (
 func init() { runtime.LockOSThread() }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "cert" {
+		log.SetFlags(0)
+		log.SetPrefix("scmd: ")
+		if err := certCommand(os.Args[2:]); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	stateDir := flag.String("state-dir", defaultStateDir(), "directory for the registry file and all durable state")
 	socket := flag.String("socket", "", "unix socket to serve on (default: /run/scm/scm.sock as root, else inside the state directory)")
+	listen := flag.String("listen", "", "also serve other machines on this TCP address, over TLS (see `scmd cert`); off by default")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("scmd: ")
 	if *socket == "" {
 		*socket = defaultSocket(*stateDir)
 	}
-	if err := run(*stateDir, *socket); err != nil {
+	if err := run(daemon.Options{StateDir: *stateDir, Socket: *socket, Listen: *listen, Logf: log.Printf}); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -51,13 +60,16 @@ func defaultSocket(stateDir string) string {
 	return filepath.Join(stateDir, "scm.sock")
 }
 
-func run(stateDir, socket string) error {
-	d, err := daemon.Open(daemon.Options{StateDir: stateDir, Socket: socket, Logf: log.Printf})
+func run(o daemon.Options) error {
+	d, err := daemon.Open(o)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	log.Printf("serving on %s", d.Socket)
+	if d.Remote != "" {
+		log.Printf("serving other machines on %s (TLS)", d.Remote)
+	}
 	log.Printf("export SCM_SOCKET=%s", d.Socket)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

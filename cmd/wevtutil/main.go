@@ -28,18 +28,18 @@ func run(args []string, out, errOut io.Writer) int {
 		return 0
 	}
 	conn := client.Dial(client.SocketPath())
-	defer conn.Close()
+	defer func() { conn.Close() }()
 	verb, rest := strings.ToLower(args[0]), args[1:]
 	opts, pos := options(rest)
-	if _, remote := opts["r"]; remote {
-		// Other computers are not reachable from here, as for sc \\host.
-		fmt.Fprintf(errOut, "%s\n", winerror.Text(uint32(windows.RPC_S_SERVER_UNAVAILABLE)))
-		return int(windows.RPC_S_SERVER_UNAVAILABLE)
-	}
 	for name := range opts {
-		if !switches[verb][name] {
+		if !switches[verb][name] && name != "r" {
 			return invalid(errOut)
 		}
+	}
+	if host, remote := opts["r"]; remote && !client.IsLocalMachine(host) {
+		// /r:host reads and writes that machine's logs.
+		conn.Close()
+		conn = client.DialRemote(host)
 	}
 	fail := func(what string, err error) int {
 		code, ok := err.(windows.Errno)

@@ -52,7 +52,9 @@ func UnreachableHint() string {
 // another queries it), the Conn opens another, up to MaxSockets, which
 // joins the first one's session, so that all share the handles.
 type Conn struct {
-	path string
+	path  string // the unix socket, for this machine's SCM
+	host  string // another machine's, reached through BridgeCommand
+	route bool   // the process's shared connection: requests for other machines go there (route.go)
 
 	mu      sync.Mutex
 	idle    []*wire // sockets no call is using
@@ -127,6 +129,7 @@ func Shared() *Conn {
 			shared.Close()
 		}
 		shared = Dial(path)
+		shared.route = true
 	}
 	return shared
 }
@@ -182,7 +185,7 @@ func (c *Conn) take() (*wire, string, error) {
 
 // dial opens a socket of the pool. c.mu is held.
 func (c *Conn) dial() (*wire, error) {
-	w, err := connectSocket(c.path)
+	w, err := c.connect()
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +237,19 @@ func (c *Conn) put(w *wire, broken bool, token string) {
 
 // unary makes one call: method of scm.v1.ServiceControlManager.
 func (c *Conn) unary(method string, req, res scmmsg.Message) error {
+	if c.route {
+		rc, tag, rreq, err := route(req)
+		if err != nil {
+			return err
+		}
+		if tag != 0 {
+			if err := rc.unary(method, rreq, res); err != nil {
+				return err
+			}
+			tagReply(res, tag)
+			return nil
+		}
+	}
 	body, err := scmmsg.Marshal(req)
 	if err != nil {
 		return err

@@ -29,11 +29,20 @@ const maxStreamMessage = 1 << 20
 // NotifyServiceStatusChange opens a stream of notifications for a handle,
 // filtered by mask (SERVICE_NOTIFY_*; 0 for all).
 func (c *Conn) NotifyServiceStatusChange(req *pb.NotifyRequest) (*NotifyStream, error) {
+	if c.route {
+		rc, tag, rreq, err := route(req)
+		if err != nil {
+			return nil, err
+		}
+		if tag != 0 {
+			return rc.NotifyServiceStatusChange(rreq.(*pb.NotifyRequest))
+		}
+	}
 	token := c.SessionToken()
 	if token == "" {
 		return nil, syscall.Errno(6) // ERROR_INVALID_HANDLE: no call has opened one
 	}
-	w, err := connectSocket(c.path)
+	w, err := c.connect()
 	if err != nil {
 		return nil, err
 	}

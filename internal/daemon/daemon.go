@@ -8,6 +8,7 @@ package daemon
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/openscm/scm/internal/manager"
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/remote"
 	"github.com/openscm/scm/internal/server"
 	"github.com/openscm/scm/internal/sessions"
 	"github.com/openscm/scm/internal/statedir"
@@ -32,6 +34,12 @@ import (
 type Options struct {
 	StateDir string // the registry, the event log and everything durable
 	Socket   string // the API's unix socket
+
+	// Listen, when set, is the TCP address where other machines reach the
+	// API over TLS (internal/remote), with the certificates in the state
+	// directory's remote/; a host without a port listens on
+	// remote.DefaultPort.
+	Listen string
 
 	// Embedded runs the SCM inside a process that has children of its
 	// own (a test): it does not become the subreaper that reaps every
@@ -61,7 +69,13 @@ type Daemon struct {
 	events   *eventlog.Store
 	launcher *launch.Launcher
 	listener net.Listener
+	tcp      net.Listener // Listen's, or nil
+	tlsConf  *tls.Config
 	logf     func(format string, args ...any)
+
+	// Remote is the address other machines reach the API on, once Open
+	// has bound it; empty without Options.Listen.
+	Remote string
 }
 
 // Open loads the SCM's state and binds its sockets; Run then serves. On
@@ -138,6 +152,15 @@ func (d *Daemon) open() (err error) {
 	if d.listener, err = listen(d.Socket); err != nil {
 		return err
 	}
+	if o.Listen != "" {
+		if d.tlsConf, err = remote.ServerConfig(remote.ServerDir(o.StateDir)); err != nil {
+			return err
+		}
+		if d.tcp, err = net.Listen("tcp", remote.Address(o.Listen)); err != nil {
+			return err
+		}
+		d.Remote = d.tcp.Addr().String()
+	}
 	return nil
 }
 
@@ -163,6 +186,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	l := d.listener
 	d.listener = nil // the server closes it
 	go func() { served <- srv.Serve(l) }()
+	if d.tcp != nil {
+		tcp := d.tcp
+		d.tcp = nil
+		go func() {
+			if err := srv.ServeTLS(tcp, d.tlsConf); err != nil {
+				d.logf("remote callers are no longer served: %v", err)
+			}
+		}()
+	}
 
 	// Device events are listened for from the start, so none is lost
 	// while hosts come back; they are acted on once adoption is over, so
@@ -221,6 +253,9 @@ func (d *Daemon) waitReaped(limit time.Duration) {
 func (d *Daemon) Close() error {
 	if d.listener != nil {
 		d.listener.Close()
+	}
+	if d.tcp != nil {
+		d.tcp.Close()
 	}
 	if d.launcher != nil {
 		d.launcher.Close()

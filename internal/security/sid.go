@@ -79,3 +79,16 @@ func (t *Token) Account(name string, gids []uint32) {
 		}
 	}
 }
+
+// FromNetwork makes t the token of a network logon, as a caller on
+// another machine has on Windows: NETWORK in place of INTERACTIVE, so
+// that descriptors grant it what they grant remote users.
+func (t *Token) FromNetwork() {
+	groups := t.Groups[:0:0]
+	for _, g := range t.Groups {
+		if g != Interactive {
+			groups = append(groups, g)
+		}
+	}
+	t.Groups = append(groups, Network)
+}

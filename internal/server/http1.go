@@ -142,7 +142,7 @@ type request struct {
 
 // serveConn serves c until it closes or is handed to net/http.
 func (s *Server) serveConn(c *clientConn, calls map[string]unaryCall, handoff *handoffListener) {
-	c.token = tokenOf(c.cred, s.owner)
+	c.token = tokenOf(c.cred, s.owner, c.remote)
 	ctx := context.WithValue(context.Background(), connKey{}, c)
 	br := bufio.NewReader(c)
 	handed := false
@@ -165,6 +165,11 @@ func (s *Server) serveConn(c *clientConn, calls map[string]unaryCall, handoff *h
 			writeStatus(c, 431, "request headers too large", "")
 			return
 		case err != nil:
+			return
+		case c.remote && c.cred == nil:
+			// A certificate the CA issued that maps to no account here:
+			// nothing is served, not even to look.
+			writeStatus(c, 403, "the certificate maps to no account", Win32ErrorHeader+": 5\r\n")
 			return
 		case !r.ours:
 			handed = true

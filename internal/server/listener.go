@@ -53,10 +53,11 @@ func newLimitListener(l net.Listener, owner uint32, total int, idleTimeout time.
 // needs to know about it.
 type clientConn struct {
 	net.Conn
-	l     *limitListener
-	cred  *unix.Ucred // nil: no peer credentials
-	admin bool
-	user  *userLoad // what the peer's uid holds in all; nil for administrators
+	l      *limitListener
+	cred   *unix.Ucred // nil: no peer credentials
+	remote bool        // from another machine (ServeTLS); cred is its account's
+	admin  bool
+	user   *userLoad // what the peer's uid holds in all; nil for administrators
 
 	inFlight   atomic.Int32 // calls being served
 	closing    atomic.Bool  // the idle reaper is closing it
@@ -82,6 +83,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		cc := &clientConn{Conn: c, l: l, cred: peerCred(c)}
+		_, cc.remote = c.(*remoteConn)
 		cc.admin = cc.cred != nil && (cc.cred.Uid == 0 || cc.cred.Uid == l.owner)
 		cc.lastActive.Store(time.Now().UnixNano())
 		cc.ownID = l.newClient()
@@ -241,8 +243,12 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
-// peerCred reads the credentials of a unix socket's peer, or nil.
+// peerCred reads the credentials of a unix socket's peer, or those of the
+// account a remote peer's certificate maps to; nil if there are none.
 func peerCred(c net.Conn) *unix.Ucred {
+	if rc, ok := c.(*remoteConn); ok {
+		return rc.cred
+	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return nil

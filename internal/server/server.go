@@ -152,13 +152,13 @@ func clientOf(c net.Conn) (*clientConn, bool) {
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
 	if cc, ok := clientOf(c); ok {
-		cc.token = tokenOf(cc.cred, s.owner)
+		cc.token = tokenOf(cc.cred, s.owner, cc.remote)
 		return context.WithValue(ctx, connKey{}, cc)
 	}
 	id := manager.ClientID(s.nextClient.Add(1))
 	s.conns.Store(c, id)
 	cred := peerCred(c)
-	caller := manager.Caller{Client: id, Token: tokenOf(cred, s.owner)}
+	caller := manager.Caller{Client: id, Token: tokenOf(cred, s.owner, false)}
 	if cred != nil {
 		caller.Pid = uint32(cred.Pid)
 	}
@@ -207,9 +207,10 @@ func (s *Server) releaseMemory() {
 	}()
 }
 
-// tokenOf builds the caller's token from the socket's peer credentials.
-// Without them the caller is nobody in particular: Everyone only.
-func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
+// tokenOf builds the caller's token from the socket's peer credentials,
+// a network logon's for a caller on another machine. Without them the
+// caller is nobody in particular: Everyone only.
+func tokenOf(cred *unix.Ucred, owner uint32, remote bool) *security.Token {
 	if cred == nil {
 		return &security.Token{User: security.Anonymous, Name: "ANONYMOUS LOGON", Groups: []string{security.Everyone}}
 	}
@@ -226,6 +227,9 @@ func tokenOf(cred *unix.Ucred, owner uint32) *security.Token {
 			}
 			t.Account(u.Username, gids)
 		}
+	}
+	if remote {
+		t.FromNetwork()
 	}
 	return t
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"strings"
 	"sync"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
@@ -71,11 +72,23 @@ func (t *handleTable) check(k Key, need uint32) error {
 }
 
 // conn is the registry calls this package makes, on the process's
-// connection to scmd.
+// connection to scmd, or to another machine's.
 type conn struct{ c *client.Conn }
 
-func call(fn func(conn) error) error {
-	return client.Errno(fn(conn{client.Shared()}))
+// call runs fn on the connection of the machine a full path is on, with
+// the path as that machine knows it: `\\host\HKLM\...` is a key of
+// OpenRemoteKey's, on host; any other path is this machine's.
+func call(full string, fn func(c conn, path string) error) error {
+	c, path := client.Shared(), full
+	if rest, ok := strings.CutPrefix(full, `\\`); ok {
+		host, p, _ := strings.Cut(rest, `\`)
+		rc, err := client.Remote(host)
+		if err != nil {
+			return client.Errno(err)
+		}
+		c, path = rc, p
+	}
+	return client.Errno(fn(conn{c}, path))
 }
 
 func (c conn) query(path string) (*pb.RegKey, error) {
@@ -105,9 +118,9 @@ func (c conn) deleteValue(path, name string) error {
 // query reads a key: its values and its subkeys' names.
 func query(path string) (*pb.RegKey, error) {
 	var key *pb.RegKey
-	err := call(func(c conn) error {
+	err := call(path, func(c conn, p string) error {
 		var err error
-		key, err = c.query(path)
+		key, err = c.query(p)
 		return err
 	})
 	return key, err

@@ -8,6 +8,8 @@ package registry
 import (
 	"io"
 	"strings"
+
+	"github.com/openscm/scm/internal/client"
 	"syscall"
 	"time"
 	"unicode/utf16"
@@ -72,17 +74,23 @@ func OpenKey(k Key, path string, access uint32) (Key, error) {
 // OpenRemoteKey opens a predefined registry key on another computer pcname.
 // The key to be opened is specified by k, but can only be one of
 // LOCAL_MACHINE, PERFORMANCE_DATA or USERS. If pcname is "", OpenRemoteKey
-// returns local computer key. Other computers are not reachable from here:
-// RPC_S_SERVER_UNAVAILABLE, as for a computer that does not answer.
+// returns local computer key. Another computer is reached as
+// mgr.ConnectRemote reaches it, and the keys opened under the key
+// returned are that computer's.
 func OpenRemoteKey(pcname string, k Key) (Key, error) {
-	if pcname != "" {
-		return 0, windows.RPC_S_SERVER_UNAVAILABLE
+	root, ok := rootPath(k)
+	if !ok || (k != LOCAL_MACHINE && k != PERFORMANCE_DATA && k != USERS) {
+		return 0, windows.ERROR_INVALID_HANDLE
 	}
-	switch k {
-	case LOCAL_MACHINE, PERFORMANCE_DATA, USERS:
+	host := strings.TrimPrefix(pcname, `\\`)
+	if client.IsLocalMachine(host) {
 		return k, nil
 	}
-	return 0, windows.ERROR_INVALID_HANDLE
+	full := `\\` + host + `\` + root
+	if _, err := query(full); err != nil {
+		return 0, err
+	}
+	return keys.open(full, ALL_ACCESS), nil
 }
 
 // ReadSubKeyNames returns the names of subkeys of key k. The parameter n
@@ -128,7 +136,7 @@ func CreateKey(k Key, path string, access uint32) (newk Key, openedExisting bool
 	case nil:
 		openedExisting = true
 	case ErrNotExist:
-		if err := call(func(c conn) error { return c.createKey(full) }); err != nil {
+		if err := call(full, func(c conn, p string) error { return c.createKey(p) }); err != nil {
 			return 0, false, err
 		}
 	default:
@@ -151,7 +159,7 @@ func DeleteKey(k Key, path string) error {
 	if len(key.SubkeyNames) > 0 {
 		return windows.ERROR_ACCESS_DENIED
 	}
-	return call(func(c conn) error { return c.deleteKey(full) })
+	return call(full, func(c conn, p string) error { return c.deleteKey(p) })
 }
 
 // A KeyInfo describes the statistics of a key. It is returned by Stat.

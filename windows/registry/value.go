@@ -242,7 +242,7 @@ func (k Key) setValue(name string, valtype uint32, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return call(func(c conn) error { return c.setValue(path, name, valtype, storeData(valtype, data)) })
+	return call(path, func(c conn, p string) error { return c.setValue(p, name, valtype, storeData(valtype, data)) })
 }
 
 // SetDWordValue sets the data and type of a name value under key k to
@@ -304,7 +304,7 @@ func (k Key) DeleteValue(name string) error {
 	if err != nil {
 		return err
 	}
-	return call(func(c conn) error { return c.deleteValue(path, name) })
+	return call(path, func(c conn, p string) error { return c.deleteValue(p, name) })
 }
 
 // ReadValueNames returns the value names of key k. The parameter n

@@ -30,7 +30,12 @@ func Connect() (*Mgr, error) {
 }
 
 // ConnectRemote establishes a connection to the service control manager on
-// the named host; this machine is the only one reachable here.
+// the named host ("name", "address", "name:port"), which serves other
+// machines over TLS (scmd --listen); the handles it opens are that
+// host's, and every call made with them goes there. A host that cannot be
+// reached is RPC_S_SERVER_UNAVAILABLE; one that refuses the caller's
+// certificate, ERROR_ACCESS_DENIED. docs/remote.md says where the
+// certificate is found.
 func ConnectRemote(host string) (*Mgr, error) {
 	r, err := client.Call(conn().OpenSCManager, &pb.OpenSCManagerRequest{Machine: host, DesiredAccess: windows.SC_MANAGER_ALL_ACCESS})
 	if err != nil {

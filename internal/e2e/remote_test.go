@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestRemote runs two scmds, A and B, in two network namespaces joined by
+// a veth pair, B serving other machines over TLS, and runs the scripts of
+// testdata/remote: the clients, in A's namespace, manage B's services as
+// `sc \\B` does on Windows. In A's namespace the name B resolves to B's
+// address (/etc/netns/<A>/hosts, which `ip netns exec` puts in place of
+// /etc/hosts).
+func TestRemote(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces take root")
+	}
+	n := newNetPair(t)
+	// Where nobody can reach B's socket, for the local caller it is
+	// compared with.
+	work, err := os.MkdirTemp("", "scm-remote")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(work, 0o755)
+	t.Cleanup(func() { os.RemoveAll(work) })
+	stateA, stateB := filepath.Join(work, "stateA"), filepath.Join(work, "stateB")
+	sockA, sockB := filepath.Join(work, "a.sock"), filepath.Join(work, "b.sock")
+
+	scmd := filepath.Join(binDir, "scmd")
+	run(t, scmd, "cert", "init", "--state-dir", stateB, "--host", "B")
+	for _, account := range []string{"root", "nobody", "nosuchaccount"} {
+		run(t, scmd, "cert", "client", account, "--state-dir", stateB, "--out", filepath.Join(work, account))
+	}
+	// A CA B has never heard of, and a client it issued.
+	run(t, scmd, "cert", "init", "--state-dir", filepath.Join(work, "otherca"), "--host", "B")
+	run(t, scmd, "cert", "client", "root", "--state-dir", filepath.Join(work, "otherca"), "--out", filepath.Join(work, "stranger"))
+
+	n.startSCMD(t, n.a, stateA, sockA, "")
+	n.startSCMD(t, n.b, stateB, sockB, n.addrB)
+
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/remote",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("SCM_SOCKET", sockA) // A's own SCM
+			env.Setenv("SCM_SOCKET_B", sockB)
+			env.Setenv("TESTSVC", filepath.Join(binDir, "testsvc"))
+			env.Setenv("CERTS", work)
+			env.Setenv("SCM_CA", filepath.Join(work, "root", "ca.pem"))
+			env.Setenv("SCM_CERT", filepath.Join(work, "root", "client.pem"))
+			env.Setenv("SCM_KEY", filepath.Join(work, "root", "client.key"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"inA":    n.cmdInA,
+			"waitB":  n.cmdWaitB,
+			"nobody": cmdNobody,
+		},
+	})
+}
+
+// netPair is two network namespaces joined by a veth pair.
+type netPair struct {
+	a, b         string // the namespaces' names
+	addrA, addrB string
+}
+
+func newNetPair(t *testing.T) *netPair {
+	t.Helper()
+	pid := os.Getpid()
+	n := &netPair{a: fmt.Sprintf("scmA%d", pid), b: fmt.Sprintf("scmB%d", pid), addrA: "10.231.0.1", addrB: "10.231.0.2"}
+	for _, ns := range []string{n.a, n.b} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add %s: %v %s", ns, err, out)
+		}
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	vethA, vethB := fmt.Sprintf("sva%d", pid), fmt.Sprintf("svb%d", pid)
+	steps := [][]string{
+		{"ip", "link", "add", vethA, "netns", n.a, "type", "veth", "peer", "name", vethB, "netns", n.b},
+		{"ip", "-n", n.a, "addr", "add", n.addrA + "/30", "dev", vethA},
+		{"ip", "-n", n.b, "addr", "add", n.addrB + "/30", "dev", vethB},
+		{"ip", "-n", n.a, "link", "set", vethA, "up"},
+		{"ip", "-n", n.b, "link", "set", vethB, "up"},
+		{"ip", "-n", n.a, "link", "set", "lo", "up"},
+		{"ip", "-n", n.b, "link", "set", "lo", "up"},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v %s", s, err, out)
+		}
+	}
+	// Names as A's namespace resolves them.
+	etc := filepath.Join("/etc/netns", n.a)
+	_, statErr := os.Stat("/etc/netns")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(etc)
+		if os.IsNotExist(statErr) {
+			os.Remove("/etc/netns")
+		}
+	})
+	hosts := fmt.Sprintf("127.0.0.1 localhost\n%s A\n%s B\n", n.addrA, n.addrB)
+	if err := os.WriteFile(filepath.Join(etc, "hosts"), []byte(hosts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// startSCMD runs an scmd in namespace ns, serving other machines on
+// listen if it is not empty, until the test ends.
+func (n *netPair) startSCMD(t *testing.T, ns, state, sock, listen string) {
+	t.Helper()
+	args := []string{"netns", "exec", ns, filepath.Join(binDir, "scmd"), "--state-dir", state, "--socket", sock}
+	if listen != "" {
+		args = append(args, "--listen", listen)
+	}
+	cmd := exec.Command("ip", args...)
+	log, err := os.Create(filepath.Join(t.TempDir(), "scmd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	t.Cleanup(func() { removeSCMCgroupDirs(sock) })
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopSCMD(cmd); log.Close() })
+	waitForSocketT(t, sock)
+}
+
+// inA cmd args...: run one of the project's commands in A's namespace.
+func (n *netPair) cmdInA(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: inA cmd args...")
+	}
+	err := ts.Exec("ip", append([]string{"netns", "exec", n.a, filepath.Join(binDir, args[0])}, args[1:]...)...)
+	if err != nil && !neg {
+		ts.Fatalf("%s: %v", strings.Join(args, " "), err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("%s: unexpected success", strings.Join(args, " "))
+	}
+}
+
+// waitB NAME STATE: wait, from A, until `sc \\B query NAME` says STATE.
+func (n *netPair) cmdWaitB(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitB NAME STATE")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cmd := exec.Command("ip", "netns", "exec", n.a, filepath.Join(binDir, "sc"), `\\B`, "query", args[0])
+		for _, k := range []string{"SCM_CA", "SCM_CERT", "SCM_KEY", "PATH"} {
+			cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+		}
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), " "+args[1]+" ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s on B never reached %s:\n%s", args[0], args[1], out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
