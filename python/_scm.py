@@ -21,6 +21,7 @@ WIN32_ERROR_HEADER = "Win32-Error"
 RPC_S_SERVER_UNAVAILABLE = 1722
 ERROR_NO_SYSTEM_RESOURCES = 1450
 ERROR_INVALID_HANDLE = 6
+ERROR_ACCESS_DENIED = 5
 
 # How long a call may take before the caller gives up on scmd. Long polls
 # (WaitServiceStatus) are bounded by scmd at 60 s.
@@ -180,7 +181,7 @@ class Connection:
             reused = s is not None
             try:
                 if s is None:
-                    s = _Socket(self.path, self.gen)
+                    s = self._connect()
                 head = ("POST /scm.v1.ServiceControlManager/%s HTTP/1.1\r\nHost: scm\r\n"
                         "Content-Type: application/json\r\nConnect-Protocol-Version: 1\r\n%s"
                         "Content-Length: %d\r\n\r\n") % (
@@ -188,6 +189,9 @@ class Connection:
                 s.sock.settimeout(timeout)
                 s.sock.sendall(head.encode() + body)
                 status, headers, data = _read_reply(s.file)
+            except _Refused:
+                self._put(s, True, header, None)
+                raise CallFailed(ERROR_ACCESS_DENIED) from None
             except (OSError, ValueError, _Unanswered) as e:
                 self._put(s, True, header, None)
                 if reused and isinstance(e, (_Unanswered, BrokenPipeError, ConnectionResetError)):
@@ -218,10 +222,100 @@ class Connection:
                 raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
             raise CallFailed(RPC_S_SERVER_UNAVAILABLE)
 
+    def _connect(self):
+        return _Socket(self.path, self.gen)
+
     def close(self):
         """End the session: its idle sockets close now, busy ones when
         their calls end."""
         self._lost()
+
+
+class _Refused(Exception):
+    """Another machine refused the caller's credentials, or the caller has
+    none: ERROR_ACCESS_DENIED, as Windows answers a caller it cannot
+    authenticate."""
+
+
+DEFAULT_PORT = 5990  # internal/remote's
+
+
+def client_files():
+    """The caller's CA, certificate and key, as internal/remote finds them:
+    SCM_CA, SCM_CERT and SCM_KEY, or ca.pem, client.pem and client.key in
+    $XDG_CONFIG_HOME/scm (~/.config/scm)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    d = os.path.join(base, "scm")
+    return (os.environ.get("SCM_CA") or os.path.join(d, "ca.pem"),
+            os.environ.get("SCM_CERT") or os.path.join(d, "client.pem"),
+            os.environ.get("SCM_KEY") or os.path.join(d, "client.key"))
+
+
+def address(host):
+    """(host, port) of "name", "name:port", "v6", "[v6]" or "[v6]:port"."""
+    if host.startswith("["):
+        h, _, rest = host[1:].partition("]")
+        return h, int(rest[1:]) if rest.startswith(":") else DEFAULT_PORT
+    if host.count(":") == 1:
+        h, _, port = host.partition(":")
+        return h, int(port)
+    return host, DEFAULT_PORT
+
+
+class _TLSSocket(_Socket):
+    """A socket to another machine's scmd: TLS 1.3 with the caller's
+    certificate, the server's checked against the CA for the host's name.
+    ssl is imported here, so that local calls do not pay for it."""
+
+    def __init__(self, host, gen):
+        import socket
+        import ssl
+
+        name, port = address(host)
+        raw = socket.create_connection((name, port), timeout=10)  # OSError: 1722
+        try:
+            ca, cert, key = client_files()
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+            ctx.load_verify_locations(ca)
+            ctx.load_cert_chain(cert, key)
+            raw.settimeout(10)
+            s = ctx.wrap_socket(raw, server_hostname=name)
+        except (ssl.SSLError, OSError) as e:
+            raw.close()
+            if isinstance(e, (ssl.SSLError, FileNotFoundError, PermissionError)) and not isinstance(e, ssl.SSLEOFError):
+                raise _Refused() from None
+            raise
+        s.settimeout(CALL_TIMEOUT)
+        self.sock, self.gen, self.used = s, gen, False
+        self.file = self
+        self._buf = bytearray()
+        self._ssl = ssl
+
+    def _fill(self):
+        try:
+            return super()._fill()
+        except self._ssl.SSLEOFError:
+            return False
+        except self._ssl.SSLError:
+            # TLS 1.3: the server judges the certificate after the
+            # client's side of the handshake; its refusal comes here.
+            raise _Refused() from None
+
+
+class RemoteConnection(Connection):
+    """The process's session with another machine's scmd (internal/remote's
+    listener)."""
+
+    def __init__(self, host):
+        super().__init__(host)
+        self.host = host
+
+    def _connect(self):
+        return _TLSSocket(self.host, self.gen)
+
+    def forked(self):
+        self.__init__(self.host)
 
 
 def dumps(v):
@@ -338,14 +432,74 @@ def _forked():
     global _shared, _shared_lock
     _shared, _shared_lock = None, threading.Lock()
     del _unclosed[:]
+    for c in _remotes:
+        c.forked()
 
 
 os.register_at_fork(after_in_child=_forked)
 
 
 def call(method, request, timeout=CALL_TIMEOUT):
-    """One call; timeout bounds the wait for its reply (None: no bound)."""
-    return shared().call(method, request, timeout)
+    """One call; timeout bounds the wait for its reply (None: no bound).
+    A request that names another machine, or a handle or key of one, goes
+    to that machine's scmd (_route)."""
+    conn, tag, request = _route(request)
+    reply = conn.call(method, request, timeout)
+    if tag and isinstance(reply, dict) and u64(reply.get("handle")):
+        reply["handle"] = str(u64(reply["handle"]) | tag << HOST_SHIFT)
+    return reply
+
+
+# Another machine's scmd is reached with the same calls and handles as
+# this one's, as on Windows a handle from OpenSCManager(r"\\host") carries
+# its binding: the handles it returns carry the machine in their top byte
+# (as internal/client's do), and a registry path of ConnectRegistry's
+# starts with \\host\.
+HOST_SHIFT = 56
+_remotes = []  # _remotes[tag-1] is a RemoteConnection
+_remote_tags = {}
+
+
+def is_local_machine(machine):
+    name = (machine or "").lstrip("\\")
+    if name in ("", ".") or name.lower() == "localhost":
+        return True
+    return name.lower() == os.uname().nodename.lower()
+
+
+def _remote_tag(host):
+    with _shared_lock:
+        tag = _remote_tags.get(host.lower())
+        if tag is None:
+            if len(_remotes) == 255:
+                raise CallFailed(ERROR_NO_SYSTEM_RESOURCES)
+            _remotes.append(RemoteConnection(host))
+            tag = _remote_tags[host.lower()] = len(_remotes)
+        return tag
+
+
+def _route(request):
+    tag = 0
+    machine = request.get("machine")
+    path = request.get("path")
+    if machine and not is_local_machine(machine):
+        tag = _remote_tag(machine.lstrip("\\"))
+        request = dict(request, machine="")
+    elif isinstance(path, str) and path.startswith("\\\\"):
+        host, _, rest = path[2:].partition("\\")
+        return _remotes[_remote_tag(host) - 1], 0, dict(request, path=rest)
+    for k in ("handle", "scm"):
+        h = u64(request.get(k))
+        t = h >> HOST_SHIFT
+        if not t:
+            continue
+        if tag and t != tag or t > len(_remotes):
+            raise CallFailed(ERROR_INVALID_HANDLE)
+        tag = t
+        request = dict(request, **{k: h & ((1 << HOST_SHIFT) - 1)})
+    if not tag:
+        return shared(), 0, request
+    return _remotes[tag - 1], tag, request
 
 
 def generation():

@@ -138,6 +138,22 @@ def RegOpenKey(key, subKey, reserved=0, sam=0x20019):
 RegOpenKeyEx = RegOpenKey
 
 
+def RegConnectRegistry(computerName, key):
+    """A predefined key of another computer (HKEY_LOCAL_MACHINE or
+    HKEY_USERS), reached as OpenSCManager reaches its SCM; None or this
+    computer's name is this computer's key."""
+    import _scm
+
+    root = _reg.path_of(key)
+    if root not in ("HKLM", "HKU"):
+        pywintypes.raise_error(6, "RegConnectRegistry")
+    if _scm.is_local_machine(computerName):
+        return _reg.PyHKEY(root)
+    path = "\\\\" + computerName.lstrip("\\") + "\\" + root
+    _reg.query(path, "RegConnectRegistry")
+    return _reg.PyHKEY(path)
+
+
 def RegCreateKey(key, subKey):
     path = _reg.path_of(key, subKey)
     _reg.call("RegCreateKey", "RegCreateKey", {"path": path})

@@ -41,6 +41,11 @@ OpenKeyEx = OpenKey
 
 
 @_wrap
+def ConnectRegistry(computer_name, key):
+    return win32api.RegConnectRegistry(computer_name, key)
+
+
+@_wrap
 def CreateKey(key, sub_key):
     return win32api.RegCreateKey(key, sub_key)
 

@@ -54,6 +54,8 @@ func TestRemote(t *testing.T) {
 			env.Setenv("SCM_SOCKET_B", sockB)
 			env.Setenv("TESTSVC", filepath.Join(binDir, "testsvc"))
 			env.Setenv("CERTS", work)
+			env.Setenv("PYTHONPATH", pythonDir(t))
+			env.Setenv("PYTHONDONTWRITEBYTECODE", "1")
 			env.Setenv("SCM_CA", filepath.Join(work, "root", "ca.pem"))
 			env.Setenv("SCM_CERT", filepath.Join(work, "root", "client.pem"))
 			env.Setenv("SCM_KEY", filepath.Join(work, "root", "client.key"))
@@ -139,12 +141,17 @@ func (n *netPair) startSCMD(t *testing.T, ns, state, sock, listen string) {
 	waitForSocketT(t, sock)
 }
 
-// inA cmd args...: run one of the project's commands in A's namespace.
+// inA cmd args...: run one of the project's commands, or a command on
+// PATH, in A's namespace.
 func (n *netPair) cmdInA(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: inA cmd args...")
 	}
-	err := ts.Exec("ip", append([]string{"netns", "exec", n.a, filepath.Join(binDir, args[0])}, args[1:]...)...)
+	prog := filepath.Join(binDir, args[0])
+	if _, err := os.Stat(prog); err != nil {
+		prog = args[0] // python3, from PATH
+	}
+	err := ts.Exec("ip", append([]string{"netns", "exec", n.a, prog}, args[1:]...)...)
 	if err != nil && !neg {
 		ts.Fatalf("%s: %v", strings.Join(args, " "), err)
 	}
