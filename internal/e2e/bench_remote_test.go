@@ -6,17 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
 	"github.com/openscm/scm/internal/scmtest"
-	"github.com/openscm/scm/windows"
 )
 
 // BenchmarkRemoteQueryServiceStatus measures QueryServiceStatus from
@@ -31,55 +25,12 @@ func BenchmarkRemoteQueryServiceStatus(b *testing.B) {
 	for _, transport := range []string{"unix", "tls"} {
 		for _, clients := range []int{1, 8} {
 			b.Run(fmt.Sprintf("%s/clients=%d", transport, clients), func(b *testing.B) {
-				type conn struct {
-					c *client.Conn
-					h uint64
-				}
-				conns := make([]conn, clients)
-				for i := range conns {
-					c := client.Dial(client.SocketPath())
+				benchStatusCalls(b, clients, func() *client.Conn {
 					if transport == "tls" {
-						c = client.DialRemote(addr)
+						return client.DialRemote(addr)
 					}
-					defer c.Close()
-					scm, err := client.Call(c.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
-					if err != nil {
-						b.Fatal(err)
-					}
-					h, err := client.Call(c.OpenService, &pb.OpenServiceRequest{Scm: scm.Handle, ServiceName: "svc00001", DesiredAccess: windows.SERVICE_QUERY_STATUS})
-					if err != nil {
-						b.Fatal(err)
-					}
-					conns[i] = conn{c, h.Handle}
-				}
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				rtts := make([][]time.Duration, clients)
-				b.ResetTimer()
-				for i, c := range conns {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(b.N) {
-							t0 := time.Now()
-							if _, err := client.Call(c.c.QueryServiceStatus, &pb.HandleRequest{Handle: c.h}); err != nil {
-								b.Error(err)
-								return
-							}
-							rtts[i] = append(rtts[i], time.Since(t0))
-						}
-					}()
-				}
-				wg.Wait()
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-				var all []time.Duration
-				for _, r := range rtts {
-					all = append(all, r...)
-				}
-				sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-				if len(all) > 0 {
-					b.ReportMetric(float64(all[len(all)/2].Nanoseconds())/1e3, "p50-µs")
-				}
+					return client.Dial(client.SocketPath())
+				})
 			})
 		}
 	}
