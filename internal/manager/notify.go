@@ -6,14 +6,28 @@ import (
 	"time"
 
 	pb "github.com/openscm/scm/internal/api/scmv1"
+	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/windows"
 )
 
+// NotifyAllServices, in the mask of an SCM handle's NotifyServiceStatusChange,
+// asks for every service's status changes besides the services created and
+// deleted: what a console that shows every service follows, on one stream
+// rather than one per service. Only the services the caller may query
+// (SERVICE_QUERY_STATUS) are told of. Windows has no such bit; this one is
+// outside the SERVICE_NOTIFY_* range.
+const NotifyAllServices = 0x80000000
+
+// allServicesBacklog is how many changes an all-services watcher may have
+// waiting: a burst of starts across the machine fits.
+const allServicesBacklog = 4096
+
 // watcher is one NotifyServiceStatusChange subscription.
 type watcher struct {
-	service string // lower-case name; "" for the SCM's created/deleted
+	service string // lower-case name; "" for the SCM's created/deleted; "*" for all
 	mask    uint32
 	ch      chan *pb.ServiceNotification
+	token   *security.Token // for an all-services watcher of the API: what it may see
 }
 
 // notify hands a notification to the watchers of the service, of every
@@ -26,6 +40,11 @@ func (m *Manager) notify(s *service, bit uint32, st *pb.ServiceStatus, hung bool
 			continue // the SCM's own watchers hear of services created and deleted
 		}
 		for w := range m.watchers[key] {
+			if w.token != nil {
+				if _, err := security.AccessCheck(s.sd, w.token, windows.SERVICE_QUERY_STATUS, security.ServiceMapping); err != nil {
+					continue
+				}
+			}
 			w.send(n, bit, hung)
 		}
 	}
@@ -79,6 +98,13 @@ func (m *Manager) Watch(c Caller, id uint64, mask uint32) (<-chan *pb.ServiceNot
 	} else if h.access&windows.SC_MANAGER_ENUMERATE_SERVICE == 0 {
 		return nil, nil, windows.ERROR_ACCESS_DENIED
 	} else {
+		if mask&NotifyAllServices != 0 {
+			w.service, w.token = "*", c.Token
+			w.ch = make(chan *pb.ServiceNotification, allServicesBacklog)
+			if w.mask &^= NotifyAllServices; w.mask == 0 {
+				w.mask = 0 // every change
+			}
+		}
 		w.ch <- &pb.ServiceNotification{} // subscribed: nothing has happened yet
 	}
 	m.addWatcher(w)
