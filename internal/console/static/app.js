@@ -1,0 +1,213 @@
+"use strict";
+// services.msc's list: every service, sorted and filtered here, kept
+// current by the console's event stream (no polling), with the toolbar's
+// actions sent to scmd as the user who runs the console.
+
+const STATES = {1: "Stopped", 2: "Starting", 3: "Stopping", 4: "Running", 5: "Resuming", 6: "Pausing", 7: "Paused"};
+const ACCEPT_STOP = 1, ACCEPT_PAUSE_CONTINUE = 2;
+
+const params = new URLSearchParams(location.search);
+const host = params.get("host") || "";
+const q = host ? "?host=" + encodeURIComponent(host) : "";
+const rows = new Map(); // name (lower case) → {svc, tr}
+let csrf = "", sortKey = "displayName", sortDir = 1, selected = null;
+
+const $ = (s) => document.querySelector(s);
+const tbody = $("#services tbody");
+
+function statusText(s) { return STATES[s.state] || ""; }
+
+function cells(svc) {
+  return [svc.displayName || svc.name, svc.description, statusText(svc), svc.startupType, svc.logOnAs];
+}
+
+function render(entry) {
+  const tr = entry.tr, svc = entry.svc;
+  const values = cells(svc);
+  for (let i = 0; i < values.length; i++) {
+    tr.cells[i].textContent = values[i] || "";
+  }
+  tr.cells[2].classList.toggle("pending", [2, 3, 5, 6].includes(svc.state));
+  tr.dataset.search = (svc.name + " " + values.join(" ")).toLowerCase();
+}
+
+function makeRow(svc) {
+  const tr = document.createElement("tr");
+  tr.tabIndex = -1;
+  tr.setAttribute("aria-selected", "false");
+  tr.dataset.name = svc.name;
+  for (let i = 0; i < 5; i++) {
+    const td = document.createElement("td");
+    if (i === 1 || i === 4) td.className = "wide";
+    tr.appendChild(td);
+  }
+  const entry = {svc, tr};
+  render(entry);
+  rows.set(svc.name.toLowerCase(), entry);
+  return tr;
+}
+
+function sortValue(svc, key) {
+  if (key === "status") return statusText(svc);
+  return (svc[key] || (key === "displayName" ? svc.name : "")).toLowerCase();
+}
+
+function sortRows() {
+  const list = [...rows.values()];
+  list.sort((a, b) => {
+    const x = sortValue(a.svc, sortKey), y = sortValue(b.svc, sortKey);
+    return x < y ? -sortDir : x > y ? sortDir : 0;
+  });
+  const frag = document.createDocumentFragment();
+  for (const e of list) frag.appendChild(e.tr);
+  tbody.appendChild(frag);
+  applyFilter();
+}
+
+function applyFilter() {
+  const f = $("#filter").value.trim().toLowerCase();
+  let shown = 0;
+  for (const e of rows.values()) {
+    const hide = f !== "" && !e.tr.dataset.search.includes(f);
+    e.tr.hidden = hide;
+    if (!hide) shown++;
+  }
+  $("#count").textContent = shown === rows.size ? rows.size + " services" : shown + " of " + rows.size + " services";
+}
+
+function select(tr) {
+  if (selected && selected.tr) selected.tr.setAttribute("aria-selected", "false");
+  selected = tr ? rows.get(tr.dataset.name.toLowerCase()) : null;
+  if (selected) {
+    tr.setAttribute("aria-selected", "true");
+    tr.focus();
+  }
+  updateToolbar();
+}
+
+function updateToolbar() {
+  const s = selected && selected.svc;
+  const can = {
+    start: s && s.state === 1,
+    stop: s && (s.state === 4 || s.state === 7) && (s.controls & ACCEPT_STOP) !== 0,
+    pause: s && s.state === 4 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
+    resume: s && s.state === 7 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
+    restart: s && s.state === 4 && (s.controls & ACCEPT_STOP) !== 0,
+  };
+  for (const b of document.querySelectorAll("[data-verb]")) b.disabled = !can[b.dataset.verb];
+}
+
+function showError(text) {
+  const m = $("#message");
+  m.textContent = text;
+  m.hidden = !text;
+}
+
+const VERBS = {start: "start", stop: "stop", pause: "pause", resume: "resume", restart: "restart"};
+
+async function act(verb) {
+  if (!selected) return;
+  const svc = selected.svc;
+  showError("");
+  const r = await fetch("/api/services/" + encodeURIComponent(svc.name) + "/" + verb + q,
+    {method: "POST", headers: {"X-Csrf-Token": csrf}});
+  if (!r.ok) {
+    let text = r.status + " " + r.statusText;
+    try {
+      const e = (await r.json()).error;
+      text = "Windows could not " + VERBS[verb] + " the " + (svc.displayName || svc.name) + " service on " +
+        (host || "Local Computer") + ".\nError " + e.code + ": " + e.text;
+    } catch (_) { /* not JSON: the status line says it */ }
+    showError(text);
+  }
+}
+
+async function load() {
+  const r = await fetch("/api/services" + q);
+  if (!r.ok) {
+    try { const e = (await r.json()).error; showError("Error " + e.code + ": " + e.text); } catch (_) { showError(r.statusText); }
+    return;
+  }
+  const list = await r.json();
+  const keep = selected && selected.svc.name.toLowerCase();
+  rows.clear();
+  tbody.textContent = "";
+  for (const svc of list) makeRow(svc);
+  sortRows();
+  selected = null;
+  if (keep && rows.has(keep)) select(rows.get(keep).tr); else updateToolbar();
+  document.body.dataset.loaded = String(list.length);
+}
+
+async function loadOne(name) {
+  const r = await fetch("/api/services/" + encodeURIComponent(name) + q);
+  if (!r.ok) return;
+  const svc = await r.json();
+  const e = rows.get(svc.name.toLowerCase());
+  if (e) { e.svc = svc; render(e); } else { makeRow(svc); sortRows(); }
+}
+
+function apply(c) {
+  const e = rows.get((c.name || "").toLowerCase());
+  switch (c.kind) {
+  case "resync": load(); return;
+  case "created": loadOne(c.name); return;
+  case "deleted":
+    if (e) { e.tr.remove(); rows.delete(c.name.toLowerCase()); if (selected === e) select(null); applyFilter(); }
+    return;
+  case "status":
+    if (!e) { loadOne(c.name); return; }
+    e.svc.state = c.state; e.svc.controls = c.controls; e.svc.pid = c.pid;
+    render(e);
+    if (selected === e) updateToolbar();
+  }
+}
+
+function listen() {
+  const pending = [];
+  let loaded = false, opened = false;
+  const es = new EventSource("/api/stream" + q);
+  es.onmessage = (ev) => { const c = JSON.parse(ev.data); if (loaded) apply(c); else pending.push(c); };
+  es.onopen = async () => {
+    // Subscribed first, then the list: no change falls between the two.
+    if (opened) { await load(); return; }
+    opened = true;
+    await load();
+    loaded = true;
+    for (const c of pending.splice(0)) apply(c);
+  };
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  if (host) { $("#machine").textContent = "(" + host + ")"; $("#host").value = host; }
+  const s = await fetch("/api/session");
+  if (s.ok) csrf = (await s.json()).csrf;
+  tbody.addEventListener("click", (ev) => { const tr = ev.target.closest("tr"); if (tr) select(tr); });
+  tbody.addEventListener("keydown", (ev) => {
+    if (!selected) return;
+    let tr = selected.tr;
+    const step = ev.key === "ArrowDown" ? "nextElementSibling" : ev.key === "ArrowUp" ? "previousElementSibling" : null;
+    if (!step) return;
+    ev.preventDefault();
+    do { tr = tr[step]; } while (tr && tr.hidden);
+    if (tr) select(tr);
+  });
+  for (const b of document.querySelectorAll("[data-verb]")) b.addEventListener("click", () => act(b.dataset.verb));
+  for (const b of document.querySelectorAll("th button")) {
+    b.addEventListener("click", () => {
+      const key = b.dataset.key;
+      sortDir = key === sortKey ? -sortDir : 1;
+      sortKey = key;
+      for (const th of document.querySelectorAll("th")) th.setAttribute("aria-sort", "none");
+      b.parentElement.setAttribute("aria-sort", sortDir === 1 ? "ascending" : "descending");
+      sortRows();
+    });
+  }
+  $("#filter").addEventListener("input", applyFilter);
+  $("#connect").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const h = $("#host").value.trim();
+    location.search = h ? "?host=" + encodeURIComponent(h) : "";
+  });
+  listen();
+});
