@@ -47,6 +47,12 @@ func New(o Options) *Console {
 	c.mux.HandleFunc("GET /api/services/{name}", c.getService)
 	c.mux.HandleFunc("GET /api/stream", c.stream)
 	c.mux.HandleFunc("POST /api/services/{name}/{verb}", c.control)
+	c.mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, files, "events.html")
+	})
+	c.mux.HandleFunc("GET /api/logs", c.logs)
+	c.mux.HandleFunc("GET /api/logs/{log}/events", c.events)
+	c.mux.HandleFunc("GET /api/logs/{log}/stream", c.eventStream)
 	return c
 }
 
