@@ -35,13 +35,14 @@ func main() {
 	stateDir := flag.String("state-dir", defaultStateDir(), "directory for the registry file and all durable state")
 	socket := flag.String("socket", "", "unix socket to serve on (default: /run/scm/scm.sock as root, else inside the state directory)")
 	listen := flag.String("listen", "", "also serve other machines on this TCP address, over TLS (see `scmd cert`); off by default")
+	metricsAddr := flag.String("metrics", "", "serve Prometheus metrics (GET /metrics) over plain HTTP on this loopback address, port 9182 if it names none; off by default")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("scmd: ")
 	if *socket == "" {
 		*socket = defaultSocket(*stateDir)
 	}
-	if err := run(daemon.Options{StateDir: *stateDir, Socket: *socket, Listen: *listen, Logf: log.Printf}); err != nil {
+	if err := run(daemon.Options{StateDir: *stateDir, Socket: *socket, Listen: *listen, Metrics: *metricsAddr, Logf: log.Printf}); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -69,6 +70,9 @@ func run(o daemon.Options) error {
 	log.Printf("serving on %s", d.Socket)
 	if d.Remote != "" {
 		log.Printf("serving other machines on %s (TLS)", d.Remote)
+	}
+	if d.MetricsAddress != "" {
+		log.Printf("serving metrics on http://%s/metrics", d.MetricsAddress)
 	}
 	log.Printf("export SCM_SOCKET=%s", d.Socket)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

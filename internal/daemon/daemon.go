@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,6 +23,7 @@ import (
 	"github.com/openscm/scm/internal/eventlog"
 	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/metrics"
 	"github.com/openscm/scm/internal/protocol"
 	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/remote"
@@ -40,6 +42,12 @@ type Options struct {
 	// directory's remote/; a host without a port listens on
 	// remote.DefaultPort.
 	Listen string
+
+	// Metrics, when set, is a loopback address where scmd serves
+	// Prometheus' GET /metrics over plain HTTP (internal/metrics); a
+	// host without a port listens on metrics.DefaultPort (9182, as
+	// windows_exporter). Any other address is refused.
+	Metrics string
 
 	// Embedded runs the SCM inside a process that has children of its
 	// own (a test): it does not become the subreaper that reaps every
@@ -70,12 +78,17 @@ type Daemon struct {
 	launcher *launch.Launcher
 	listener net.Listener
 	tcp      net.Listener // Listen's, or nil
+	metricsL net.Listener // Metrics', or nil
 	tlsConf  *tls.Config
 	logf     func(format string, args ...any)
 
 	// Remote is the address other machines reach the API on, once Open
 	// has bound it; empty without Options.Listen.
 	Remote string
+
+	// MetricsAddress is where GET /metrics is served over plain HTTP,
+	// once Open has bound it; empty without Options.Metrics.
+	MetricsAddress string
 }
 
 // Open loads the SCM's state and binds its sockets; Run then serves. On
@@ -97,6 +110,12 @@ func Open(o Options) (*Daemon, error) {
 
 func (d *Daemon) open() (err error) {
 	o := d.opts
+	if o.Metrics != "" {
+		// Refused before anything is opened.
+		if _, err := metrics.LoopbackAddress(o.Metrics); err != nil {
+			return err
+		}
+	}
 	if err := statedir.Prepare(o.StateDir); err != nil {
 		return err
 	}
@@ -161,6 +180,12 @@ func (d *Daemon) open() (err error) {
 		}
 		d.Remote = d.tcp.Addr().String()
 	}
+	if o.Metrics != "" {
+		if d.metricsL, err = metrics.Listen(o.Metrics); err != nil {
+			return err
+		}
+		d.MetricsAddress = d.metricsL.Addr().String()
+	}
 	return nil
 }
 
@@ -192,6 +217,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		go func() {
 			if err := srv.ServeTLS(tcp, d.tlsConf); err != nil {
 				d.logf("remote callers are no longer served: %v", err)
+			}
+		}()
+	}
+	if d.metricsL != nil {
+		ml := d.metricsL
+		d.metricsL = nil
+		ms := metrics.NewServer(metrics.Handler(m.MetricsSnapshot))
+		defer ms.Close()
+		go func() {
+			if err := ms.Serve(ml); err != nil && err != http.ErrServerClosed {
+				d.logf("metrics are no longer served: %v", err)
 			}
 		}()
 	}
@@ -256,6 +292,9 @@ func (d *Daemon) Close() error {
 	}
 	if d.tcp != nil {
 		d.tcp.Close()
+	}
+	if d.metricsL != nil {
+		d.metricsL.Close()
 	}
 	if d.launcher != nil {
 		d.launcher.Close()

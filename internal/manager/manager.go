@@ -69,6 +69,8 @@ type Manager struct {
 
 	activation *activations
 
+	counts counts // what the metrics count of the services (metrics.go)
+
 	deviceSubs  map[string][]deviceSub    // device notification registrations, by service
 	goneDevices map[string]devices.Device // interfaces removed lately, by lower-case name
 	stateDir    string
@@ -442,6 +444,7 @@ func (m *Manager) add(s *service) {
 func (m *Manager) drop(name string) {
 	delete(m.services, strings.ToLower(name))
 	m.order = nil
+	m.counts.forget(name)
 	m.sup.Forget(name)
 }
 

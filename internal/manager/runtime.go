@@ -81,6 +81,7 @@ func (m *Manager) Execute(acts []core.Action) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var deleted []*service // stopped and marked for delete: removed once the batch's events have their names
+	m.countActions(acts)
 	for _, a := range acts {
 		switch a := a.(type) {
 		case core.Launch:

@@ -61,6 +61,7 @@ func New(m *manager.Manager, owner uint32) *Server {
 	mux.Handle(scmv1connect.NewServiceControlManagerHandler(&handler{m},
 		connect.WithCompressMinBytes(64<<10),
 		connect.WithReadMaxBytes(MaxRequestBytes)))
+	mux.Handle("/metrics", s.metricsHandler())
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
