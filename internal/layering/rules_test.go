@@ -57,6 +57,7 @@ func TestDependencyRules(t *testing.T) {
 		{"internal/protocol", []string{"project-except-windows"}, "the protocol stands alone, for services in any language"},
 		{"internal/regdata", []string{"project"}, "clients and the store share the value codec"},
 		{"internal/cmdline", []string{"project"}, "clients and the launcher share command-line parsing"},
+		{"internal/metrics", []string{"project-except-windows"}, "the metrics' format stands alone: the manager hands it a snapshot"},
 		{"internal/manager", []string{"os/exec", "syscall", "golang.org/x/sys/unix", module + "internal/server", module + "internal/daemon"}, "the manager runs no process; the launcher does"},
 		{"internal/launch", []string{module + "internal/manager", module + "internal/server", module + "internal/registry", module + "internal/daemon"}, "the launcher reports events and decides nothing"},
 	}
