@@ -16,7 +16,8 @@ import (
 
 // TestConsole drives a real Chromium against scm-console and a real
 // scmd: the printed address logs in (once), a service created with sc
-// appears without a reload, Start brings RUNNING to the page, a request
+// appears without a reload, Start brings RUNNING to the page, the Event
+// Viewer finds its 7036 and shows the next one as it is logged, a request
 // without the session is refused, and an ordinary user's console shows
 // the same list but gets Access is denied from Start.
 func TestConsole(t *testing.T) {
@@ -58,8 +59,35 @@ func TestConsole(t *testing.T) {
 		t.Errorf("the login address a second time: %v %v, want 403", r.StatusCode, err)
 	}
 
-	// nobody's console: the same list, and Start refused by scmd.
+	// The Event Viewer finds the start's 7036, and the stop's arrives
+	// while it is open.
+	has := func(text string) string {
+		return `[...document.querySelectorAll('#events tbody tr')].some(tr => tr.event.message.includes(` + "`" + text + "`" + `))`
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/events"),
+		chromedp.WaitVisible(`body[data-loaded]`),
+		chromedp.SetValue(`#id`, "7036"),
+		chromedp.Click(`#filter button[type=submit]`),
+		chromedp.Poll[chromedp.Void](has("The Console test service service entered the running state."), chromedp.WithPollingTimeout(30*time.Second)),
+	); err != nil {
+		t.Fatalf("the Event Viewer: %v", err)
+	}
 	run(t, filepath.Join(binDir, "sc"), "stop", "consvc")
+	if err := chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](has("The Console test service service entered the stopped state."), chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(`#events tbody tr`),
+		chromedp.Click(`#tab-xml`),
+		chromedp.WaitVisible(`#xml-text`),
+	); err != nil {
+		t.Fatalf("a new event, live: %v", err)
+	}
+	xml, err := chromedp.Run(ctx, chromedp.Text(`#xml-text`))
+	if err != nil || !strings.Contains(xml, "<EventID Qualifiers='0'>7036</EventID>") || !strings.Contains(xml, "Service Control Manager") {
+		t.Errorf("the XML view shows %q (%v)", xml, err)
+	}
+
+	// nobody's console: the same list, and Start refused by scmd.
 	nobody := startConsole(t, []string{"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"})
 	ctx2 := newBrowser(t, browser)
 	var message string

@@ -179,7 +179,7 @@ function listen() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  if (host) { $("#machine").textContent = "(" + host + ")"; $("#host").value = host; }
+  if (host) { $("#machine").textContent = "(" + host + ")"; $("#host").value = host; $("#to-events").href = "/events" + q; }
   const s = await fetch("/api/session");
   if (s.ok) csrf = (await s.json()).csrf;
   tbody.addEventListener("click", (ev) => { const tr = ev.target.closest("tr"); if (tr) select(tr); });
