@@ -13,10 +13,11 @@ import (
 // Who may use the console: the browser that opened the URL scm-console
 // printed, once. The secret in it becomes a session cookie (HttpOnly,
 // SameSite=Strict) and is spent, as a notebook server's token is; nothing
-// else is served without the cookie. Writes are POSTs that must carry the
-// session's CSRF token in a header and come from the console's own origin,
-// and every request must name the console's own host, so that a page of
-// another site, or a DNS name rebound to loopback, gets nowhere.
+// else is served without the cookie. Writes (any method but GET and HEAD)
+// must carry the session's CSRF token in a header and come from the
+// console's own origin, and every request must name the console's own
+// host, so that a page of another site, or a DNS name rebound to
+// loopback, gets nowhere.
 
 const (
 	cookieName = "scm_console"

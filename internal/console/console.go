@@ -47,6 +47,11 @@ func New(o Options) *Console {
 	c.mux.HandleFunc("GET /api/services/{name}", c.getService)
 	c.mux.HandleFunc("GET /api/stream", c.stream)
 	c.mux.HandleFunc("POST /api/services/{name}/{verb}", c.control)
+	c.mux.HandleFunc("GET /api/services/{name}/properties", c.getProperties)
+	c.mux.HandleFunc("POST /api/services/{name}/properties", c.setProperties)
+	c.mux.HandleFunc("GET /api/services/{name}/dependencies", c.getDependencies)
+	c.mux.HandleFunc("POST /api/services", c.createService)
+	c.mux.HandleFunc("DELETE /api/services/{name}", c.deleteService)
 	c.mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, files, "events.html")
 	})

@@ -215,7 +215,17 @@ func (c *Console) control(w http.ResponseWriter, r *http.Request) {
 	defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
 	switch verb {
 	case "start":
-		_, err = client.Call(h.conn.StartService, &pb.StartServiceRequest{Handle: s.Handle})
+		// The General tab's start parameters, if the page sent any.
+		var params struct {
+			Args []string `json:"args"`
+		}
+		if r.ContentLength != 0 {
+			if err := readJSON(w, r, &params); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
+		_, err = client.Call(h.conn.StartService, &pb.StartServiceRequest{Handle: s.Handle, Args: params.Args})
 	case "stop":
 		err = h.controlService(s.Handle, windows.SERVICE_CONTROL_STOP)
 	case "pause":

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -52,6 +53,81 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("starting from the page: %v", err)
 	}
 	base := strings.SplitN(root, "/login", 2)[0]
+
+	// The Properties dialog: Recovery written from the page reads back with
+	// sc qfailure; the Dependencies tab shows a dependent as sc made it.
+	sc := filepath.Join(binDir, "sc")
+	run(t, sc, "create", "condep", "binPath=", filepath.Join(binDir, "testsvc"), "depend=", "consvc", "DisplayName=", "Console dependent")
+	do(t, ctx, "the Properties dialog",
+		chromedp.WaitVisible(`tr[data-name="condep"]`),
+		chromedp.Click(`tr[data-name="consvc"]`),
+		chromedp.Click(`#open-props`),
+		chromedp.WaitVisible(`#props[data-loaded="consvc"]`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#p-status').textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(`#tab-recovery`),
+		choose(`#p-first`, "1"),
+		choose(`#p-second`, "1"),
+		choose(`#p-subsequent`, "3"),
+		choose(`#p-reset`, "1"),
+		choose(`#p-reset-unit`, "86400"),
+		choose(`#p-restart`, "2"),
+		choose(`#p-restart-unit`, "60000"),
+		choose(`#p-program`, "/bin/echo"),
+		choose(`#p-cmdargs`, "failed"),
+		chromedp.Click(`#p-failcount`),
+		chromedp.Click(`#p-noncrash`),
+		chromedp.Click(`#p-apply`),
+		chromedp.WaitVisible(`#props[data-loaded="consvc"]`),
+		chromedp.Click(`#tab-deps`),
+		chromedp.WaitVisible(`#panel-deps[data-loaded]`),
+	)
+	qf := run(t, sc, "qfailure", "consvc")
+	for _, want := range []string{"RESET_PERIOD (in seconds)    : 86400", "COMMAND_LINE                 : /bin/echo failed /fail=%1%",
+		"FAILURE_ACTIONS              : RESTART -- Delay = 120000 milliseconds.", "RESTART -- Delay = 120000 milliseconds.\n                                       RUN PROCESS -- Delay = 120000 milliseconds."} {
+		if !strings.Contains(qf, want) {
+			t.Errorf("sc qfailure after Apply lacks %q:\n%s", want, qf)
+		}
+	}
+	if flag := run(t, sc, "qfailureflag", "consvc"); !strings.Contains(flag, "FAILURE_ACTIONS_ON_NONCRASH_FAILURES: TRUE") {
+		t.Errorf("sc qfailureflag after Apply:\n%s", flag)
+	}
+	trees, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('#p-dependson').textContent, document.querySelector('#p-dependents').textContent]`))
+	if err != nil || trees[0] != "<No Dependencies>" || trees[1] != "Console dependent" {
+		t.Errorf("the Dependencies tab shows %q (%v), want no dependencies and Console dependent", trees, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`#p-cancel`), chromedp.WaitNotVisible(`#props`)); err != nil {
+		t.Fatal(err)
+	}
+
+	// New service and Delete.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#open-create`),
+		choose(`#c-name`, "conmade"),
+		choose(`#c-display`, "Made in the console"),
+		choose(`#c-path`, filepath.Join(binDir, "testsvc")),
+		choose(`#c-start`, "delayed"),
+		chromedp.Click(`#create-form button[type=submit]`),
+		chromedp.WaitVisible(`tr[data-name="conmade"]`),
+	); err != nil {
+		t.Fatalf("New service: %v", err)
+	}
+	if qc := run(t, sc, "qc", "conmade"); !strings.Contains(qc, "AUTO_START  (DELAYED)") || !strings.Contains(qc, "Made in the console") {
+		t.Errorf("sc qc of the console's new service:\n%s", qc)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#open-create`),
+		choose(`#c-name`, "conmade"),
+		choose(`#c-path`, "/bin/true"),
+		chromedp.Click(`#create-form button[type=submit]`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#create-message').textContent.includes("Error 1073: The specified service already exists.")`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(`#c-cancel`),
+		chromedp.Click(`tr[data-name="conmade"]`),
+		chromedp.Click(`#open-delete`),
+		chromedp.Click(`#delete-form button[type=submit]`),
+		chromedp.WaitNotPresent(`tr[data-name="conmade"]`),
+	); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
 	if r, err := http.Get(base + "/api/services"); err != nil || r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a request without the session: %v %v, want 401", r.StatusCode, err)
 	}
@@ -107,6 +183,27 @@ func TestConsole(t *testing.T) {
 	if !strings.Contains(message, "Error 5: Access is denied.") {
 		t.Errorf("nobody's Start says %q, want Access is denied", message)
 	}
+}
+
+// do runs steps one by one, each within 30 s, and names the one that
+// failed and what the page said.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	for i, step := range steps {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chromedp.Do(sctx, step)
+		cancel()
+		if err != nil {
+			alert, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[role=alert]')].map(e => e.textContent).join(" | ")`))
+			t.Fatalf("%s, step %d: %v (alerts: %s)", what, i+1, err, alert)
+		}
+	}
+}
+
+// choose sets a form field as a user would, with the input event the
+// page listens for.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q; el.dispatchEvent(new Event("input", {bubbles: true})); })()`, sel, value))
 }
 
 // chromium is Debian's browser, which .ci/run installs.

@@ -182,9 +182,11 @@ func (n *netPair) cmdWaitB(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func run(t *testing.T, name string, args ...string) {
+func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
+	return string(out)
 }

@@ -87,14 +87,22 @@ function select(tr) {
 
 function updateToolbar() {
   const s = selected && selected.svc;
-  const can = {
-    start: s && s.state === 1,
-    stop: s && (s.state === 4 || s.state === 7) && (s.controls & ACCEPT_STOP) !== 0,
-    pause: s && s.state === 4 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
-    resume: s && s.state === 7 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
-    restart: s && s.state === 4 && (s.controls & ACCEPT_STOP) !== 0,
-  };
+  const can = s ? allowedVerbs(s) : {};
   for (const b of document.querySelectorAll("[data-verb]")) b.disabled = !can[b.dataset.verb];
+  $("#open-props").disabled = !s;
+  $("#open-delete").disabled = !s;
+}
+
+// allowedVerbs says which of a service's controls its state admits, as
+// services.msc greys its buttons.
+function allowedVerbs(s) {
+  return {
+    start: s.state === 1,
+    stop: (s.state === 4 || s.state === 7) && (s.controls & ACCEPT_STOP) !== 0,
+    pause: s.state === 4 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
+    resume: s.state === 7 && (s.controls & ACCEPT_PAUSE_CONTINUE) !== 0,
+    restart: s.state === 4 && (s.controls & ACCEPT_STOP) !== 0,
+  };
 }
 
 function showError(text) {
@@ -105,21 +113,37 @@ function showError(text) {
 
 const VERBS = {start: "start", stop: "stop", pause: "pause", resume: "resume", restart: "restart"};
 
+// send makes one write to the console and returns "" or the error as
+// Windows words it: "Error 5: Access is denied."
+async function send(method, path, body) {
+  const init = {method, headers: {"X-Csrf-Token": csrf}};
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(path + q, init);
+  if (r.ok) return "";
+  try {
+    const e = (await r.json()).error;
+    return "Error " + e.code + ": " + e.text;
+  } catch (_) {
+    return r.status + " " + r.statusText;
+  }
+}
+
+// control runs a toolbar verb on a service and returns services.msc's
+// message if the SCM refused it.
+async function control(svc, verb, args) {
+  const err = await send("POST", "/api/services/" + encodeURIComponent(svc.name) + "/" + verb, args ? {args} : undefined);
+  if (!err) return "";
+  return "Windows could not " + VERBS[verb] + " the " + (svc.displayName || svc.name) + " service on " +
+    (host || "Local Computer") + ".\n" + err;
+}
+
 async function act(verb) {
   if (!selected) return;
-  const svc = selected.svc;
   showError("");
-  const r = await fetch("/api/services/" + encodeURIComponent(svc.name) + "/" + verb + q,
-    {method: "POST", headers: {"X-Csrf-Token": csrf}});
-  if (!r.ok) {
-    let text = r.status + " " + r.statusText;
-    try {
-      const e = (await r.json()).error;
-      text = "Windows could not " + VERBS[verb] + " the " + (svc.displayName || svc.name) + " service on " +
-        (host || "Local Computer") + ".\nError " + e.code + ": " + e.text;
-    } catch (_) { /* not JSON: the status line says it */ }
-    showError(text);
-  }
+  showError(await control(selected.svc, verb));
 }
 
 async function load() {
@@ -160,6 +184,7 @@ function apply(c) {
     e.svc.state = c.state; e.svc.controls = c.controls; e.svc.pid = c.pid;
     render(e);
     if (selected === e) updateToolbar();
+    if (typeof statusChanged === "function") statusChanged(e.svc);
   }
 }
 
@@ -183,9 +208,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   const s = await fetch("/api/session");
   if (s.ok) csrf = (await s.json()).csrf;
   tbody.addEventListener("click", (ev) => { const tr = ev.target.closest("tr"); if (tr) select(tr); });
+  tbody.addEventListener("dblclick", (ev) => { const tr = ev.target.closest("tr"); if (tr) { select(tr); openProperties(selected.svc); } });
+  $("#open-props").addEventListener("click", () => selected && openProperties(selected.svc));
+  $("#open-delete").addEventListener("click", () => selected && openDelete(selected.svc));
+  $("#open-create").addEventListener("click", openCreate);
   tbody.addEventListener("keydown", (ev) => {
     if (!selected) return;
     let tr = selected.tr;
+    if (ev.key === "Enter") { ev.preventDefault(); openProperties(selected.svc); return; }
+    if (ev.key === "Delete") { ev.preventDefault(); openDelete(selected.svc); return; }
     const step = ev.key === "ArrowDown" ? "nextElementSibling" : ev.key === "ArrowUp" ? "previousElementSibling" : null;
     if (!step) return;
     ev.preventDefault();
