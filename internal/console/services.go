@@ -89,20 +89,25 @@ func (c *Console) getService(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, row)
 }
 
+// enum is EnumServicesStatusEx to the end: a buffer that holds part of the
+// list gets ERROR_MORE_DATA, the size of the rest, and a resume handle.
 func (h *host) enum() ([]*pb.ServiceEntry, error) {
 	req := &pb.EnumServicesStatusRequest{Scm: h.scm, ServiceType: windows.SERVICE_WIN32, ServiceState: windows.SERVICE_STATE_ALL, Ex: true, BufSize: 1 << 20}
+	var all []*pb.ServiceEntry
 	for {
 		r, err := client.Call(h.conn.EnumServicesStatus, req)
 		if err != nil {
 			return nil, err
 		}
+		all = append(all, r.Services...)
 		if r.Win32Error == 0 {
-			return r.Services, nil
+			return all, nil
 		}
-		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || r.BytesNeeded <= req.BufSize {
+		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || (len(r.Services) == 0 && r.BytesNeeded <= req.BufSize) {
 			return nil, windows.Errno(r.Win32Error)
 		}
-		req.BufSize = r.BytesNeeded
+		req.ResumeHandle = r.ResumeHandle
+		req.BufSize = max(req.BufSize, r.BytesNeeded)
 	}
 }
 

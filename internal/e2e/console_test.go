@@ -207,7 +207,7 @@ func choose(sel, value string) chromedp.Action[chromedp.Void] {
 }
 
 // chromium is Debian's browser, which .ci/run installs.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -218,7 +218,7 @@ func chromium(t *testing.T) string {
 }
 
 // newBrowser is a headless Chromium of its own, gone with the test.
-func newBrowser(t *testing.T, path string) context.Context {
+func newBrowser(t testing.TB, path string) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1280, 800),
 		chromedp.UserDataDir(t.TempDir()))
@@ -237,7 +237,7 @@ func newBrowser(t *testing.T, path string) context.Context {
 
 // startConsole runs scm-console (behind prefix, a command that changes
 // who runs it) and returns the address it printed.
-func startConsole(t *testing.T, prefix []string) string {
+func startConsole(t testing.TB, prefix []string) string {
 	args := append(prefix, filepath.Join(binDir, "scm-console"))
 	cmd := exec.Command(args[0], args[1:]...)
 	out, err := cmd.StdoutPipe()

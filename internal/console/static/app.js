@@ -33,11 +33,13 @@ function render(entry) {
 
 function makeRow(svc) {
   const tr = document.createElement("tr");
+  tr.setAttribute("role", "row");
   tr.tabIndex = -1;
   tr.setAttribute("aria-selected", "false");
   tr.dataset.name = svc.name;
   for (let i = 0; i < 5; i++) {
     const td = document.createElement("td");
+    td.setAttribute("role", "gridcell");
     if (i === 1 || i === 4) td.className = "wide";
     tr.appendChild(td);
   }
@@ -161,6 +163,11 @@ async function load() {
   selected = null;
   if (keep && rows.has(keep)) select(rows.get(keep).tr); else updateToolbar();
   document.body.dataset.loaded = String(list.length);
+  // After the next frame is painted, mark it: the devtools' timeline, and
+  // the benchmarks, read when the list first showed.
+  requestAnimationFrame(() => setTimeout(() => {
+    if (performance.getEntriesByName("services-shown").length === 0) performance.mark("services-shown");
+  }));
 }
 
 async function loadOne(name) {
