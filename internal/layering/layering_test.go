@@ -44,8 +44,12 @@ var clientSide = []string{
 	"github.com/openscm/scm/cmd/scm-agent",
 }
 
+// The console is a client too: what it may do, scmd decides, as for sc.
+// It serves HTTP, so only the daemon's code is barred from it.
+var consoles = []string{"github.com/openscm/scm/cmd/scm-console"}
+
 func TestClientsLinkNoDaemonCode(t *testing.T) {
-	for _, pkg := range clientSide {
+	for _, pkg := range append(clientSide, consoles...) {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", pkg, err)
