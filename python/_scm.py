@@ -11,6 +11,7 @@ for it.
 
 import _json
 import _socket
+import time as _time
 import os
 import threading
 
@@ -63,8 +64,16 @@ class _Socket:
         self.sock, self.gen, self.used = s, gen, False
         self.file = self  # what _read_reply reads
         self._buf = bytearray()
+        self.deadline = None
 
     def _fill(self):
+        # The call's deadline bounds the whole reply, not each read: a
+        # server that trickles a byte a minute is still cut off in time.
+        if self.deadline is not None:
+            left = self.deadline - _time.monotonic()
+            if left <= 0:
+                raise _socket.timeout("no reply in time")
+            self.sock.settimeout(left)
         chunk = self.sock.recv(65536)
         self._buf += chunk
         return bool(chunk)
@@ -187,6 +196,7 @@ class Connection:
                         "Content-Length: %d\r\n\r\n") % (
                     method, (SESSION_HEADER + ": " + header + "\r\n") if header else "", len(body))
                 s.sock.settimeout(timeout)
+                s.deadline = _time.monotonic() + timeout
                 s.sock.sendall(head.encode() + body)
                 status, headers, data = _read_reply(s.file)
             except _Refused:
@@ -275,6 +285,9 @@ class _TLSSocket(_Socket):
         raw = socket.create_connection((name, port), timeout=10)  # OSError: 1722
         try:
             ca, cert, key = client_files()
+            # A key others may read is refused, as ssh refuses one.
+            if os.stat(key).st_mode & 0o077:
+                raise PermissionError(key + " is readable by others")
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.minimum_version = ssl.TLSVersion.TLSv1_3
             ctx.load_verify_locations(ca)
@@ -290,6 +303,7 @@ class _TLSSocket(_Socket):
         self.sock, self.gen, self.used = s, gen, False
         self.file = self
         self._buf = bytearray()
+        self.deadline = None
         self._ssl = ssl
 
     def _fill(self):

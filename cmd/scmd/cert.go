@@ -20,8 +20,8 @@ const certUsage = `usage:
         addresses and each NAME, in DIR/remote
   scmd cert client ACCOUNT [--state-dir DIR] [--out DIR]
         issue a certificate that acts as ACCOUNT on this machine, with its key
-        and the CA, in --out (default ./scm-ACCOUNT): copy them to
-        ~/.config/scm on the machine it is used from
+        and the CA, in --out, a new directory (default ./scm-ACCOUNT): copy
+        them to ~/.config/scm on the machine it is used from
 `
 
 // certCommand is `scmd cert`: the certificates of a small remote setup,
@@ -116,10 +116,12 @@ func chownTo(dir, account string) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	os.Chown(dir, uid, gid)
+	// The files first, while the directory is still root's alone; Lchown
+	// follows no link.
 	for _, f := range []string{remote.ClientCertFile, remote.ClientKeyFile, remote.CAFile} {
-		os.Chown(filepath.Join(dir, f), uid, gid)
+		os.Lchown(filepath.Join(dir, f), uid, gid)
 	}
+	os.Lchown(dir, uid, gid)
 }
 
 // machineNames are what a client may call this machine: its host name,

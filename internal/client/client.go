@@ -260,7 +260,11 @@ func (c *Conn) unary(method string, req, res scmmsg.Message) error {
 			return err
 		}
 		reused := w.used
-		reply, err := w.call(method, session, body)
+		reply, err := c.callOnce(w, method, session, body)
+		if errors.Is(err, errCallTimeout) {
+			c.put(w, true, "")
+			return rpcServerUnavailable
+		}
 		if err != nil {
 			c.put(w, true, "")
 			// scmd closes a connection that has been idle a while and
@@ -423,22 +427,47 @@ func readResponse(r *bufio.Reader) (*response, error) {
 	switch {
 	case chunked:
 		res.body, err = readChunked(r)
+	case length > maxReply:
+		return nil, errReplyTooLarge
 	case length >= 0:
 		res.body = make([]byte, length)
 		_, err = io.ReadFull(r, res.body)
 	default:
-		res.body, err = io.ReadAll(r)
+		res.body, err = io.ReadAll(io.LimitReader(r, maxReply+1))
+		if len(res.body) > maxReply {
+			return nil, errReplyTooLarge
+		}
 		res.close = true
 	}
 	return res, err
 }
 
+// maxReply bounds a reply a client accepts: scmd's largest (a whole event
+// log, every service) are far smaller, and another machine's server is
+// not trusted with the client's memory.
+const maxReply = 256 << 20
+
+// maxLine bounds a status or header line.
+const maxLine = 64 << 10
+
+var errReplyTooLarge = errors.New("scm: reply too large")
+
 func readLine(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
+	var line []byte
+	for {
+		frag, err := r.ReadSlice('\n')
+		if len(line)+len(frag) > maxLine {
+			return "", errReplyTooLarge
+		}
+		line = append(line, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(string(line), "\r\n"), nil
 	}
-	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // readChunked reads a chunked body to its end.
@@ -460,6 +489,9 @@ func readChunked(r *bufio.Reader) ([]byte, error) {
 					return body, err
 				}
 			}
+		}
+		if uint64(len(body))+n > maxReply {
+			return nil, errReplyTooLarge
 		}
 		start := len(body)
 		body = append(body, make([]byte, n)...)

@@ -2,10 +2,13 @@ package client
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -80,4 +83,31 @@ func bridgePath() (string, error) {
 		return "", fmt.Errorf("%s, which carries calls to other machines, is neither beside %s nor on PATH", BridgeCommand, os.Args[0])
 	}
 	return p, nil
+}
+
+// remoteCallTimeout bounds a call to another machine, reply included:
+// scmd answers every call within a minute (WaitServiceStatus waits at
+// most that long), so a server silent for longer is hung, and the call
+// fails with RPC_S_SERVER_UNAVAILABLE rather than wait for it.
+var remoteCallTimeout = 90 * time.Second
+
+var errCallTimeout = errors.New("scm: no reply in time")
+
+// callOnce makes one call on w; to another machine, within
+// remoteCallTimeout. The watchdog shuts the socket down, which ends the
+// read the call is blocked in; the socket is not used again.
+func (c *Conn) callOnce(w *wire, method, session string, body []byte) (*response, error) {
+	if c.host == "" {
+		return w.call(method, session, body)
+	}
+	var expired atomic.Bool
+	t := time.AfterFunc(remoteCallTimeout, func() {
+		expired.Store(true)
+		unix.Shutdown(w.fd, unix.SHUT_RDWR)
+	})
+	reply, err := w.call(method, session, body)
+	if !t.Stop() && expired.Load() {
+		return nil, errCallTimeout
+	}
+	return reply, err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -66,6 +67,12 @@ func ClientDir() string {
 // ServerConfig is scmd's TLS configuration: TLS 1.3 only, its certificate,
 // and a client certificate required and verified against the CA.
 func ServerConfig(dir string) (*tls.Config, error) {
+	// Whoever reads the CA's key issues certificates that act as root.
+	for _, key := range []string{CAKeyFile, ServerKeyFile} {
+		if err := checkPrivate(filepath.Join(dir, key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
 	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, ServerCertFile), filepath.Join(dir, ServerKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("the server's certificate: %w (`scmd cert init` makes one)", err)
@@ -86,6 +93,9 @@ func ServerConfig(dir string) (*tls.Config, error) {
 // TLS 1.3 only, its certificate, and the server's checked against the CA
 // for the host's name.
 func ClientConfig(f ClientFiles, address string) (*tls.Config, error) {
+	if err := checkPrivate(f.Key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
 	if err != nil {
 		return nil, fmt.Errorf("the client's certificate: %w", err)
@@ -120,4 +130,17 @@ func loadPool(file string) (*x509.CertPool, error) {
 func Fingerprint(cert *x509.Certificate) string {
 	sum := sha256.Sum256(cert.Raw)
 	return "SHA256:" + hex.EncodeToString(sum[:])
+}
+
+// checkPrivate refuses a private key that others may read, as ssh refuses
+// an unprotected key file: whoever reads it is whom it stands for.
+func checkPrivate(file string) error {
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	if mode := st.Mode().Perm(); mode&0o077 != 0 {
+		return fmt.Errorf("%s is readable by others (mode %04o): chmod 600 %s", file, mode, file)
+	}
+	return nil
 }

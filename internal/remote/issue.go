@@ -83,7 +83,13 @@ func IssueClient(caDir, out, account string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o700); err != nil {
+	// out is made here and must not exist: root writes into a directory
+	// no one else has had the chance to plant links in, which issuing into
+	// an account's home would otherwise offer it.
+	if err := os.Mkdir(out, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s exists: --out names a directory to make", out)
+		}
 		return err
 	}
 	if err := sign(caDir, out, ClientCertFile, ClientKeyFile, tmpl, key); err != nil {
@@ -93,7 +99,7 @@ func IssueClient(caDir, out, account string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, CAFile), ca, 0o644)
+	return writeFile(filepath.Join(out, CAFile), ca, 0o644)
 }
 
 func leaf(name string, usage x509.ExtKeyUsage) (*x509.Certificate, crypto.Signer, error) {

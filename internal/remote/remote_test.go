@@ -45,7 +45,7 @@ func TestIssuedCertificatesHandshake(t *testing.T) {
 	if err := IssueServer(server, []string{"B", "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
-	alice := t.TempDir()
+	alice := filepath.Join(t.TempDir(), "alice")
 	if err := IssueClient(server, alice, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestIssuedCertificatesHandshake(t *testing.T) {
 	}
 	other := t.TempDir()
 	InitCA(other, "another CA")
-	stranger := t.TempDir()
+	stranger := filepath.Join(t.TempDir(), "stranger")
 	if err := IssueClient(other, stranger, "alice"); err != nil {
 		t.Fatal(err)
 	}
