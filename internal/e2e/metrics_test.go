@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openscm/scm/internal/remote"
+	"github.com/openscm/scm/internal/scmtest"
 )
 
 // TestMetrics scrapes a real scmd as Prometheus does, on its loopback
@@ -223,4 +226,27 @@ func hasLines(text string, lines []string) bool {
 		}
 	}
 	return true
+}
+
+// An ordinary user who asks for the metrics on the socket and never reads
+// the replies keeps no one else's scrape waiting: root's scrape of the
+// same 3,000 services completes while the stalled ones hang.
+func TestMetricsStalledScrapers(t *testing.T) {
+	u := newOrdinaryUser(t)
+	sock := publicSocket(t)
+	state := t.TempDir()
+	scmtest.Populate(t, state, 3000)
+	startSCMD(t, state, sock)
+	startAttackers(t, u, sock, 1, "stall-scrapes", "4")
+	root := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}}}
+	code, text, err := scrape(root, "http://scm/metrics")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("root's scrape beside stalled ones: %d %v", code, err)
+	}
+	if n := strings.Count(text, "windows_service_info{"); n != 3000 {
+		t.Errorf("root's scrape has %d services, want 3000", n)
+	}
 }

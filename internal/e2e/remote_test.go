@@ -36,7 +36,7 @@ func TestRemote(t *testing.T) {
 
 	scmd := filepath.Join(binDir, "scmd")
 	run(t, scmd, "cert", "init", "--state-dir", stateB, "--host", "B")
-	for _, account := range []string{"root", "nobody", "nosuchaccount"} {
+	for _, account := range []string{"root", "nobody", "nosuchaccount", "revokeme"} {
 		run(t, scmd, "cert", "client", account, "--state-dir", stateB, "--out", filepath.Join(work, account))
 	}
 	// A CA B has never heard of, and a client it issued.

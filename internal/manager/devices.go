@@ -151,6 +151,9 @@ func (m *Manager) dropDeviceSubs(name string) {
 // GetDeviceInterfaces lists the interfaces of a class present now, or of
 // every class when none is given.
 func (m *Manager) GetDeviceInterfaces(c Caller, r *pb.DeviceInterfacesRequest) (*pb.DeviceInterfaces, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return nil, err
+	}
 	present, err := m.presentInterfaces(r.Class)
 	if err != nil {
 		return nil, err

@@ -135,6 +135,9 @@ func (m *Manager) canonicalLog(name string) (string, bool) {
 
 // RegisterEventSource opens a handle to write events as source.
 func (m *Manager) RegisterEventSource(c Caller, machine, source string) (uint64, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return 0, err
+	}
 	if machine != "" && !isLocalMachine(machine) {
 		return 0, windows.RPC_S_SERVER_UNAVAILABLE
 	}
@@ -223,6 +226,9 @@ func (m *Manager) scmEvent(typ uint16, id uint32, service string, inserts ...str
 
 // ReadEventLog returns a log's records with their text.
 func (m *Manager) ReadEventLog(c Caller, r *pb.ReadEventLogRequest) (*pb.EventRecords, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return nil, err
+	}
 	if c.Token.User == security.Anonymous {
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
@@ -278,6 +284,9 @@ func (m *Manager) eventRecords(log string, recs []eventlog.Record) *pb.EventReco
 // through the last record it saved. So scmd never creates a file at a
 // path a caller names, and the access check comes before any file does.
 func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.EventRecords, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return nil, err
+	}
 	if !c.Token.IsAdmin() {
 		return nil, windows.ERROR_ACCESS_DENIED
 	}
@@ -303,6 +312,9 @@ func (m *Manager) ClearEventLog(c Caller, r *pb.ClearEventLogRequest) (*pb.Event
 
 // GetEventLogInfo describes a log and its limits.
 func (m *Manager) GetEventLogInfo(c Caller, name string) (*pb.EventLogInfo, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return nil, err
+	}
 	m.FlushEvents()
 	m.mu.Lock()
 	defer m.mu.Unlock()

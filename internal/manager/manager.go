@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openscm/scm/internal/devices"
@@ -50,6 +51,7 @@ type Manager struct {
 	next     uint64
 	lock     *dbLock
 	scmSD    *sddl.Descriptor
+	regGen   atomic.Uint64 // registry writes through the API (RegistryGeneration)
 
 	// Running services: the state machine, the launcher that carries out
 	// its actions, the callers waiting for its replies, and watchers of

@@ -69,6 +69,9 @@ func ownHive(c Caller, path string) bool {
 // RegQueryKey returns a key's values and subkeys, the whole tree when
 // recursive.
 func (m *Manager) RegQueryKey(c Caller, path string, recursive bool) (*pb.RegKey, error) {
+	if err := refuseNetworkUser(c); err != nil {
+		return nil, err
+	}
 	if err := m.loadHive(c, path); err != nil {
 		return nil, err
 	}
@@ -136,6 +139,9 @@ func dumpKey(k *registry.Key, recursive bool) (*pb.RegKey, error) {
 
 // RegCreateKey creates a key and its missing parents.
 func (m *Manager) RegCreateKey(c Caller, path string) error {
+	if err := refuseNetworkUser(c); err != nil {
+		return err
+	}
 	if err := m.loadHive(c, path); err != nil {
 		return err
 	}
@@ -148,6 +154,9 @@ func (m *Manager) RegCreateKey(c Caller, path string) error {
 
 // RegDeleteKey deletes a key and its subtree.
 func (m *Manager) RegDeleteKey(c Caller, path string) error {
+	if err := refuseNetworkUser(c); err != nil {
+		return err
+	}
 	if err := m.loadHive(c, path); err != nil {
 		return err
 	}
@@ -157,6 +166,9 @@ func (m *Manager) RegDeleteKey(c Caller, path string) error {
 
 // RegSetValue writes a value, creating the key if needed.
 func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
+	if err := refuseNetworkUser(c); err != nil {
+		return err
+	}
 	if v == nil || len(v.Data) > MaxRegistryValueBytes {
 		return windows.ERROR_INVALID_PARAMETER
 	}
@@ -178,6 +190,9 @@ func (m *Manager) RegSetValue(c Caller, path string, v *pb.RegValue) error {
 
 // RegDeleteValue deletes one value.
 func (m *Manager) RegDeleteValue(c Caller, path, name string) error {
+	if err := refuseNetworkUser(c); err != nil {
+		return err
+	}
 	if err := m.loadHive(c, path); err != nil {
 		return err
 	}
@@ -202,6 +217,7 @@ func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) e
 	if _, names, ok := registry.SplitPath(path); ok && len(names) > MaxRegistryDepth {
 		return windows.ERROR_INVALID_PARAMETER
 	}
+	defer m.regGen.Add(1)
 	err := m.store.Update(func(tx *registry.Tx) error {
 		if err := fn(tx); err != nil {
 			return err

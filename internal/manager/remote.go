@@ -1,8 +1,12 @@
 package manager
 
 import (
+	"strings"
+
 	"github.com/openscm/scm/internal/registry"
+	"github.com/openscm/scm/internal/security"
 	"github.com/openscm/scm/internal/services"
+	"github.com/openscm/scm/windows"
 )
 
 // RemoteAccountsKey maps the certificates of remote callers to local
@@ -17,6 +21,11 @@ const RemoteAccountsKey = services.ControlKey + `\RemoteAccounts`
 // over the common name's, so one certificate of a shared name can be
 // mapped, or refused, alone.
 func (m *Manager) RemoteAccount(fingerprint, commonName string) (string, bool) {
+	// A common name that looks like a fingerprint would take another
+	// certificate's mapping.
+	if strings.HasPrefix(strings.ToUpper(commonName), "SHA256:") {
+		return "", false
+	}
 	account := commonName
 	m.store.View(func(tx *registry.Tx) error {
 		k, err := tx.OpenKey(RemoteAccountsKey)
@@ -32,4 +41,26 @@ func (m *Manager) RemoteAccount(fingerprint, commonName string) (string, bool) {
 		return nil
 	})
 	return account, account != ""
+}
+
+// RegistryGeneration counts the registry's writes through the API: a
+// remote connection whose count is behind asks RemoteAccount again, so
+// that a certificate unmapped or remapped stops acting as its old account
+// at its next call.
+func (m *Manager) RegistryGeneration() uint64 { return m.regGen.Load() }
+
+// networkUser reports a caller from another machine who is not an
+// administrator there. Windows keeps its registry and its event logs from
+// such callers: the remote registry's descriptor (SecurePipeServers\winreg)
+// grants administrators alone, and no log's grants NETWORK.
+func networkUser(c Caller) bool {
+	return c.Token.Has(security.Network) && !c.Token.IsAdmin()
+}
+
+// refuseNetworkUser is ERROR_ACCESS_DENIED for a networkUser.
+func refuseNetworkUser(c Caller) error {
+	if networkUser(c) {
+		return windows.ERROR_ACCESS_DENIED
+	}
+	return nil
 }

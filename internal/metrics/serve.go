@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -78,7 +77,8 @@ func NewServer(h http.Handler) *http.Server {
 }
 
 // Handler serves GET /metrics from the snapshots src takes, one scrape at
-// a time: a second waits for the first, or for its own client to give up.
+// a time (a second waits for the first, or for its own client to give up),
+// each sent once formatted.
 // A scraper that accepts gzip (Prometheus does) gets the text compressed.
 func Handler(src func() *Snapshot) http.Handler {
 	return &handler{src: src, busy: make(chan struct{}, 1)}
@@ -101,22 +101,40 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
+	gzipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	select {
 	case h.busy <- struct{}{}:
-		defer func() { <-h.busy }()
 	case <-r.Context().Done():
 		return
 	}
+	body := h.render(gzipped)
+	<-h.busy
+	// The scrape's slot is free again before the reply is sent: a client
+	// that reads slowly, or not at all, holds its own reply and nobody
+	// else's scrape, and not past WriteTimeout.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(WriteTimeout))
+	if gzipped {
+		hdr.Set("Content-Encoding", "gzip")
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// WriteTimeout bounds the sending of one scrape's reply.
+const WriteTimeout = 30 * time.Second
+
+func (h *handler) render(gzipped bool) []byte {
 	snap := h.src()
 	FillProcessStarts(snap, ProcessStart)
-	var out io.Writer = w
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		hdr.Set("Content-Encoding", "gzip")
-		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		defer gz.Close()
-		out = gz
+	var buf bytes.Buffer
+	if !gzipped {
+		Format(&buf, snap)
+		return buf.Bytes()
 	}
-	Format(out, snap)
+	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	Format(gz, snap)
+	gz.Close()
+	return buf.Bytes()
 }
 
 // acceptsGzip reads an Accept-Encoding header.

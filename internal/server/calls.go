@@ -30,6 +30,7 @@ var largeReplies = map[string]bool{
 	scmv1connect.ServiceControlManagerReadEventLogProcedure:       true,
 	scmv1connect.ServiceControlManagerEnumServicesStatusProcedure: true,
 	scmv1connect.ServiceControlManagerClearEventLogProcedure:      true,
+	"/metrics": true, // every service's series
 }
 
 // bounded wraps the API handler with the per-call bounds: a user's calls in
@@ -49,6 +50,15 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 				s.m.ClientGone(id)
 			}
 		}()
+		if !s.stillMapped(c) {
+			// A connection handed to net/http (HTTP/2, streams) ends as the
+			// fast path's does: refused, and closed with everything on it.
+			w.Header().Set(Win32ErrorHeader, "5")
+			w.Header().Set("Connection", "close")
+			http.Error(w, "the certificate's mapping has changed", http.StatusForbidden)
+			c.Close()
+			return
+		}
 		started := c.callStarted()
 		defer c.callDone()
 		if !started {

@@ -171,6 +171,9 @@ func (s *Server) serveConn(c *clientConn, calls map[string]unaryCall, handoff *h
 			// nothing is served, not even to look.
 			writeStatus(c, 403, "the certificate maps to no account", Win32ErrorHeader+": 5\r\n")
 			return
+		case !s.stillMapped(c):
+			writeStatus(c, 403, "the certificate's mapping has changed", Win32ErrorHeader+": 5\r\n")
+			return
 		case !r.ours:
 			handed = true
 			handoff.deliver(&handedConn{clientConn: c, r: io.MultiReader(bytes.NewReader(r.head), br)})

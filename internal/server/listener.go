@@ -1,9 +1,11 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/openscm/scm/internal/manager"
@@ -56,6 +58,7 @@ type clientConn struct {
 	l      *limitListener
 	cred   *unix.Ucred // nil: no peer credentials
 	remote bool        // from another machine (ServeTLS); cred is its account's
+	rconn  *remoteConn // the same connection, with its certificate's mapping
 	admin  bool
 	user   *userLoad // what the peer's uid holds in all; nil for administrators
 
@@ -78,12 +81,12 @@ func (c *clientConn) clientID() manager.ClientID { return manager.ClientID(c.cli
 // them.
 func (l *limitListener) Accept() (net.Conn, error) {
 	for {
-		c, err := l.Listener.Accept()
+		c, err := acceptRetrying(l.Listener)
 		if err != nil {
 			return nil, err
 		}
 		cc := &clientConn{Conn: c, l: l, cred: peerCred(c)}
-		_, cc.remote = c.(*remoteConn)
+		cc.rconn, cc.remote = c.(*remoteConn)
 		cc.admin = cc.cred != nil && (cc.cred.Uid == 0 || cc.cred.Uid == l.owner)
 		cc.lastActive.Store(time.Now().UnixNano())
 		cc.ownID = l.newClient()
@@ -265,4 +268,32 @@ func peerCred(c net.Conn) *unix.Ucred {
 		return nil
 	}
 	return cred
+}
+
+// acceptRetrying is l.Accept, waiting out the errors that pass: out of
+// descriptors or memory, or a peer gone before it was accepted. Only a
+// closed listener, or an error that will not pass, ends serving; a burst
+// of connections that uses every descriptor for a moment does not.
+func acceptRetrying(l net.Listener) (net.Conn, error) {
+	delay := 5 * time.Millisecond
+	for {
+		c, err := l.Accept()
+		if err == nil {
+			return c, nil
+		}
+		if !transientAcceptError(err) {
+			return nil, err
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, time.Second)
+	}
+}
+
+func transientAcceptError(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

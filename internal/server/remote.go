@@ -3,30 +3,15 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"os/user"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openscm/scm/internal/remote"
 	"golang.org/x/sys/unix"
-)
-
-// Bounds of the remote listener, before a caller is known: the TLS
-// handshake is all an unauthenticated peer can make scmd do, and these
-// keep what it costs small and shared fairly between addresses.
-const (
-	// HandshakeTimeout is how long a remote peer has to complete TLS.
-	HandshakeTimeout = 10 * time.Second
-
-	// MaxHandshakes is how many handshakes run at once; a connection past
-	// it is closed at accept.
-	MaxHandshakes = 64
-
-	// MaxHandshakesPerAddress is how many of them one peer address may
-	// hold, so that one host stalling handshakes leaves the others room.
-	MaxHandshakesPerAddress = 8
 )
 
 // ServeTLS serves the API to other machines on l: each connection is a
@@ -39,26 +24,38 @@ func (s *Server) ServeTLS(l net.Listener, cfg *tls.Config) error {
 }
 
 // identify is the account a verified client certificate stands for, as
-// the credentials a local peer has; nil if it stands for none here.
-func (s *Server) identify(cs tls.ConnectionState) *unix.Ucred {
+// the credentials a local peer has; cred is nil if it stands for none here.
+func (s *Server) identify(cs tls.ConnectionState) remoteIdentity {
 	if len(cs.PeerCertificates) == 0 {
-		return nil
+		return remoteIdentity{}
 	}
 	leaf := cs.PeerCertificates[0]
-	name, ok := s.m.RemoteAccount(remote.Fingerprint(leaf), leaf.Subject.CommonName)
+	id := remoteIdentity{fingerprint: remote.Fingerprint(leaf), commonName: leaf.Subject.CommonName,
+		gen: s.m.RegistryGeneration()}
+	name, ok := s.m.RemoteAccount(id.fingerprint, id.commonName)
 	if !ok {
-		return nil
+		return id
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
-		return nil
+		return id
 	}
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
 	if err1 != nil || err2 != nil {
-		return nil
+		return id
 	}
-	return &unix.Ucred{Uid: uint32(uid), Gid: uint32(gid)}
+	id.account, id.cred = name, &unix.Ucred{Uid: uint32(uid), Gid: uint32(gid)}
+	return id
+}
+
+// remoteIdentity is whom a remote connection's certificate stood for when
+// it was mapped, at the registry's generation gen.
+type remoteIdentity struct {
+	cred                    *unix.Ucred
+	account                 string
+	fingerprint, commonName string
+	gen                     uint64
 }
 
 // remoteConn is a connection from another machine, its handshake done:
@@ -66,7 +63,29 @@ func (s *Server) identify(cs tls.ConnectionState) *unix.Ucred {
 // and then every call it makes is refused with ERROR_ACCESS_DENIED.
 type remoteConn struct {
 	*tls.Conn
-	cred *unix.Ucred
+	remoteIdentity
+	checked atomic.Uint64 // the registry generation the mapping was last found unchanged at
+}
+
+// stillMapped reports whether c's certificate still stands for the account
+// it was mapped to. A write to the registry makes the next call look again,
+// so that a certificate unmapped or remapped (RemoteAccounts) stops acting
+// as its old account then, rather than when its connection ends.
+func (s *Server) stillMapped(c *clientConn) bool {
+	rc := c.rconn
+	if rc == nil {
+		return true
+	}
+	gen := s.m.RegistryGeneration()
+	if rc.checked.Load() == gen {
+		return true
+	}
+	name, ok := s.m.RemoteAccount(rc.fingerprint, rc.commonName)
+	if !ok || name != rc.account {
+		return false
+	}
+	rc.checked.Store(gen)
+	return true
 }
 
 // tlsListener completes handshakes off the accept loop and hands on the
@@ -74,40 +93,42 @@ type remoteConn struct {
 type tlsListener struct {
 	net.Listener
 	cfg      *tls.Config
-	identify func(tls.ConnectionState) *unix.Ucred
+	identify func(tls.ConnectionState) remoteIdentity
+	gate     *handshakeGate
 
 	ready chan net.Conn
 	done  chan struct{}
 	err   error // why accepting ended, once done is closed
-
-	mu        sync.Mutex
-	pending   int
-	byAddress map[string]int
 }
 
-func newTLSListener(l net.Listener, cfg *tls.Config, identify func(tls.ConnectionState) *unix.Ucred) *tlsListener {
-	t := &tlsListener{Listener: l, cfg: cfg, identify: identify,
-		ready: make(chan net.Conn), done: make(chan struct{}), byAddress: map[string]int{}}
+func newTLSListener(l net.Listener, cfg *tls.Config, identify func(tls.ConnectionState) remoteIdentity) *tlsListener {
+	t := &tlsListener{Listener: l, cfg: cfg, identify: identify, gate: newHandshakeGate(),
+		ready: make(chan net.Conn), done: make(chan struct{})}
 	go t.accept()
 	return t
 }
 
 func (t *tlsListener) accept() {
 	for {
-		c, err := t.Listener.Accept()
+		c, err := acceptRetrying(t.Listener)
 		if err != nil {
 			t.err = err
 			close(t.done)
 			return
 		}
-		addr := peerAddress(c)
-		if !t.reserve(addr) {
+		p, ok := t.gate.admit(c)
+		if !ok {
 			c.Close()
 			continue
 		}
 		go func() {
-			defer t.release(addr)
-			if rc := t.handshake(c); rc != nil {
+			tc := t.handshake(c)
+			// The handshake's place is free before the account is looked
+			// up: a slow name service holds no one else's handshake.
+			t.gate.done(p)
+			if tc != nil {
+				rc := &remoteConn{Conn: tc, remoteIdentity: t.identify(tc.ConnectionState())}
+				rc.checked.Store(rc.gen)
 				select {
 				case t.ready <- rc:
 				case <-t.done:
@@ -118,37 +139,41 @@ func (t *tlsListener) accept() {
 	}
 }
 
-func (t *tlsListener) handshake(c net.Conn) *remoteConn {
-	tc := tls.Server(c, t.cfg)
+func (t *tlsListener) handshake(c net.Conn) *tls.Conn {
+	start := time.Now()
+	// The hello first, within HelloTimeout: a peer that connects and says
+	// nothing gives its place up soon.
+	first := make([]byte, 1)
+	c.SetDeadline(start.Add(HelloTimeout))
+	if _, err := io.ReadFull(c, first); err != nil {
+		c.Close()
+		return nil
+	}
+	c.SetDeadline(start.Add(HandshakeTimeout))
+	tc := tls.Server(&helloConn{Conn: c, first: first}, t.cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), HandshakeTimeout)
 	defer cancel()
-	c.SetDeadline(time.Now().Add(HandshakeTimeout))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		tc.Close()
 		return nil
 	}
 	c.SetDeadline(time.Time{})
-	return &remoteConn{Conn: tc, cred: t.identify(tc.ConnectionState())}
+	return tc
 }
 
-func (t *tlsListener) reserve(addr string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.pending >= MaxHandshakes || t.byAddress[addr] >= MaxHandshakesPerAddress {
-		return false
-	}
-	t.pending++
-	t.byAddress[addr]++
-	return true
+// helloConn gives back the byte read to see that the hello had begun.
+type helloConn struct {
+	net.Conn
+	first []byte
 }
 
-func (t *tlsListener) release(addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.pending--
-	if t.byAddress[addr]--; t.byAddress[addr] == 0 {
-		delete(t.byAddress, addr)
+func (h *helloConn) Read(b []byte) (int, error) {
+	if len(h.first) > 0 && len(b) > 0 {
+		n := copy(b, h.first)
+		h.first = h.first[n:]
+		return n, nil
 	}
+	return h.Conn.Read(b)
 }
 
 // Accept returns the next connection whose handshake is done.
@@ -159,11 +184,4 @@ func (t *tlsListener) Accept() (net.Conn, error) {
 	case <-t.done:
 		return nil, t.err
 	}
-}
-
-func peerAddress(c net.Conn) string {
-	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
-	}
-	return c.RemoteAddr().String()
 }
