@@ -50,6 +50,7 @@ func New(o Options) *Console {
 	c.mux.HandleFunc("GET /api/services/{name}/properties", c.getProperties)
 	c.mux.HandleFunc("POST /api/services/{name}/properties", c.setProperties)
 	c.mux.HandleFunc("GET /api/services/{name}/dependencies", c.getDependencies)
+	c.mux.HandleFunc("GET /api/services/{name}/dependents", c.dependents)
 	c.mux.HandleFunc("POST /api/services", c.createService)
 	c.mux.HandleFunc("DELETE /api/services/{name}", c.deleteService)
 	c.mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {

@@ -212,6 +212,22 @@ func (c *Console) control(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// Start may carry the General tab's start parameters; stop, the
+	// user's yes to services.msc's "Stop Other Services", after which the
+	// running dependents stop first, in the order the SCM gives.
+	var params struct {
+		Args       []string `json:"args"`
+		Dependents bool     `json:"dependents"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(w, r, &params); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	if verb == "stop" && params.Dependents {
+		access |= windows.SERVICE_ENUMERATE_DEPENDENTS
+	}
 	s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: name, DesiredAccess: access})
 	if err != nil {
 		writeError(w, err)
@@ -220,19 +236,14 @@ func (c *Console) control(w http.ResponseWriter, r *http.Request) {
 	defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
 	switch verb {
 	case "start":
-		// The General tab's start parameters, if the page sent any.
-		var params struct {
-			Args []string `json:"args"`
-		}
-		if r.ContentLength != 0 {
-			if err := readJSON(w, r, &params); err != nil {
-				writeError(w, err)
-				return
-			}
-		}
 		_, err = client.Call(h.conn.StartService, &pb.StartServiceRequest{Handle: s.Handle, Args: params.Args})
 	case "stop":
-		err = h.controlService(s.Handle, windows.SERVICE_CONTROL_STOP)
+		if params.Dependents {
+			err = h.stopDependents(s.Handle)
+		}
+		if err == nil {
+			err = h.controlService(s.Handle, windows.SERVICE_CONTROL_STOP)
+		}
 	case "pause":
 		err = h.controlService(s.Handle, windows.SERVICE_CONTROL_PAUSE)
 	case "resume":
@@ -247,9 +258,86 @@ func (c *Console) control(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, struct{}{})
 }
 
+// activeDependents lists the running services that depend on a service,
+// in the order they are to be stopped (EnumDependentServices' order).
+func (h *host) activeDependents(handle uint64) ([]*pb.ServiceEntry, error) {
+	req := &pb.EnumDependentServicesRequest{Handle: handle, ServiceState: windows.SERVICE_ACTIVE, BufSize: 64 << 10}
+	for {
+		r, err := client.Call(h.conn.EnumDependentServices, req)
+		if err != nil {
+			return nil, err
+		}
+		if r.Win32Error == 0 {
+			return r.Services, nil
+		}
+		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || r.BytesNeeded <= req.BufSize {
+			return nil, windows.Errno(r.Win32Error)
+		}
+		req.BufSize = r.BytesNeeded
+	}
+}
+
+// stopDependents stops each running dependent and waits for it to stop.
+func (h *host) stopDependents(handle uint64) error {
+	deps, err := h.activeDependents(handle)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
+		s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: d.ServiceName,
+			DesiredAccess: windows.SERVICE_STOP | windows.SERVICE_QUERY_STATUS})
+		if err != nil {
+			return err
+		}
+		err = h.controlService(s.Handle, windows.SERVICE_CONTROL_STOP)
+		if err == nil || errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) {
+			err = h.waitStopped(s.Handle)
+		}
+		client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dependents answers the page's question before it asks the user: which
+// running services would stop with this one.
+func (c *Console) dependents(w http.ResponseWriter, r *http.Request) {
+	h, err := c.hostOf(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: r.PathValue("name"), DesiredAccess: windows.SERVICE_ENUMERATE_DEPENDENTS})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
+	deps, err := h.activeDependents(s.Handle)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := []map[string]string{}
+	for _, d := range deps {
+		out = append(out, map[string]string{"name": d.ServiceName, "displayName": d.DisplayName})
+	}
+	writeJSON(w, out)
+}
+
+// controlService is ControlService; a refusal comes as the reply's code,
+// with the status the service had (1051, 1052, 1061 ...).
 func (h *host) controlService(handle uint64, code uint32) error {
-	_, err := client.Call(h.conn.ControlService, &pb.ControlServiceRequest{Handle: handle, Control: code})
-	return err
+	r, err := client.Call(h.conn.ControlService, &pb.ControlServiceRequest{Handle: handle, Control: code})
+	if err != nil {
+		return err
+	}
+	if r.Win32Error != 0 {
+		return windows.Errno(r.Win32Error)
+	}
+	return nil
 }
 
 // restart is services.msc's Restart: stop, wait for STOPPED, start.
@@ -257,6 +345,16 @@ func (h *host) restart(handle uint64) error {
 	if err := h.controlService(handle, windows.SERVICE_CONTROL_STOP); err != nil && !errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) {
 		return err
 	}
+	if err := h.waitStopped(handle); err != nil {
+		return err
+	}
+	_, err := client.Call(h.conn.StartService, &pb.StartServiceRequest{Handle: handle})
+	return err
+}
+
+// waitStopped waits for a service to reach STOPPED, as long as it makes
+// progress (its state or checkpoint moves within a minute).
+func (h *host) waitStopped(handle uint64) error {
 	last, err := client.Call(h.conn.WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: handle})
 	for err == nil && last.Status.CurrentState != windows.SERVICE_STOPPED {
 		var n *pb.ServiceNotification
@@ -267,10 +365,6 @@ func (h *host) restart(handle uint64) error {
 		}
 		last = n
 	}
-	if err != nil {
-		return err
-	}
-	_, err = client.Call(h.conn.StartService, &pb.StartServiceRequest{Handle: handle})
 	return err
 }
 

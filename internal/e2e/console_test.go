@@ -99,6 +99,22 @@ func TestConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Stopping a service others depend on asks first, as services.msc
+	// does, then stops them all.
+	run(t, sc, "start", "condep")
+	do(t, ctx, "Stop Other Services",
+		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="condep"]').cells[2].textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(`tr[data-name="consvc"]`),
+		chromedp.Click(`button[data-verb="stop"]:not([disabled])`),
+		chromedp.WaitVisible(`#stopothers`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#stopothers-list').textContent === "Console dependent"`, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(`#stopothers button[value=yes]`),
+		chromedp.Poll[chromedp.Void](`['consvc', 'condep'].every(n => document.querySelector('tr[data-name="' + n + '"]').cells[2].textContent === "Stopped")`, chromedp.WithPollingTimeout(30*time.Second)),
+	)
+	run(t, sc, "start", "consvc")
+	do(t, ctx, "consvc running again",
+		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="consvc"]').cells[2].textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)))
+
 	// New service and Delete.
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`#open-create`),

@@ -123,31 +123,62 @@ function showError(text) {
 
 const VERBS = {start: "start", stop: "stop", pause: "pause", resume: "resume", restart: "restart"};
 
-// send makes one write to the console and returns "" or the error as
-// Windows words it: "Error 5: Access is denied."
-async function send(method, path, body) {
+// request makes one write to the console and returns null, or the error
+// as {code, text}: Windows' code and its text.
+async function request(method, path, body) {
   const init = {method, headers: {"X-Csrf-Token": csrf}};
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const r = await fetch(path + q, init);
-  if (r.ok) return "";
+  if (r.ok) return null;
   try {
-    const e = (await r.json()).error;
-    return "Error " + e.code + ": " + e.text;
+    return (await r.json()).error;
   } catch (_) {
-    return r.status + " " + r.statusText;
+    return {code: 0, text: r.status + " " + r.statusText};
   }
 }
 
+// send is request, with the error as Windows words it: "Error 5: Access
+// is denied.", or "".
+async function send(method, path, body) {
+  const e = await request(method, path, body);
+  return !e ? "" : e.code ? "Error " + e.code + ": " + e.text : e.text;
+}
+
 // control runs a toolbar verb on a service and returns services.msc's
-// message if the SCM refused it.
+// message if the SCM refused it. A stop that running dependents refuse
+// (1051) asks, as services.msc does, whether to stop them too.
 async function control(svc, verb, args) {
-  const err = await send("POST", "/api/services/" + encodeURIComponent(svc.name) + "/" + verb, args ? {args} : undefined);
-  if (!err) return "";
+  const path = "/api/services/" + encodeURIComponent(svc.name) + "/" + verb;
+  let e = await request("POST", path, args ? {args} : undefined);
+  if (e && verb === "stop" && e.code === 1051) {
+    const r = await fetch("/api/services/" + encodeURIComponent(svc.name) + "/dependents" + q);
+    const deps = r.ok ? await r.json() : [];
+    if (!(await confirmStopOthers(svc, deps))) return "";
+    e = await request("POST", path, {dependents: true});
+  }
+  if (!e) return "";
   return "Windows could not " + VERBS[verb] + " the " + (svc.displayName || svc.name) + " service on " +
-    (host || "Local Computer") + ".\n" + err;
+    (host || "Local Computer") + ".\n" + (e.code ? "Error " + e.code + ": " + e.text : e.text);
+}
+
+// confirmStopOthers is services.msc's "Stop Other Services" question.
+function confirmStopOthers(svc, deps) {
+  const dialog = $("#stopothers");
+  $("#stopothers-text").textContent = "When " + (svc.displayName || svc.name) +
+    " stops, these other services will also stop.";
+  const list = $("#stopothers-list");
+  list.textContent = "";
+  for (const d of deps) {
+    const li = document.createElement("li");
+    li.textContent = d.displayName || d.name;
+    list.appendChild(li);
+  }
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), {once: true}));
 }
 
 async function act(verb) {
