@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestConsoleLayouts opens the console on a small machine's services at a
@@ -58,6 +59,20 @@ func TestConsoleLayouts(t *testing.T) {
 		chromedp.Click(`tr[data-name="caddy"]`),
 	)
 	shot(t, ctx, "console-services.png", 1280, 800)
+
+	// The keyboard: arrows and End move the selection, Enter opens the
+	// Properties, Escape closes them.
+	selectedIs := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`document.querySelector('tr[aria-selected=true]').dataset.name === "`+name+`"`, chromedp.WithPollingTimeout(10*time.Second))
+	}
+	do(t, ctx, "the keyboard",
+		chromedp.KeyEvent(kb.ArrowDown), selectedIs("legacy-import"),
+		chromedp.KeyEvent(kb.End), selectedIs("thumbnailer"),
+		chromedp.KeyEvent(kb.ArrowUp), selectedIs("backup"),
+		chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`#props[data-loaded="backup"]`),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#props`),
+		chromedp.Click(`tr[data-name="caddy"]`),
+	)
 	do(t, ctx, "the Properties dialog",
 		chromedp.Click(`#open-props`),
 		chromedp.WaitVisible(`#props[data-loaded="caddy"]`),

@@ -13,7 +13,15 @@ const rows = new Map(); // name (lower case) → {svc, tr}
 let csrf = "", sortKey = "displayName", sortDir = 1, selected = null;
 
 const $ = (s) => document.querySelector(s);
-const tbody = $("#services tbody");
+const table = $("#services");
+let order = []; // the rows' entries as the list shows them
+
+// The rows go in groups of CHUNK, a <tbody> each, which the browser skips
+// while they are off screen (content-visibility): a change to one row
+// then lays out its group and the groups' boxes, not 10,000 rows.
+const CHUNK = 128;
+
+function firstRow() { return order.length ? order[0].tr : null; }
 
 function statusText(s) { return STATES[s.state] || ""; }
 
@@ -60,9 +68,16 @@ function sortRows() {
     const x = sortValue(a.svc, sortKey), y = sortValue(b.svc, sortKey);
     return x < y ? -sortDir : x > y ? sortDir : 0;
   });
+  for (const b of [...table.tBodies]) b.remove();
   const frag = document.createDocumentFragment();
-  for (const e of list) frag.appendChild(e.tr);
-  tbody.appendChild(frag);
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const group = document.createElement("tbody");
+    group.setAttribute("role", "rowgroup");
+    for (const e of list.slice(i, i + CHUNK)) group.appendChild(e.tr);
+    frag.appendChild(group);
+  }
+  table.appendChild(frag);
+  order = list;
   applyFilter();
 }
 
@@ -89,8 +104,8 @@ function select(tr) {
     tr.setAttribute("aria-selected", "true");
     tr.tabIndex = 0;
     tr.focus();
-  } else if (tbody.firstElementChild) {
-    tbody.firstElementChild.tabIndex = 0;
+  } else if (firstRow()) {
+    firstRow().tabIndex = 0;
   }
   updateToolbar();
 }
@@ -196,12 +211,13 @@ async function load() {
   const list = await r.json();
   const keep = selected && selected.svc.name.toLowerCase();
   rows.clear();
-  tbody.textContent = "";
+  for (const b of [...table.tBodies]) b.remove();
+  order = [];
   for (const svc of list) makeRow(svc);
   sortRows();
   selected = null;
   if (keep && rows.has(keep)) select(rows.get(keep).tr);
-  else if (tbody.firstElementChild) { tbody.firstElementChild.tabIndex = 0; updateToolbar(); }
+  else if (firstRow()) { firstRow().tabIndex = 0; updateToolbar(); }
   else updateToolbar();
   document.body.dataset.loaded = String(list.length);
   // After the next frame is painted, mark it: the devtools' timeline, and
@@ -225,7 +241,13 @@ function apply(c) {
   case "resync": load(); return;
   case "created": loadOne(c.name); return;
   case "deleted":
-    if (e) { e.tr.remove(); rows.delete(c.name.toLowerCase()); if (selected === e) select(null); applyFilter(); }
+    if (e) {
+      e.tr.remove();
+      rows.delete(c.name.toLowerCase());
+      order = order.filter((x) => x !== e);
+      if (selected === e) select(null);
+      applyFilter();
+    }
     return;
   case "status":
     if (!e) { loadOne(c.name); return; }
@@ -236,13 +258,16 @@ function apply(c) {
   }
 }
 
+// listen subscribes to the console's stream of changes (server-sent
+// events), then loads the list: the stream opens once the console has
+// subscribed, so no change falls between the two. After a broken stream
+// the browser reconnects, and the list is loaded again.
 function listen() {
   const pending = [];
   let loaded = false, opened = false;
   const es = new EventSource("/api/stream" + q);
   es.onmessage = (ev) => { const c = JSON.parse(ev.data); if (loaded) apply(c); else pending.push(c); };
   es.onopen = async () => {
-    // Subscribed first, then the list: no change falls between the two.
     if (opened) { await load(); return; }
     opened = true;
     await load();
@@ -255,26 +280,32 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (host) { $("#machine").textContent = "(" + host + ")"; $("#host").value = host; $("#to-events").href = "/events" + q; }
   const s = await fetch("/api/session");
   if (s.ok) csrf = (await s.json()).csrf;
-  tbody.addEventListener("click", (ev) => { const tr = ev.target.closest("tr"); if (tr) select(tr); });
-  tbody.addEventListener("dblclick", (ev) => { const tr = ev.target.closest("tr"); if (tr) { select(tr); openProperties(selected.svc); } });
+  const rowOf = (ev) => { const tr = ev.target.closest("tr"); return tr && tr.parentElement.tagName === "TBODY" ? tr : null; };
+  table.addEventListener("click", (ev) => { const tr = rowOf(ev); if (tr) select(tr); });
+  table.addEventListener("dblclick", (ev) => { const tr = rowOf(ev); if (tr) { select(tr); openProperties(selected.svc); } });
   $("#open-props").addEventListener("click", () => selected && openProperties(selected.svc));
   $("#open-delete").addEventListener("click", () => selected && openDelete(selected.svc));
   $("#open-create").addEventListener("click", openCreate);
-  tbody.addEventListener("keydown", (ev) => {
+  table.addEventListener("keydown", (ev) => {
+    if (!rowOf(ev)) return;
     if (!selected) {
       // Tabbed in with nothing selected: a key selects the row with focus.
-      const tr = ev.target.closest("tr");
+      const tr = rowOf(ev);
       if (tr && ["ArrowDown", "ArrowUp", " ", "Enter"].includes(ev.key)) { ev.preventDefault(); select(tr); }
       return;
     }
-    let tr = selected.tr;
     if (ev.key === "Enter") { ev.preventDefault(); openProperties(selected.svc); return; }
     if (ev.key === "Delete") { ev.preventDefault(); openDelete(selected.svc); return; }
-    const step = ev.key === "ArrowDown" ? "nextElementSibling" : ev.key === "ArrowUp" ? "previousElementSibling" : null;
+    const step = {ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20, Home: -order.length, End: order.length}[ev.key];
     if (!step) return;
     ev.preventDefault();
-    do { tr = tr[step]; } while (tr && tr.hidden);
-    if (tr) select(tr);
+    // The next shown row in that direction, or the last one before the end.
+    let i = order.indexOf(selected), target = null;
+    for (let moved = 0; i + Math.sign(step) >= 0 && i + Math.sign(step) < order.length && moved < Math.abs(step);) {
+      i += Math.sign(step);
+      if (!order[i].tr.hidden) { target = order[i].tr; moved++; }
+    }
+    if (target) select(target);
   });
   for (const b of document.querySelectorAll("[data-verb]")) b.addEventListener("click", () => act(b.dataset.verb));
   for (const b of document.querySelectorAll("th button")) {
