@@ -147,11 +147,6 @@ func (c *Console) eventStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
 	log := r.PathValue("log")
 	after, err := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
 	if err != nil {
@@ -162,10 +157,10 @@ func (c *Console) eventStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprint(w, ": subscribed\n\n")
-	flusher.Flush()
+	out, ok := openSSE(w)
+	if !ok {
+		return
+	}
 	t := time.NewTicker(eventPoll)
 	defer t.Stop()
 	for {
@@ -181,9 +176,9 @@ func (c *Console) eventStream(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, rec := range recs.Records {
 			b, _ := json.Marshal(eventOf(log, rec))
-			fmt.Fprintf(w, "data: %s\n\n", b)
+			out.send(b)
 			after = max(after, rec.RecordNumber)
 		}
-		flusher.Flush()
+		out.flush()
 	}
 }

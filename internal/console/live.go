@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -127,17 +126,12 @@ func (c *Console) stream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
 	ch := h.live.subscribe()
 	defer h.live.unsubscribe(ch)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprint(w, ": subscribed\n\n")
-	flusher.Flush()
+	out, ok := openSSE(w)
+	if !ok {
+		return
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -146,8 +140,8 @@ func (c *Console) stream(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			fmt.Fprintf(w, "data: %s\n\n", msg)
-			flusher.Flush()
+			out.send(msg)
+			out.flush()
 		}
 	}
 }
