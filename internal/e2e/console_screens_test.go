@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -116,5 +117,42 @@ func shot(t *testing.T, ctx context.Context, name string, width, height int) {
 		if err := os.WriteFile(filepath.Join(dir, name), img, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Going back and forth between the services and the Event Viewer, each
+// page with its stream open, never runs the browser out of connections to
+// the console (six per host): a page left closes its stream, also when the
+// browser keeps it for Back.
+func TestConsoleNavigation(t *testing.T) {
+	browser := chromium(t)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "scm.sock")
+	t.Setenv("SCM_SOCKET", sock)
+	startSCMD(t, filepath.Join(dir, "state"), sock)
+	root := startConsole(t, nil)
+	ctx := newBrowser(t, browser)
+	do(t, ctx, "logging in", chromedp.Navigate(root), chromedp.WaitVisible(`body[data-loaded]`))
+	// pageIs waits for the page to be at path, loaded, and for cond, across
+	// the navigation that takes it there.
+	pageIs := func(what, path, cond string) {
+		t.Helper()
+		js := `location.pathname === "` + path + `" && document.body.dataset.loaded !== undefined && (` + cond + `)`
+		eventually(t, 20*time.Second, func() string { return what }, func() bool {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+			return err == nil && ok
+		})
+	}
+	for i := 0; i < 8; i++ {
+		do(t, ctx, "the Event Viewer link", chromedp.Evaluate[chromedp.Void](`document.querySelector("#to-events").click()`))
+		pageIs(fmt.Sprintf("round %d: the Event Viewer", i), "/events", "true")
+		// Back, as a user goes: the services page, live again.
+		do(t, ctx, "back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+		pageIs(fmt.Sprintf("round %d: back at the services", i), "/", "true")
+		name := fmt.Sprintf("nav%d", i)
+		run(t, filepath.Join(binDir, "sc"), "create", name, "binPath=", filepath.Join(binDir, "testsvc"))
+		pageIs(fmt.Sprintf("round %d: %s on the page", i, name), "/", `document.querySelector('tr[data-name="`+name+`"]') !== null`)
+		do(t, ctx, "the services anew", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.href = "/?round=%d"`, i)))
+		pageIs(fmt.Sprintf("round %d: the services anew", i), "/", fmt.Sprintf(`location.search === "?round=%d" && performance.getEntriesByName("services-shown").length > 0`, i))
 	}
 }

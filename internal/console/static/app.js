@@ -262,6 +262,8 @@ function apply(c) {
 // events), then loads the list: the stream opens once the console has
 // subscribed, so no change falls between the two. After a broken stream
 // the browser reconnects, and the list is loaded again.
+let changes = null;
+
 function listen() {
   const pending = [];
   let loaded = false, opened = false;
@@ -274,7 +276,14 @@ function listen() {
     loaded = true;
     for (const c of pending.splice(0)) apply(c);
   };
+  changes = es;
 }
+
+// A page left closes its stream, also when the browser keeps the page for
+// Back: open streams would use up the six connections a browser makes to
+// one host. Shown again from there, it subscribes and loads anew.
+window.addEventListener("pagehide", () => { if (changes) { changes.close(); changes = null; } });
+window.addEventListener("pageshow", (ev) => { if (ev.persisted && !changes) listen(); });
 
 document.addEventListener("DOMContentLoaded", async () => {
   if (host) { $("#machine").textContent = "(" + host + ")"; $("#host").value = host; $("#to-events").href = "/events" + q; }

@@ -98,6 +98,11 @@ function follow(after) {
   };
 }
 
+// A page left closes its stream (see app.js); shown again from the
+// browser's Back cache, it reads the log anew.
+window.addEventListener("pagehide", () => { if (stream) { stream.close(); stream = null; } });
+window.addEventListener("pageshow", (ev) => { if (ev.persisted && !stream) load(); });
+
 document.addEventListener("DOMContentLoaded", async () => {
   if (host) { $("#machine").textContent = "(" + host + ")"; $("#to-services").href = "/" + hostQuery(); }
   const r = await fetch("/api/logs" + hostQuery());

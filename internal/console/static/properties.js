@@ -265,7 +265,12 @@ async function loadDependencies() {
 
 // --- the dialog ---
 
-async function openProperties(svc) {
+// openProperties shows a service's properties: the dialog opened on its
+// General tab, or, after Apply, refilled where the user is. The dialog's
+// data-loaded names the service once they are in.
+async function openProperties(svc, refill) {
+  const dialog = byId("props");
+  delete dialog.dataset.loaded;
   const r = await fetch("/api/services/" + encodeURIComponent(svc.name) + "/properties" + q);
   if (!r.ok) {
     try { const e = (await r.json()).error; showError("Error " + e.code + ": " + e.text); } catch (_) { showError(r.statusText); }
@@ -277,9 +282,12 @@ async function openProperties(svc) {
   delete byId("panel-deps").dataset.loaded;
   byId("p-dependson").textContent = byId("p-dependents").textContent = "";
   showIn("props-message", "");
-  const dialog = byId("props");
   if (!dialog.open) dialog.showModal();
-  selectTab(byId("tab-general"));
+  if (refill) {
+    if (!byId("panel-deps").hidden) loadDependencies();
+  } else {
+    selectTab(byId("tab-general"));
+  }
   dialog.dataset.loaded = p.name;
 }
 
@@ -415,7 +423,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (await saveProperties()) closeProperties();
   });
   byId("p-apply").addEventListener("click", async () => {
-    if (await saveProperties() && props) openProperties(props.p);
+    if (await saveProperties() && props) openProperties(props.p, true);
   });
   byId("p-cancel").addEventListener("click", closeProperties);
   byId("props").addEventListener("cancel", () => { props = null; });
