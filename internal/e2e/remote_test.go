@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +69,62 @@ func TestRemote(t *testing.T) {
 			"nobody": cmdNobody,
 		},
 	})
+	t.Run("console", func(t *testing.T) { n.consoleOnB(t, work, sockB) })
+}
+
+// consoleOnB runs scm-console in A's namespace showing B (--host B, with
+// root's certificate), and a client there that logs in, lists B's
+// services and starts one of them through the console.
+func (n *netPair) consoleOnB(t *testing.T, certs, sockB string) {
+	env := append(os.Environ(), "SCM_CA="+filepath.Join(certs, "root", "ca.pem"),
+		"SCM_CERT="+filepath.Join(certs, "root", "client.pem"), "SCM_KEY="+filepath.Join(certs, "root", "client.key"))
+	onB := exec.Command(filepath.Join(binDir, "sc"), "create", "fromconsole", "binPath=", filepath.Join(binDir, "testsvc"))
+	onB.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
+	if out, err := onB.CombinedOutput(); err != nil {
+		t.Fatalf("sc create on B: %v\n%s", err, out)
+	}
+	console := exec.Command("ip", "netns", "exec", n.a, filepath.Join(binDir, "scm-console"), "--host", "B")
+	console.Env = env
+	out, err := console.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	console.Stderr = os.Stderr
+	if err := console.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { console.Process.Signal(os.Interrupt); console.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	login, ok := strings.CutPrefix(strings.TrimSpace(line), "Open ")
+	if err != nil || !ok {
+		t.Fatalf("scm-console printed %q (%v)", line, err)
+	}
+	const browse = `
+import http.cookiejar, json, sys, urllib.request
+url, name = sys.argv[1:3]
+base = url.split("/login")[0]
+web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+web.open(url).read()
+csrf = json.load(web.open(base + "/api/session"))["csrf"]
+names = sorted(s["name"] for s in json.load(web.open(base + "/api/services")))
+print("listed:", " ".join(names))
+start = urllib.request.Request(base + "/api/services/" + name + "/start", method="POST", headers={"X-Csrf-Token": csrf, "Origin": base})
+print("start:", web.open(start).status)
+`
+	client := exec.Command("ip", "netns", "exec", n.a, "python3", "-c", browse, login, "fromconsole")
+	got, err := client.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), "start: 200") || !regexp.MustCompile(`listed:.* fromconsole`).Match(got) {
+		t.Fatalf("through the console on A: %v\n%s", err, got)
+	}
+	eventually(t, 30*time.Second, func() string { return "fromconsole never ran on B" }, func() bool {
+		q := exec.Command(filepath.Join(binDir, "sc"), "query", "fromconsole")
+		q.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
+		o, _ := q.CombinedOutput()
+		return strings.Contains(string(o), "RUNNING")
+	})
+	stop := exec.Command(filepath.Join(binDir, "sc"), "stop", "fromconsole")
+	stop.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
+	stop.Run()
 }
 
 // netPair is two network namespaces joined by a veth pair.
