@@ -147,14 +147,25 @@ func TestIgnoresStopIsKilledAfterWaitToKill(t *testing.T) {
 
 func TestGrandchildrenDoNotEscape(t *testing.T) {
 	m := startSCMDShortTimeouts(t)
-	s := installTestService(t, m, "forker", "-mode", "fork")
+	pids := filepath.Join(t.TempDir(), "pids")
+	s := installTestService(t, m, "forker", "-mode", "fork", "-pids", pids)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, s, "gone", stoppedWith(windows.ERROR_PROCESS_ABORTED))
+	b, err := os.ReadFile(pids)
+	grandchildren := strings.Fields(string(b))
+	if err != nil || len(grandchildren) != 2 {
+		t.Fatalf("the service's grandchildren: %q %v, want two pids", b, err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := processesWith("sleep 100")
+		var left []string
+		for _, p := range grandchildren {
+			if alive(atoiSafe(p)) {
+				left = append(left, p)
+			}
+		}
 		if len(left) == 0 {
 			break
 		}

@@ -30,7 +30,7 @@ var (
 	netbind    = flag.Bool("netbind", false, "accept NETBIND*")
 	power      = flag.Bool("power", false, "accept POWEREVENT")
 	session    = flag.Bool("session", false, "accept SESSIONCHANGE")
-	pidsPath   = flag.String("pids", "", "mode descendants: file the descendants write their pids to")
+	pidsPath   = flag.String("pids", "", "modes descendants and fork: file the descendants write their pids to")
 	child      = flag.String("child", "", "run as one of mode descendants' descendants (setsid, setpgid, ignore-term, double-fork, leaf)")
 )
 
@@ -178,7 +178,8 @@ func (h *handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- sv
 	case "fork":
 		// Grandchildren: one in the service's process group, one that
 		// makes a session of its own, both outliving their parent shell.
-		exec.Command("/bin/sh", "-c", "sleep 1000 & setsid sleep 1001 & exit 0").Run()
+		// Their pids go to -pids, so that the test looks for them alone.
+		exec.Command("/bin/sh", "-c", `sleep 1000 & echo $! >> "$1"; setsid sleep 1001 & echo $! >> "$1"; exit 0`, "sh", *pidsPath).Run()
 	case "slow-start":
 		s <- svc.Status{State: svc.StartPending, CheckPoint: 1, WaitHint: 1000}
 		time.Sleep(300 * time.Millisecond)
