@@ -196,7 +196,7 @@ class Connection:
                         "Content-Length: %d\r\n\r\n") % (
                     method, (SESSION_HEADER + ": " + header + "\r\n") if header else "", len(body))
                 s.sock.settimeout(timeout)
-                s.deadline = _time.monotonic() + timeout
+                s.deadline = None if timeout is None else _time.monotonic() + timeout
                 s.sock.sendall(head.encode() + body)
                 status, headers, data = _read_reply(s.file)
             except _Refused:

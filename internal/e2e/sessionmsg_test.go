@@ -224,6 +224,14 @@ print(win32ts.WTSSendMessage(win32ts.WTS_CURRENT_SERVER_HANDLE, 1, "From Python"
 	if s := string(buf[:got]); !strings.Contains(s, "Notice") || !strings.Contains(s, "The backup is done.") {
 		t.Errorf("the terminal got %q", s)
 	}
+	// pywin32's call waits without a bound when its timeout is 0.
+	if py := runPython(t, realPython(t), pythonDir(t), `
+import win32ts
+print(win32ts.WTSSendMessage(win32ts.WTS_CURRENT_SERVER_HANDLE, 2, "Notice", "From Python", 0, 0, True))
+print(win32ts.WTSSendMessage(win32ts.WTS_CURRENT_SERVER_HANDLE, 2, "Notice", "Again", 0, 0, True))
+`); py != "1\n1\n" {
+		t.Errorf("win32ts.WTSSendMessage waiting, to a terminal: %q, want IDOK twice", py)
+	}
 
 	// nobody may not send to daemon's session, nor anyone to session 0.
 	out, err := asNobody(filepath.Join(binDir, "attack"), []string{"SCM_SOCKET=" + sock}, "sendmessage", "2").CombinedOutput()
