@@ -95,33 +95,22 @@ func certInit(stateDir string, hosts []string) error {
 }
 
 func certClient(stateDir, account, out string) error {
-	if _, err := user.Lookup(account); err != nil {
+	// The files become the account's, when it is a local one and scmd
+	// runs as root, so that issuing straight into its home works.
+	uid, gid := -1, -1
+	u, err := user.Lookup(account)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "scmd: warning: %s is not an account here; map the certificate under HKLM\\SYSTEM\\CurrentControlSet\\Control\\RemoteAccounts\n", account)
+	} else if os.Geteuid() == 0 {
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
 	}
-	if err := remote.IssueClient(remote.ServerDir(stateDir), out, account); err != nil {
+	if err := remote.IssueClient(remote.ServerDir(stateDir), out, account, uid, gid); err != nil {
 		return err
 	}
-	chownTo(out, account)
 	fmt.Printf("made a certificate for %s in %s: copy %s, %s and %s to ~/.config/scm where it is used from\n",
 		account, out, remote.ClientCertFile, remote.ClientKeyFile, remote.CAFile)
 	return nil
-}
-
-// chownTo gives the client's files to the account, when it is a local one
-// and scmd runs as root, so that issuing straight into its home works.
-func chownTo(dir, account string) {
-	u, err := user.Lookup(account)
-	if err != nil || os.Geteuid() != 0 {
-		return
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	// The files first, while the directory is still root's alone; Lchown
-	// follows no link.
-	for _, f := range []string{remote.ClientCertFile, remote.ClientKeyFile, remote.CAFile} {
-		os.Lchown(filepath.Join(dir, f), uid, gid)
-	}
-	os.Lchown(dir, uid, gid)
 }
 
 // machineNames are what a client may call this machine: its host name,

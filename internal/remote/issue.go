@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -77,29 +78,106 @@ func IssueServer(dir string, hosts []string) error {
 
 // IssueClient makes a client certificate for account, signed by the CA in
 // caDir, and puts it with its key and the CA's certificate in out: the
-// three files a client reads (DefaultClientFiles).
-func IssueClient(caDir, out, account string) error {
+// three files a client reads (DefaultClientFiles). out is made here and
+// must not exist; with uid and gid not -1, the files and out become theirs.
+//
+// Issuing straight into an account's home hands that account the parent
+// directory: it could plant links, or swap out for a link once made. So
+// everything is written through a descriptor of the directory made (an
+// os.Root, which follows no link out of it), after checking that it is
+// the one made: the caller's own, 0700, empty.
+func IssueClient(caDir, out, account string, uid, gid int) error {
 	tmpl, key, err := leaf(account, x509.ExtKeyUsageClientAuth)
 	if err != nil {
 		return err
 	}
-	// out is made here and must not exist: root writes into a directory
-	// no one else has had the chance to plant links in, which issuing into
-	// an account's home would otherwise offer it.
-	if err := os.Mkdir(out, 0o700); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists: --out names a directory to make", out)
-		}
+	der, err := signBy(caDir, tmpl, key)
+	if err != nil {
 		return err
 	}
-	if err := sign(caDir, out, ClientCertFile, ClientKeyFile, tmpl, key); err != nil {
+	keyPEM, err := keyPEM(key)
+	if err != nil {
 		return err
 	}
 	ca, err := os.ReadFile(filepath.Join(caDir, CAFile))
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(out, CAFile), ca, 0o644)
+	if err := os.Mkdir(out, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s exists: --out names a directory to make", out)
+		}
+		return err
+	}
+	dir, err := os.OpenRoot(out)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	if err := madeHere(dir, out); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+		mode fs.FileMode
+	}{
+		{ClientKeyFile, keyPEM, 0o600},
+		{ClientCertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644},
+		{CAFile, ca, 0o644},
+	} {
+		if err := writeIn(dir, f.name, f.data, f.mode); err != nil {
+			return err
+		}
+		if uid != -1 {
+			if err := dir.Lchown(f.name, uid, gid); err != nil {
+				return err
+			}
+		}
+	}
+	if uid != -1 {
+		return dir.Lchown(".", uid, gid)
+	}
+	return nil
+}
+
+// madeHere checks that dir is the directory just made at out: the
+// caller's, 0700 and empty, which no one else could have put there.
+func madeHere(dir *os.Root, out string) error {
+	st, err := dir.Stat(".")
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || !st.IsDir() || int(sys.Uid) != os.Geteuid() || st.Mode().Perm() != 0o700 {
+		return fmt.Errorf("%s was replaced while it was being made", out)
+	}
+	d, err := dir.Open(".")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if names, _ := d.Readdirnames(1); len(names) > 0 {
+		return fmt.Errorf("%s was replaced while it was being made", out)
+	}
+	return nil
+}
+
+// writeIn writes a new file in dir, durably.
+func writeIn(dir *os.Root, name string, b []byte, mode fs.FileMode) error {
+	f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func leaf(name string, usage x509.ExtKeyUsage) (*x509.Certificate, crypto.Signer, error) {
@@ -118,19 +196,32 @@ func leaf(name string, usage x509.ExtKeyUsage) (*x509.Certificate, crypto.Signer
 
 // sign signs tmpl with the CA in caDir and writes it and its key to dir.
 func sign(caDir, dir, certFile, keyFile string, tmpl *x509.Certificate, key crypto.Signer) error {
-	ca, err := tls.LoadX509KeyPair(filepath.Join(caDir, CAFile), filepath.Join(caDir, CAKeyFile))
-	if err != nil {
-		return fmt.Errorf("the CA: %w (`scmd cert init` makes one)", err)
-	}
-	caCert, err := x509.ParseCertificate(ca.Certificate[0])
-	if err != nil {
-		return err
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), ca.PrivateKey)
+	der, err := signBy(caDir, tmpl, key)
 	if err != nil {
 		return err
 	}
 	return write(dir, certFile, keyFile, der, key)
+}
+
+// signBy signs tmpl, for key, with the CA in caDir.
+func signBy(caDir string, tmpl *x509.Certificate, key crypto.Signer) ([]byte, error) {
+	ca, err := tls.LoadX509KeyPair(filepath.Join(caDir, CAFile), filepath.Join(caDir, CAKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("the CA: %w (`scmd cert init` makes one)", err)
+	}
+	caCert, err := x509.ParseCertificate(ca.Certificate[0])
+	if err != nil {
+		return nil, err
+	}
+	return x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), ca.PrivateKey)
+}
+
+func keyPEM(key crypto.Signer) ([]byte, error) {
+	k, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k}), nil
 }
 
 func newKey() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
@@ -152,11 +243,11 @@ func template(cn string, lifetime time.Duration) (*x509.Certificate, error) {
 // write puts a certificate (readable by all) and its key (by its owner
 // alone) in dir, each written whole or not at all.
 func write(dir, certFile, keyFile string, der []byte, key crypto.Signer) error {
-	k, err := x509.MarshalPKCS8PrivateKey(key)
+	k, err := keyPEM(key)
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, keyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k}), 0o600); err != nil {
+	if err := writeFile(filepath.Join(dir, keyFile), k, 0o600); err != nil {
 		return err
 	}
 	return writeFile(filepath.Join(dir, certFile), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)

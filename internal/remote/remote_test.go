@@ -46,7 +46,7 @@ func TestIssuedCertificatesHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := filepath.Join(t.TempDir(), "alice")
-	if err := IssueClient(server, alice, "alice"); err != nil {
+	if err := IssueClient(server, alice, "alice", -1, -1); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(filepath.Join(alice, ClientKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
@@ -55,7 +55,7 @@ func TestIssuedCertificatesHandshake(t *testing.T) {
 	other := t.TempDir()
 	InitCA(other, "another CA")
 	stranger := filepath.Join(t.TempDir(), "stranger")
-	if err := IssueClient(other, stranger, "alice"); err != nil {
+	if err := IssueClient(other, stranger, "alice", -1, -1); err != nil {
 		t.Fatal(err)
 	}
 	files := func(dir string) ClientFiles {
