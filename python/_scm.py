@@ -27,6 +27,7 @@ ERROR_ACCESS_DENIED = 5
 # How long a call may take before the caller gives up on scmd. Long polls
 # (WaitServiceStatus) are bounded by scmd at 60 s.
 CALL_TIMEOUT = 90
+START_TIMEOUT = 600
 
 # The sockets one process opens at most, as internal/client.
 MAX_SOCKETS = 8
@@ -167,6 +168,10 @@ class Connection:
             self._cond.notify_all()
 
     def call(self, method, request, timeout=CALL_TIMEOUT):
+        if method == "StartService" and timeout == CALL_TIMEOUT:
+            # It waits for the process to take the start, as long as
+            # ServicesPipeTimeout, which an administrator may raise.
+            timeout = START_TIMEOUT
         while _unclosed:
             gen, handle = _unclosed.pop()
             if gen == self.gen:

@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -87,26 +87,47 @@ func bridgePath() (string, error) {
 
 // remoteCallTimeout bounds a call to another machine, reply included:
 // scmd answers every call within a minute (WaitServiceStatus waits at
-// most that long), so a server silent for longer is hung, and the call
-// fails with RPC_S_SERVER_UNAVAILABLE rather than wait for it.
-var remoteCallTimeout = 90 * time.Second
+// most that long) but StartService, which waits for the service's process
+// to take the start (ServicesPipeTimeout, which an administrator may
+// raise) and for its turn to launch. A server silent for longer is hung,
+// and the call fails with RPC_S_SERVER_UNAVAILABLE rather than wait for it.
+var (
+	remoteCallTimeout  = 90 * time.Second
+	remoteStartTimeout = 10 * time.Minute
+)
 
 var errCallTimeout = errors.New("scm: no reply in time")
 
-// callOnce makes one call on w; to another machine, within
-// remoteCallTimeout. The watchdog shuts the socket down, which ends the
-// read the call is blocked in; the socket is not used again.
+// callOnce makes one call on w; to another machine, within its bound. The
+// watchdog shuts the socket down, which ends the read the call is blocked
+// in; the socket is then not used again. The two agree under a lock on
+// which of them finished first, so the watchdog never touches a socket
+// the call has given back.
 func (c *Conn) callOnce(w *wire, method, session string, body []byte) (*response, error) {
 	if c.host == "" {
 		return w.call(method, session, body)
 	}
-	var expired atomic.Bool
-	t := time.AfterFunc(remoteCallTimeout, func() {
-		expired.Store(true)
-		unix.Shutdown(w.fd, unix.SHUT_RDWR)
+	bound := remoteCallTimeout
+	if method == "StartService" {
+		bound = remoteStartTimeout
+	}
+	var mu sync.Mutex
+	finished, expired := false, false
+	t := time.AfterFunc(bound, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			expired = true
+			unix.Shutdown(w.fd, unix.SHUT_RDWR)
+		}
 	})
 	reply, err := w.call(method, session, body)
-	if !t.Stop() && expired.Load() {
+	t.Stop()
+	mu.Lock()
+	finished = true
+	timedOut := expired
+	mu.Unlock()
+	if timedOut {
 		return nil, errCallTimeout
 	}
 	return reply, err
