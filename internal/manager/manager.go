@@ -42,16 +42,18 @@ type Manager struct {
 	owner    uint32              // the uid scmd runs as; not root means a per-user SCM
 	services map[string]*service // by lower-case name
 
-	booted   sync.Once
-	bootedCh chan struct{} // closed when the boot's first phase is over
-	order    []*service    // services in enumeration order; nil when it must be rebuilt
-	handles  map[uint64]*handle
-	byClient map[ClientID]map[uint64]*handle // the same handles, by client
-	peak     int                             // most handles open at once since the table was last rebuilt
-	next     uint64
-	lock     *dbLock
-	scmSD    *sddl.Descriptor
-	regGen   atomic.Uint64 // registry writes through the API (RegistryGeneration)
+	booted      sync.Once
+	bootedCh    chan struct{} // closed when the boot's first phase is over
+	order       []*service    // services in enumeration order; nil when it must be rebuilt
+	handles     map[uint64]*handle
+	byClient    map[ClientID]map[uint64]*handle // the same handles, by client
+	peak        int                             // most handles open at once since the table was last rebuilt
+	next        uint64
+	lock        *dbLock
+	scmSD       *sddl.Descriptor
+	regGen      atomic.Uint64 // registry writes through the API (RegistryGeneration)
+	regWatchMu  sync.Mutex
+	regWatchers []func() // OnRegistryWrite's
 
 	// Running services: the state machine, the launcher that carries out
 	// its actions, the callers waiting for its replies, and watchers of

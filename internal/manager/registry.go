@@ -217,7 +217,7 @@ func (m *Manager) regWrite(c Caller, path string, fn func(*registry.Tx) error) e
 	if _, names, ok := registry.SplitPath(path); ok && len(names) > MaxRegistryDepth {
 		return windows.ERROR_INVALID_PARAMETER
 	}
-	defer m.regGen.Add(1)
+	defer m.registryWritten()
 	err := m.store.Update(func(tx *registry.Tx) error {
 		if err := fn(tx); err != nil {
 			return err

@@ -49,6 +49,26 @@ func (m *Manager) RemoteAccount(fingerprint, commonName string) (string, bool) {
 // at its next call.
 func (m *Manager) RegistryGeneration() uint64 { return m.regGen.Load() }
 
+// OnRegistryWrite has f called, on a goroutine of its own, after each
+// registry write through the API: the server then closes the remote
+// connections whose certificate no longer stands for the same account,
+// streams included.
+func (m *Manager) OnRegistryWrite(f func()) {
+	m.regWatchMu.Lock()
+	defer m.regWatchMu.Unlock()
+	m.regWatchers = append(m.regWatchers, f)
+}
+
+func (m *Manager) registryWritten() {
+	m.regGen.Add(1)
+	m.regWatchMu.Lock()
+	watchers := m.regWatchers
+	m.regWatchMu.Unlock()
+	for _, f := range watchers {
+		go f()
+	}
+}
+
 // networkUser reports a caller from another machine who is not an
 // administrator there. Windows keeps its registry and its event logs from
 // such callers: the remote registry's descriptor (SecurePipeServers\winreg)

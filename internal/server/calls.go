@@ -56,6 +56,7 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			w.Header().Set(Win32ErrorHeader, "5")
 			w.Header().Set("Connection", "close")
 			http.Error(w, "the certificate's mapping has changed", http.StatusForbidden)
+			http.NewResponseController(w).Flush()
 			c.Close()
 			return
 		}

@@ -2,11 +2,17 @@ package server
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
+	pb "github.com/openscm/scm/internal/api/scmmsg"
+	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/manager"
+	"github.com/openscm/scm/internal/registry"
 	"github.com/openscm/scm/internal/remote"
 )
 
@@ -159,5 +165,44 @@ func TestSilentPeerLosesItsPlace(t *testing.T) {
 	}
 	for _, c := range conns {
 		closedByServer(t, c, HandshakeTimeout-time.Second)
+	}
+}
+
+// A remote connection whose certificate is unmapped is closed at once,
+// with whatever stream it holds, while one whose mapping did not change
+// stays.
+func TestRemappedRemoteConnectionClosed(t *testing.T) {
+	sock, s, m := serve(t, time.Minute, time.Minute)
+	conn := client.Dial(sock)
+	defer conn.Close()
+	// Any answer, even a refusal, says the listener is up.
+	client.Call(conn.QueryServiceLockStatus, &pb.HandleRequest{})
+	remote := func(account string) (*clientConn, net.Conn) {
+		ours, theirs := net.Pipe()
+		rc := &remoteConn{remoteIdentity: remoteIdentity{account: account, commonName: account, fingerprint: "SHA256:" + account}}
+		rc.checked.Store(m.RegistryGeneration())
+		s.mu.Lock()
+		ll := s.listeners[0]
+		s.mu.Unlock()
+		c := &clientConn{Conn: ours, l: ll, rconn: rc, remote: true}
+		ll.mu.Lock()
+		ll.conns[c] = true
+		ll.open++
+		ll.mu.Unlock()
+		return c, theirs
+	}
+	_, revoked := remote("root")
+	_, kept := remote("daemon")
+	if _, err := client.Call(conn.RegCreateKey, &pb.RegKeyRequest{Path: manager.RemoteAccountsKey}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Call(conn.RegSetValue, &pb.RegSetValueRequest{Path: manager.RemoteAccountsKey,
+		Value: &pb.RegValue{Name: "root", Type: uint32(registry.SZ), Data: []byte{}}}); err != nil {
+		t.Fatal(err)
+	}
+	closedByServer(t, revoked, 10*time.Second)
+	kept.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := kept.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a connection whose mapping did not change: %v, want it open", err)
 	}
 }

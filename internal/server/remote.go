@@ -49,6 +49,31 @@ func (s *Server) identify(cs tls.ConnectionState) remoteIdentity {
 	return id
 }
 
+// closeRemapped closes the remote connections whose certificate no longer
+// stands for the account they were made as: a stream they hold (a
+// NotifyServiceStatusChange, a WaitServiceStatus) ends with them, and
+// their handles close, as Windows closes a revoked session's.
+func (s *Server) closeRemapped() {
+	s.mu.Lock()
+	listeners := append([]*limitListener(nil), s.listeners...)
+	s.mu.Unlock()
+	for _, ll := range listeners {
+		ll.mu.Lock()
+		var remote []*clientConn
+		for c := range ll.conns {
+			if c.rconn != nil {
+				remote = append(remote, c)
+			}
+		}
+		ll.mu.Unlock()
+		for _, c := range remote {
+			if !s.stillMapped(c) {
+				c.Close()
+			}
+		}
+	}
+}
+
 // remoteIdentity is whom a remote connection's certificate stood for when
 // it was mapped, at the registry's generation gen.
 type remoteIdentity struct {

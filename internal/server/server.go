@@ -55,6 +55,7 @@ type (
 func New(m *manager.Manager, owner uint32) *Server {
 	s := &Server{m: m, owner: owner, maxConns: connectionBudget(),
 		idleTimeout: IdleTimeout, requestReadTimeout: RequestReadTimeout}
+	m.OnRegistryWrite(s.closeRemapped)
 	mux := http.NewServeMux()
 	// Replies are small and the socket is local: compressing costs more
 	// than it saves, except for big enumerations.
