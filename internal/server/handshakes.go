@@ -20,12 +20,14 @@ const (
 
 	// MaxHandshakes is how many handshakes run at once. When all are
 	// taken, a newcomer takes the oldest of the network holding the most,
-	// if that network holds more than the newcomer's does.
+	// if that network would still hold as many as the newcomer's then
+	// does (so that two networks do not take turns evicting each other).
 	MaxHandshakes = 64
 
 	// MaxHandshakesPerNetwork is how many of them one network may hold:
-	// an IPv4 /24, an IPv6 /64, or loopback (which every local user can
-	// connect from, at any of its addresses).
+	// an IPv4 /24, an IPv6 /48 (a site's allocation: a /64 each is cheap
+	// to come by), or loopback (which every local user can connect from,
+	// at any of its addresses).
 	MaxHandshakesPerNetwork = 8
 
 	// HandshakeRate and HandshakeBurst bound the handshakes one network may
@@ -148,7 +150,7 @@ func (g *handshakeGate) forgetFull(now time.Time) {
 	}
 }
 
-// networkOf is the network a peer counts in: its IPv4 /24, its IPv6 /64,
+// networkOf is the network a peer counts in: its IPv4 /24, its IPv6 /48,
 // or loopback.
 func networkOf(a net.Addr) string {
 	tcp, ok := a.(*net.TCPAddr)
@@ -162,6 +164,6 @@ func networkOf(a net.Addr) string {
 	case ip.To4() != nil:
 		return ip.To4().Mask(net.CIDRMask(24, 32)).String() + "/24"
 	default:
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+		return ip.Mask(net.CIDRMask(48, 128)).String() + "/48"
 	}
 }

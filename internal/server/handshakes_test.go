@@ -33,15 +33,15 @@ func TestNetworkOf(t *testing.T) {
 		"192.0.2.17":             "192.0.2.0/24",
 		"192.0.2.250":            "192.0.2.0/24",
 		"::ffff:192.0.2.1":       "192.0.2.0/24",
-		"2001:db8:1:2:3:4:5:6":   "2001:db8:1:2::/64",
-		"2001:db8:1:2:ffff::1":   "2001:db8:1:2::/64",
+		"2001:db8:1:2:3:4:5:6":   "2001:db8:1::/48",
+		"2001:db8:1:ff:ffff::1":  "2001:db8:1::/48",
 		"127.0.0.1":              "loopback",
 		"127.9.8.7":              "loopback",
 		"::1":                    "loopback",
-		"2001:db8:1:3:3:4:5:6":   "2001:db8:1:3::/64",
+		"2001:db8:2:3:3:4:5:6":   "2001:db8:2::/48",
 		"198.51.100.1":           "198.51.100.0/24",
 		"198.51.101.1":           "198.51.101.0/24",
-		"fe80::1234:5678:9abc:1": "fe80::/64",
+		"fe80::1234:5678:9abc:1": "fe80::/48",
 	} {
 		if got := networkOf(from(ip).addr); got != want {
 			t.Errorf("%s counts in %s, want %s", ip, got, want)
@@ -134,8 +134,9 @@ func TestHandshakeGateRate(t *testing.T) {
 	}
 }
 
-// A peer that connects and sends nothing gives its handshake up after
-// HelloTimeout, long before HandshakeTimeout, on a real TLS listener.
+// A peer that connects and sends nothing, or starts its hello and stalls,
+// gives its handshake up after HelloTimeout, long before HandshakeTimeout,
+// on a real TLS listener.
 func TestSilentPeerLosesItsPlace(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := remote.InitCA(dir, "test CA"); err != nil {
@@ -161,6 +162,10 @@ func TestSilentPeerLosesItsPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
+		if i%2 == 1 {
+			// A record header promising 512 bytes of hello, and no more.
+			c.Write([]byte{0x16, 3, 1, 0x02, 0x00, 1})
+		}
 		conns = append(conns, c)
 	}
 	for _, c := range conns {

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"os/user"
@@ -166,11 +168,12 @@ func (t *tlsListener) accept() {
 
 func (t *tlsListener) handshake(c net.Conn) *tls.Conn {
 	start := time.Now()
-	// The hello first, within HelloTimeout: a peer that connects and says
-	// nothing gives its place up soon.
-	first := make([]byte, 1)
+	// The client's hello first, whole, within HelloTimeout: a peer that
+	// connects and says nothing, or starts and stalls, gives its place up
+	// soon.
 	c.SetDeadline(start.Add(HelloTimeout))
-	if _, err := io.ReadFull(c, first); err != nil {
+	first, err := readHello(c)
+	if err != nil {
 		c.Close()
 		return nil
 	}
@@ -186,7 +189,26 @@ func (t *tlsListener) handshake(c net.Conn) *tls.Conn {
 	return tc
 }
 
-// helloConn gives back the byte read to see that the hello had begun.
+// readHello reads the first TLS record, which holds the ClientHello: a
+// handshake record of at most 2^14 bytes.
+func readHello(c net.Conn) ([]byte, error) {
+	header := make([]byte, 5)
+	if _, err := io.ReadFull(c, header); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(header[3:5]))
+	if header[0] != 0x16 || n == 0 || n > 1<<14 {
+		return nil, errors.New("not a TLS handshake")
+	}
+	record := make([]byte, 5+n)
+	copy(record, header)
+	if _, err := io.ReadFull(c, record[5:]); err != nil {
+		return nil, err
+	}
+	return record, nil
+}
+
+// helloConn gives back the record read to see that the hello had come.
 type helloConn struct {
 	net.Conn
 	first []byte
