@@ -7,11 +7,14 @@ package console
 
 import (
 	"embed"
+	"errors"
 	"io/fs"
 	"net/http"
 	"sync"
 
+	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/windows"
 )
 
 //go:embed static
@@ -100,6 +103,11 @@ func (c *Console) hostOf(r *http.Request) (*host, error) {
 		h.conn = client.DialRemote(name)
 	}
 	scm, err := client.Call(h.conn.OpenSCManager, openSCManager())
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		// A caller who may not enumerate (a network user, by default)
+		// still opens the services its rights on each allow.
+		scm, err = client.Call(h.conn.OpenSCManager, &pb.OpenSCManagerRequest{DesiredAccess: windows.SC_MANAGER_CONNECT})
+	}
 	if err != nil {
 		h.conn.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -171,6 +172,17 @@ func (c *Console) getDependencies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k, err := client.Call(h.conn.RegQueryKey, &pb.RegKeyRequest{Path: `HKLM\SYSTEM\CurrentControlSet\Services`, Recursive: true})
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		// The registry is closed to this caller (a network user): the
+		// trees as its rights on the services let it read them.
+		on, by, err := h.depTreesByAPI(r.PathValue("name"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, map[string]*depNode{"dependsOn": on, "dependents": by})
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -183,4 +195,61 @@ func (c *Console) getDependencies(w http.ResponseWriter, r *http.Request) {
 	}
 	on, by := &tree{g: g}, &tree{g: g}
 	writeJSON(w, map[string]*depNode{"dependsOn": on.dependsOn(name), "dependents": by.dependents(name)})
+}
+
+// depTreesByAPI builds the trees with the service API alone: what a
+// service depends on from QueryServiceConfig, service by service (a load
+// order group's members are not listed: that takes enumerating the SCM),
+// and what depends on it from EnumDependentServices, in one level.
+func (h *host) depTreesByAPI(name string) (on, by *depNode, err error) {
+	count := 0
+	var visit func(name string, path map[string]bool) *depNode
+	visit = func(name string, path map[string]bool) *depNode {
+		n := &depNode{Name: name}
+		count++
+		id := strings.ToLower(name)
+		if path[id] || count >= maxDepNodes {
+			return n
+		}
+		s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: name, DesiredAccess: windows.SERVICE_QUERY_CONFIG})
+		if err != nil {
+			n.Missing = errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST)
+			return n
+		}
+		defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
+		cfg, err := client.Call(h.conn.QueryServiceConfig, &pb.HandleRequest{Handle: s.Handle})
+		if err != nil {
+			return n
+		}
+		n.DisplayName = cfg.DisplayName
+		path[id] = true
+		defer delete(path, id)
+		for _, d := range cfg.Dependencies {
+			if count >= maxDepNodes {
+				break
+			}
+			if group, ok := strings.CutPrefix(d, "+"); ok {
+				count++
+				n.Children = append(n.Children, &depNode{Name: group, Group: true})
+				continue
+			}
+			n.Children = append(n.Children, visit(d, path))
+		}
+		return n
+	}
+	on = visit(name, map[string]bool{})
+	s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: name, DesiredAccess: windows.SERVICE_ENUMERATE_DEPENDENTS})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
+	deps, err := h.dependentServices(s.Handle, windows.SERVICE_STATE_ALL)
+	if err != nil {
+		return nil, nil, err
+	}
+	by = &depNode{Name: name, DisplayName: on.DisplayName}
+	for _, d := range deps {
+		by.Children = append(by.Children, &depNode{Name: d.ServiceName, DisplayName: d.DisplayName})
+	}
+	return on, by, nil
 }

@@ -79,14 +79,46 @@ func (c *Console) getService(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	row := service{Name: r.PathValue("name"), State: st.CurrentState, Controls: st.ControlsAccepted, ProcessID: st.ProcessId}
 	k, err := client.Call(h.conn.RegQueryKey, &pb.RegKeyRequest{Path: `HKLM\SYSTEM\CurrentControlSet\Services\` + r.PathValue("name"), Recursive: true})
-	if err != nil {
+	switch {
+	case err == nil:
+		row.Name = lastElem(k.Path)
+		describe(&row, k)
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		// A caller the registry is closed to (a network user): what
+		// its rights on the service let it read, as services.msc reads.
+		h.describeByAPI(&row)
+	default:
 		writeError(w, err)
 		return
 	}
-	row := service{Name: lastElem(k.Path), State: st.CurrentState, Controls: st.ControlsAccepted, ProcessID: st.ProcessId}
-	describe(&row, k)
 	writeJSON(w, row)
+}
+
+// describeByAPI fills in a row with QueryServiceConfig and
+// QueryServiceConfig2, as far as the caller may query the service's
+// configuration; the row keeps its status alone otherwise.
+func (h *host) describeByAPI(row *service) {
+	s, err := client.Call(h.conn.OpenService, &pb.OpenServiceRequest{Scm: h.scm, ServiceName: row.Name, DesiredAccess: windows.SERVICE_QUERY_CONFIG})
+	if err != nil {
+		return
+	}
+	defer client.Call(h.conn.CloseServiceHandle, &pb.HandleRequest{Handle: s.Handle})
+	cfg, err := client.Call(h.conn.QueryServiceConfig, &pb.HandleRequest{Handle: s.Handle})
+	if err != nil {
+		return
+	}
+	config2 := func(level uint32) *pb.ServiceConfig2 {
+		c, _ := client.Call(h.conn.QueryServiceConfig2, &pb.QueryServiceConfig2Request{Handle: s.Handle, InfoLevel: level})
+		return c
+	}
+	row.DisplayName = cfg.DisplayName
+	row.Description = config2(windows.SERVICE_CONFIG_DESCRIPTION).GetDescription()
+	delayed := config2(windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO).GetDelayedAutoStart() != 0
+	triggered := len(config2(windows.SERVICE_CONFIG_TRIGGER_INFO).GetTriggers()) > 0
+	row.StartupType = startupType(cfg.StartType, delayed, triggered)
+	row.LogOnAs = logOnAs(cfg.ServiceStartName)
 }
 
 // enum is EnumServicesStatusEx to the end: a buffer that holds part of the
@@ -261,7 +293,12 @@ func (c *Console) control(w http.ResponseWriter, r *http.Request) {
 // activeDependents lists the running services that depend on a service,
 // in the order they are to be stopped (EnumDependentServices' order).
 func (h *host) activeDependents(handle uint64) ([]*pb.ServiceEntry, error) {
-	req := &pb.EnumDependentServicesRequest{Handle: handle, ServiceState: windows.SERVICE_ACTIVE, BufSize: 64 << 10}
+	return h.dependentServices(handle, windows.SERVICE_ACTIVE)
+}
+
+// dependentServices is EnumDependentServices, sized as it asks.
+func (h *host) dependentServices(handle uint64, state uint32) ([]*pb.ServiceEntry, error) {
+	req := &pb.EnumDependentServicesRequest{Handle: handle, ServiceState: state, BufSize: 64 << 10}
 	for {
 		r, err := client.Call(h.conn.EnumDependentServices, req)
 		if err != nil {

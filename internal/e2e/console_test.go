@@ -77,6 +77,7 @@ func TestConsole(t *testing.T) {
 		chromedp.Click(`#p-failcount`),
 		chromedp.Click(`#p-noncrash`),
 		chromedp.Click(`#p-apply`),
+		chromedp.WaitVisible(`#p-apply:not([disabled])`),
 		chromedp.WaitVisible(`#props[data-loaded="consvc"]`),
 		chromedp.Click(`#tab-deps`),
 		chromedp.WaitVisible(`#panel-deps[data-loaded]`),
@@ -123,6 +124,7 @@ func TestConsole(t *testing.T) {
 		choose(`#c-path`, filepath.Join(binDir, "testsvc")),
 		choose(`#c-start`, "delayed"),
 		chromedp.Click(`#create-form button[type=submit]`),
+		chromedp.WaitNotVisible(`#create`),
 		chromedp.WaitVisible(`tr[data-name="conmade"]`),
 	); err != nil {
 		t.Fatalf("New service: %v", err)
@@ -165,9 +167,15 @@ func TestConsole(t *testing.T) {
 	); err != nil {
 		t.Fatalf("the Event Viewer: %v", err)
 	}
+	// The stop's event is newer than any the page has, and comes without
+	// a reload.
+	newest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.max(0, ...[...document.querySelectorAll('#events tbody tr')].map(tr => tr.event.record))`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	run(t, filepath.Join(binDir, "sc"), "stop", "consvc")
 	if err := chromedp.Do(ctx,
-		chromedp.Poll[chromedp.Void](has("The Console test service service entered the stopped state."), chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll('#events tbody tr')].some(tr => tr.event.record > %d && tr.event.message.includes("The Console test service service entered the stopped state."))`, int64(newest)), chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Click(`#events tbody tr`),
 		chromedp.Click(`#tab-xml`),
 		chromedp.WaitVisible(`#xml-text`),
@@ -183,16 +191,14 @@ func TestConsole(t *testing.T) {
 	nobody := startConsole(t, []string{"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"})
 	ctx2 := newBrowser(t, browser)
 	var message string
-	if err := chromedp.Do(ctx2,
+	do(t, ctx2, "nobody's console",
 		chromedp.Navigate(nobody),
 		chromedp.WaitVisible(`tr[data-name="consvc"]`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="consvc"]').cells[2].textContent === "Stopped"`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Click(`tr[data-name="consvc"]`),
 		chromedp.Click(`button[data-verb="start"]:not([disabled])`),
 		chromedp.WaitVisible(`#message`),
-	); err != nil {
-		t.Fatalf("nobody's console: %v", err)
-	}
+	)
 	if message, err = chromedp.Run(ctx2, chromedp.Text(`#message`)); err != nil {
 		t.Fatal(err)
 	}

@@ -83,22 +83,7 @@ func (n *netPair) consoleOnB(t *testing.T, certs, sockB string) {
 	if out, err := onB.CombinedOutput(); err != nil {
 		t.Fatalf("sc create on B: %v\n%s", err, out)
 	}
-	console := exec.Command("ip", "netns", "exec", n.a, filepath.Join(binDir, "scm-console"), "--host", "B")
-	console.Env = env
-	out, err := console.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	console.Stderr = os.Stderr
-	if err := console.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { console.Process.Signal(os.Interrupt); console.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	login, ok := strings.CutPrefix(strings.TrimSpace(line), "Open ")
-	if err != nil || !ok {
-		t.Fatalf("scm-console printed %q (%v)", line, err)
-	}
+	login := startConsoleIn(t, n.a, env, "--host", "B")
 	const browse = `
 import http.cookiejar, json, sys, urllib.request
 url, name = sys.argv[1:3]
@@ -125,6 +110,64 @@ print("start:", web.open(start).status)
 	stop := exec.Command(filepath.Join(binDir, "sc"), "stop", "fromconsole")
 	stop.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
 	stop.Run()
+	eventually(t, 30*time.Second, func() string { return "fromconsole never stopped on B" }, func() bool {
+		q := exec.Command(filepath.Join(binDir, "sc"), "query", "fromconsole")
+		q.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
+		o, _ := q.CombinedOutput()
+		return strings.Contains(string(o), "STOPPED")
+	})
+
+	// nobody from A, whom B's registry and enumeration are closed to,
+	// still reads a service whose descriptor lets network users query it.
+	sdset := exec.Command(filepath.Join(binDir, "sc"), "sdset", "fromconsole", "D:(A;;CCLCSWRPWPDTLOCRSDRCWDWO;;;SY)(A;;CCLCSWRC;;;NU)")
+	sdset.Env = append(os.Environ(), "SCM_SOCKET="+sockB)
+	if out, err := sdset.CombinedOutput(); err != nil {
+		t.Fatalf("sc sdset on B: %v\n%s", err, out)
+	}
+	nobodyEnv := append(os.Environ(), "SCM_CA="+filepath.Join(certs, "root", "ca.pem"),
+		"SCM_CERT="+filepath.Join(certs, "nobody", "client.pem"), "SCM_KEY="+filepath.Join(certs, "nobody", "client.key"))
+	login = startConsoleIn(t, n.a, nobodyEnv, "--host", "B")
+	const look = `
+import http.cookiejar, json, sys, urllib.error, urllib.request
+url, name = sys.argv[1:3]
+base = url.split("/login")[0]
+web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+web.open(url).read()
+try:
+    web.open(base + "/api/services")
+except urllib.error.HTTPError as e:
+    print("list:", json.load(e)["error"]["code"])
+row = json.load(web.open(base + "/api/services/" + name))
+print("row:", row["state"], row["startupType"], row["logOnAs"])
+deps = json.load(web.open(base + "/api/services/" + name + "/dependencies"))
+print("deps:", deps["dependsOn"]["name"], len(deps["dependents"].get("children", [])))
+`
+	got, err = exec.Command("ip", "netns", "exec", n.a, "python3", "-c", look, login, "fromconsole").CombinedOutput()
+	if err != nil || string(got) != "list: 5\nrow: 1 Manual Local System\ndeps: fromconsole 0\n" {
+		t.Fatalf("nobody's console on A: %v\n%s", err, got)
+	}
+}
+
+// startConsoleIn runs scm-console in a namespace and returns the address
+// it printed.
+func startConsoleIn(t *testing.T, ns string, env []string, args ...string) string {
+	console := exec.Command("ip", append([]string{"netns", "exec", ns, filepath.Join(binDir, "scm-console")}, args...)...)
+	console.Env = env
+	out, err := console.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	console.Stderr = os.Stderr
+	if err := console.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { console.Process.Signal(os.Interrupt); console.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	login, ok := strings.CutPrefix(strings.TrimSpace(line), "Open ")
+	if err != nil || !ok {
+		t.Fatalf("scm-console printed %q (%v)", line, err)
+	}
+	return login
 }
 
 // netPair is two network namespaces joined by a veth pair.

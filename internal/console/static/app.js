@@ -266,12 +266,14 @@ let changes = null;
 
 function listen() {
   const pending = [];
-  let loaded = false, opened = false;
+  let loaded = false;
   const es = new EventSource("/api/stream" + q);
   es.onmessage = (ev) => { const c = JSON.parse(ev.data); if (loaded) apply(c); else pending.push(c); };
+  // Each open, the first and every reconnection: the changes that come
+  // while the list loads wait, and apply to the list loaded.
   es.onopen = async () => {
-    if (opened) { await load(); return; }
-    opened = true;
+    loaded = false;
+    pending.length = 0;
     await load();
     loaded = true;
     for (const c of pending.splice(0)) apply(c);

@@ -423,7 +423,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (await saveProperties()) closeProperties();
   });
   byId("p-apply").addEventListener("click", async () => {
-    if (await saveProperties() && props) openProperties(props.p, true);
+    // Greyed until the changes are made and read back.
+    const apply = byId("p-apply");
+    apply.disabled = true;
+    try {
+      if (await saveProperties() && props) await openProperties(props.p, true);
+    } finally {
+      apply.disabled = false;
+    }
   });
   byId("p-cancel").addEventListener("click", closeProperties);
   byId("props").addEventListener("cancel", () => { props = null; });
