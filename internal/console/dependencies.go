@@ -143,8 +143,10 @@ func (t *tree) dependents(name string) *depNode {
 			byGroup[strings.ToLower(grp)] = append(byGroup[strings.ToLower(grp)], t.g.names[id])
 		}
 	}
-	for _, l := range rev {
-		sort.Slice(l, func(i, j int) bool { return strings.ToLower(l[i]) < strings.ToLower(l[j]) })
+	for _, m := range []map[string][]string{rev, byGroup} {
+		for _, l := range m {
+			sort.Slice(l, func(i, j int) bool { return strings.ToLower(l[i]) < strings.ToLower(l[j]) })
+		}
 	}
 	path := map[string]bool{}
 	var next func(id string) []*depNode
@@ -154,7 +156,14 @@ func (t *tree) dependents(name string) *depNode {
 			users = append(users, byGroup[grp]...)
 		}
 		var out []*depNode
+		seen := map[string]bool{}
 		for _, u := range users {
+			// One line for a service that needs this one both by name and
+			// through its group.
+			if seen[strings.ToLower(u)] {
+				continue
+			}
+			seen[strings.ToLower(u)] = true
 			if t.count >= maxDepNodes {
 				break
 			}

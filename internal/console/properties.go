@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
@@ -77,7 +78,7 @@ func (c *Console) getProperties(w http.ResponseWriter, r *http.Request) {
 	p.Name = name
 	// The name as created, whatever case the URL used.
 	k, err := client.Call(h.conn.GetServiceKeyName, &pb.GetNameRequest{Scm: h.scm, Name: p.DisplayName, BufChars: 1024})
-	if err == nil && k.Win32Error == 0 && k.Name != "" {
+	if err == nil && k.Win32Error == 0 && strings.EqualFold(k.Name, name) {
 		p.Name = k.Name
 	}
 	writeJSON(w, p)

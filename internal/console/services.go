@@ -135,7 +135,10 @@ func (h *host) enum() ([]*pb.ServiceEntry, error) {
 		if r.Win32Error == 0 {
 			return all, nil
 		}
-		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || (len(r.Services) == 0 && r.BytesNeeded <= req.BufSize) {
+		// Each answer must move on: a server that does not (another
+		// machine's, misbehaving) would have this loop forever.
+		if windows.Errno(r.Win32Error) != windows.ERROR_MORE_DATA || (len(r.Services) == 0 && r.BytesNeeded <= req.BufSize) ||
+			(len(r.Services) > 0 && r.ResumeHandle <= req.ResumeHandle) {
 			return nil, windows.Errno(r.Win32Error)
 		}
 		req.ResumeHandle = r.ResumeHandle

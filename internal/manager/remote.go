@@ -22,17 +22,19 @@ const RemoteAccountsKey = services.ControlKey + `\RemoteAccounts`
 // mapped, or refused, alone.
 func (m *Manager) RemoteAccount(fingerprint, commonName string) (string, bool) {
 	// A common name that looks like a fingerprint would take another
-	// certificate's mapping.
-	if strings.HasPrefix(strings.ToUpper(commonName), "SHA256:") {
-		return "", false
-	}
+	// certificate's mapping: such a certificate goes by its own
+	// fingerprint's value alone.
+	names := []string{fingerprint, commonName}
 	account := commonName
+	if strings.HasPrefix(strings.ToUpper(commonName), "SHA256:") {
+		names, account = names[:1], ""
+	}
 	m.store.View(func(tx *registry.Tx) error {
 		k, err := tx.OpenKey(RemoteAccountsKey)
 		if err != nil {
 			return nil
 		}
-		for _, name := range []string{fingerprint, commonName} {
+		for _, name := range names {
 			if v, err := k.Value(name); err == nil && (v.Type == registry.SZ || v.Type == registry.EXPAND_SZ) {
 				account = v.String()
 				return nil

@@ -107,8 +107,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
-	body := h.render(gzipped)
-	<-h.busy
+	body := func() []byte {
+		defer func() { <-h.busy }()
+		return h.render(gzipped)
+	}()
 	// The scrape's slot is free again before the reply is sent: a client
 	// that reads slowly, or not at all, holds its own reply and nobody
 	// else's scrape, and not past WriteTimeout.

@@ -21,8 +21,6 @@ let order = []; // the rows' entries as the list shows them
 // then lays out its group and the groups' boxes, not 10,000 rows.
 const CHUNK = 128;
 
-function firstRow() { return order.length ? order[0].tr : null; }
-
 function statusText(s) { return STATES[s.state] || ""; }
 
 function cells(svc) {
@@ -79,6 +77,8 @@ function sortRows() {
   table.appendChild(frag);
   order = list;
   applyFilter();
+  // Moving the rows took the focus off the selected one.
+  if (selected && table.contains(document.activeElement) === false && document.activeElement === document.body) selected.tr.focus();
 }
 
 function applyFilter() {
@@ -90,22 +90,37 @@ function applyFilter() {
     if (!hide) shown++;
   }
   $("#count").textContent = shown === rows.size ? rows.size + " services" : shown + " of " + rows.size + " services";
+  keepTabStop();
 }
 
 // select moves the selection, and with it the list's one tab stop (a
 // roving tabindex: Tab enters the list at the selected row).
+let tabStop = null;
+
+function setTabStop(tr) {
+  if (tabStop && tabStop !== tr) tabStop.tabIndex = -1;
+  tabStop = tr;
+  if (tr) tr.tabIndex = 0;
+}
+
+// keepTabStop puts the tab stop back on a row shown, after the rows
+// changed: the selected one, or else the first.
+function keepTabStop() {
+  if (tabStop && tabStop.isConnected && !tabStop.hidden) return;
+  const first = order.find((e) => !e.tr.hidden);
+  setTabStop(selected && !selected.tr.hidden ? selected.tr : first ? first.tr : null);
+}
+
 function select(tr) {
-  if (selected && selected.tr) {
-    selected.tr.setAttribute("aria-selected", "false");
-    selected.tr.tabIndex = -1;
-  }
+  if (selected && selected.tr) selected.tr.setAttribute("aria-selected", "false");
   selected = tr ? rows.get(tr.dataset.name.toLowerCase()) : null;
   if (selected) {
     tr.setAttribute("aria-selected", "true");
-    tr.tabIndex = 0;
+    setTabStop(tr);
     tr.focus();
-  } else if (firstRow()) {
-    firstRow().tabIndex = 0;
+  } else {
+    setTabStop(null);
+    keepTabStop();
   }
   updateToolbar();
 }
@@ -213,11 +228,11 @@ async function load() {
   rows.clear();
   for (const b of [...table.tBodies]) b.remove();
   order = [];
+  tabStop = null;
   for (const svc of list) makeRow(svc);
   sortRows();
   selected = null;
   if (keep && rows.has(keep)) select(rows.get(keep).tr);
-  else if (firstRow()) { firstRow().tabIndex = 0; updateToolbar(); }
   else updateToolbar();
   document.body.dataset.loaded = String(list.length);
   // After the next frame is painted, mark it: the devtools' timeline, and

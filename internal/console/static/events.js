@@ -65,15 +65,24 @@ function select(tr) {
 
 function showError(text) { const m = $("#message"); m.textContent = text; m.hidden = !text; }
 
+// MAX_SHOWN is the console's page of events (its maxEvents): the oldest
+// go as new ones come.
+const MAX_SHOWN = 2000;
+let loads = 0; // the newest load's number: an older one's answer is dropped
+
 async function load() {
   showError("");
+  const mine = ++loads;
   const log = $("#log").value;
   const r = await fetch("/api/logs/" + encodeURIComponent(log) + "/events" + hostQuery(filterParams()));
+  if (mine !== loads) return;
   if (!r.ok) {
     try { const e = (await r.json()).error; showError("Error " + e.code + ": " + e.text); } catch (_) { showError(await r.text()); }
     return;
   }
-  shown = await r.json();
+  const events = await r.json();
+  if (mine !== loads) return;
+  shown = events;
   tbody.textContent = "";
   const frag = document.createDocumentFragment();
   for (const ev of shown) frag.appendChild(row(ev));
@@ -94,6 +103,11 @@ function follow(after) {
     const ev = JSON.parse(m.data);
     shown.unshift(ev);
     tbody.insertBefore(row(ev), tbody.firstChild);
+    while (shown.length > MAX_SHOWN) {
+      shown.pop();
+      if (selected === tbody.lastElementChild) select(null);
+      tbody.lastElementChild.remove();
+    }
     $("#count").textContent = shown.length + " events";
   };
 }
