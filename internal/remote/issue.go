@@ -169,6 +169,11 @@ func writeIn(dir *os.Root, name string, b []byte, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
+	return writeSynced(f, b)
+}
+
+// writeSynced writes b to f, syncs and closes it.
+func writeSynced(f *os.File, b []byte) error {
 	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return err
@@ -260,15 +265,7 @@ func writeFile(path string, b []byte, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeSynced(f, b); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
