@@ -453,6 +453,20 @@ func TestOrphansOfDeadHostKilledBeforeRestart(t *testing.T) {
 			syscall.Kill(int(st.ProcessId), syscall.SIGKILL)
 			waitFor(t, func() bool { return !alive(int(st.ProcessId)) })
 
+			// The restarted copy forks descendants of its own as the test
+			// ends; without cgroups, one forked as scmd stops may not be
+			// tracked yet. They go after scmd has stopped (this cleanup
+			// runs after scmd's), whatever scmd did.
+			t.Cleanup(func() {
+				b, _ := os.ReadFile(pidsPath)
+				for _, line := range strings.Split(string(b), "\n") {
+					if f := strings.Fields(line); len(f) == 2 {
+						if pid, _ := strconv.Atoi(f[1]); pid > 0 && alive(pid) {
+							syscall.Kill(pid, syscall.SIGKILL)
+						}
+					}
+				}
+			})
 			host.start(t, state, sock)
 			waitFor(t, func() bool {
 				b, _ := os.ReadFile(logPath)
