@@ -31,6 +31,7 @@ func (c *Core) ExpectAdoption(now time.Time, running []string, deadline time.Tim
 		g.awaited[strings.ToLower(name)] = name
 	}
 	c.grace = g
+	c.wakeBy(deadline, true)
 }
 
 // Awaited lists, sorted, the services the grace period still waits for.
@@ -106,6 +107,7 @@ func (c *Core) Adopt(now time.Time, pid uint32, image string, shared bool, svcs 
 		return 0, nil
 	}
 	c.procs[p.id] = p
+	c.retimeProc(p)
 	return p.id, c.then(now, acts)
 }
 

@@ -83,6 +83,7 @@ func (c *Core) ControlService(now time.Time, req ReqID, name string, code, event
 		}
 		s.raised = append(s.raised, &raisedControl{req: req, code: code, eventType: eventType, data: eventData,
 			caller: true, waitUntil: now.Add(c.timeouts.Control)})
+		c.retime(s)
 		return nil
 	}
 	return c.control(now, req, name, code, eventType, eventData)
@@ -139,6 +140,7 @@ func (c *Core) control(now time.Time, req ReqID, name string, code, eventType ui
 	if code == windows.SERVICE_CONTROL_STOP {
 		s.stopAsked = now
 	}
+	c.retime(s)
 	return []Action{SendControl{Proc: s.proc.id, Service: s.name, Seq: c.nextSeq, Code: code, EventType: eventType, EventData: eventData}}
 }
 

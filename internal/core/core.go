@@ -25,6 +25,7 @@ type Core struct {
 	stopping bool                       // the system is shutting down
 	blocked  map[string]bool            // services whose next raised control waits to be sent
 	grace    *grace                     // a restarted SCM waiting for hosts to come back
+	wake     time.Time                  // no deadline falls due before; zero: none known
 
 	groupOrder GroupOrder // for BootPlan
 
@@ -96,7 +97,10 @@ func New(t Timeouts) *Core {
 }
 
 // SetTimeouts changes the timeouts for what happens from now on.
-func (c *Core) SetTimeouts(t Timeouts) { c.timeouts = t }
+func (c *Core) SetTimeouts(t Timeouts) {
+	c.timeouts = t
+	c.rescan()
+}
 
 func (c *Core) svc(name string) *service {
 	key := strings.ToLower(name)

@@ -49,7 +49,9 @@ func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		h := newHarness()
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			return h.run(t, d)
+			out := h.run(t, d)
+			h.checkWake(t, d)
+			return out
 		})
 	})
 }
@@ -259,7 +261,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 	case "lastexit":
 		return fmt.Sprintf("%d\n", h.c.LastExit(name))
 	case "deadline":
-		next, ok := h.c.NextDeadline()
+		next, ok := h.c.soonest()
 		if !ok {
 			return "none\n"
 		}
@@ -317,6 +319,18 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		t.Fatalf("unknown command %s", d.Cmd)
 	}
 	return h.format(acts)
+}
+
+// checkWake fails the scenario if the core would have its timer fire
+// after a deadline it has: NextDeadline may answer early, never late.
+func (h *harness) checkWake(t *testing.T, d *datadriven.TestData) {
+	t.Helper()
+	want, due := h.c.soonest()
+	got, ok := h.c.NextDeadline()
+	if due && (!ok || got.After(want)) {
+		t.Fatalf("%s: after %s %v the next deadline is in %v, but the core wakes %s", d.Pos, d.Cmd, d.CmdArgs,
+			want.Sub(h.now), map[bool]string{true: "in " + got.Sub(h.now).String(), false: "never"}[ok])
+	}
 }
 
 // parseStatus reads state=, accept=, checkpoint=, hint=, exit= and

@@ -214,14 +214,15 @@ func (c *Core) Dependents(name string) []string {
 		return nil
 	}
 	var out []string
-	for _, s := range c.sortedServices() {
+	for key, s := range c.services {
 		if !s.running() || strings.EqualFold(s.name, name) {
 			continue
 		}
-		if dc, ok := c.config(s.name); ok && dependsOn(dc, cfg) {
+		if dc, ok := c.configs[key]; ok && dependsOn(dc, cfg) {
 			out = append(out, s.name)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 

@@ -42,6 +42,7 @@ func (c *Core) launchNow(now time.Time, p *process) []Action {
 		p.slotUntil = now.Add(LaunchSlotHold)
 		c.holding++
 	}
+	c.retimeProc(p)
 	return []Action{p.launch}
 }
 

@@ -207,6 +207,7 @@ func (c *Core) registered(now time.Time, id ProcID, table []string) []Action {
 	}
 	p.registered = true
 	p.table = table
+	defer c.retimeProc(p)
 	acts := c.freeSlot(now, p)
 	for _, s := range append([]*service(nil), p.services...) {
 		if !s.started {

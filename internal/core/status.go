@@ -27,6 +27,9 @@ func (c *Core) statusReported(now time.Time, id ProcID, name string, st Status) 
 	if s == nil || !s.started {
 		return c.violation(p, "status for a service the host was not asked to run: "+name)
 	}
+	// A report moves the service's deadlines, and its siblings' (a stop
+	// leaves another alone to be killed) and the host's (idle).
+	defer c.retimeProc(p)
 	if st.CurrentState < windows.SERVICE_STOPPED || st.CurrentState > windows.SERVICE_PAUSED {
 		return c.violation(p, "invalid service state")
 	}

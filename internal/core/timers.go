@@ -17,7 +17,9 @@ func (c *Core) Tick(now time.Time) []Action {
 	if c.grace != nil && !c.grace.ending && !now.Before(c.grace.deadline) {
 		acts = append(acts, c.EndAdoption(now)...)
 	}
-	return c.then(now, acts)
+	acts = c.then(now, acts)
+	c.rescan()
+	return acts
 }
 
 func (c *Core) tick(now time.Time) []Action {
@@ -121,48 +123,99 @@ func (s *service) killDeadline(t Timeouts) (time.Time, bool) {
 	return from.Add(wait), true
 }
 
-// NextDeadline returns when Tick next has something to do.
+// NextDeadline returns when Tick next has something to do, or may have:
+// a deadline that went away leaves its time, and the Tick at it finds
+// nothing to do. Only a Tick looks at every service; an event costs the
+// services it touches, whatever their number.
 func (c *Core) NextDeadline() (time.Time, bool) {
-	var next time.Time
-	consider := func(t time.Time) {
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
+	return c.wake, !c.wake.IsZero()
+}
+
+// wakeBy notes that Tick may have something to do at t.
+func (c *Core) wakeBy(t time.Time, ok bool) {
+	if ok && (c.wake.IsZero() || t.Before(c.wake)) {
+		c.wake = t
+	}
+}
+
+// retime notes the deadlines of s and of its host, after an event that
+// may have set or moved them.
+func (c *Core) retime(s *service) {
+	if s.proc != nil {
+		c.retimeProc(s.proc)
+	}
+	c.wakeBy(c.serviceDeadline(s))
+}
+
+// retimeProc notes the deadlines of p and of the services it hosts.
+func (c *Core) retimeProc(p *process) {
+	c.wakeBy(c.procDeadline(p))
+	for _, s := range p.services {
+		c.wakeBy(c.serviceDeadline(s))
+	}
+}
+
+// rescan recomputes when Tick next has something to do.
+func (c *Core) rescan() {
+	c.wake, _ = c.soonest()
+}
+
+// soonest is the soonest deadline of every service and host.
+func (c *Core) soonest() (time.Time, bool) {
+	var d deadline
+	if c.grace != nil && !c.grace.ending {
+		d.consider(c.grace.deadline, true)
 	}
 	for _, p := range c.procs {
-		if !p.slotUntil.IsZero() {
-			consider(p.slotUntil)
-		}
-		if p.killed || !p.launched {
-			continue
-		}
-		if !p.registered {
-			consider(p.connectBy)
-		} else if !p.idleSince.IsZero() && len(p.services) == 0 {
-			consider(p.idleSince.Add(c.timeouts.WaitKill))
-		}
+		d.consider(c.procDeadline(p))
 	}
 	for _, s := range c.services {
-		if s.recovery != nil {
-			consider(s.recovery.due)
-		}
-		if s.ctl != nil {
-			consider(s.ctl.deadline)
-		}
-		for _, r := range s.raised {
-			if r.caller && !r.sent {
-				consider(r.waitUntil)
-			}
-		}
-		if d, ok := s.hangDeadline(c.timeouts); ok {
-			consider(d)
-		}
-		if d, ok := s.killDeadline(c.timeouts); ok && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
-			consider(d)
-		}
+		d.consider(c.serviceDeadline(s))
 	}
-	if c.grace != nil && !c.grace.ending {
-		consider(c.grace.deadline)
+	return d.t, !d.t.IsZero()
+}
+
+// procDeadline is when a host's slot, registration or idle time runs out.
+func (c *Core) procDeadline(p *process) (time.Time, bool) {
+	var d deadline
+	if !p.slotUntil.IsZero() {
+		d.consider(p.slotUntil, true)
 	}
-	return next, !next.IsZero()
+	switch {
+	case p.killed || !p.launched:
+	case !p.registered:
+		d.consider(p.connectBy, true)
+	case !p.idleSince.IsZero() && len(p.services) == 0:
+		d.consider(p.idleSince.Add(c.timeouts.WaitKill), true)
+	}
+	return d.t, !d.t.IsZero()
+}
+
+// serviceDeadline is when a service's recovery, control, raised control,
+// pending state or stop next falls due.
+func (c *Core) serviceDeadline(s *service) (time.Time, bool) {
+	var d deadline
+	if s.recovery != nil {
+		d.consider(s.recovery.due, true)
+	}
+	if s.ctl != nil {
+		d.consider(s.ctl.deadline, true)
+	}
+	for _, r := range s.raised {
+		d.consider(r.waitUntil, r.caller && !r.sent)
+	}
+	d.consider(s.hangDeadline(c.timeouts))
+	if t, ok := s.killDeadline(c.timeouts); ok && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
+		d.consider(t, true)
+	}
+	return d.t, !d.t.IsZero()
+}
+
+// deadline is the soonest of the times considered.
+type deadline struct{ t time.Time }
+
+func (d *deadline) consider(t time.Time, ok bool) {
+	if ok && (d.t.IsZero() || t.Before(d.t)) {
+		d.t = t
+	}
 }
