@@ -1,12 +1,15 @@
 package eventlog
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Writer appends one log's records from a goroutine of its own, as many
-// to a transaction as have queued up, so that a burst of events costs one
-// fsync rather than one each, and whoever adds a record does not wait on
-// the disk. Readers of the log Flush first, so they see what happened
-// before they asked.
+// to a transaction as queue up within Linger of the first, so that a
+// burst of events costs one fsync rather than one each, and whoever adds
+// a record does not wait on the disk. Readers of the log Flush first, so
+// they see what happened before they asked; a Flush ends the wait.
 type Writer struct {
 	store   *Store
 	log     string
@@ -17,16 +20,20 @@ type Writer struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	pending []*Record
-	busy    bool // a batch is being written
+	busy    bool // a batch is being gathered or written
 	closed  bool
 	done    chan struct{}
+	hurry   chan struct{} // a Flush or Close waits: write what there is
 }
+
+// Linger is how long a record waits for others to share its transaction.
+const Linger = 10 * time.Millisecond
 
 // NewWriter starts a writer of log in s. limits is asked for the log's
 // limits before each batch; each record is also sent to forward (nil for
 // nowhere). A batch that cannot be written is reported to logf and lost.
 func NewWriter(s *Store, log string, limits func() Limits, forward *Forwarder, logf func(format string, args ...any)) *Writer {
-	w := &Writer{store: s, log: log, limits: limits, forward: forward, logf: logf, done: make(chan struct{})}
+	w := &Writer{store: s, log: log, limits: limits, forward: forward, logf: logf, done: make(chan struct{}), hurry: make(chan struct{}, 1)}
 	w.cond = sync.NewCond(&w.mu)
 	go w.run()
 	return w
@@ -57,9 +64,14 @@ func (w *Writer) run() {
 			w.mu.Unlock()
 			return
 		}
+		w.busy = true
+		if !w.closed {
+			w.mu.Unlock()
+			w.linger()
+			w.mu.Lock()
+		}
 		batch := w.pending
 		w.pending = nil
-		w.busy = true
 		w.mu.Unlock()
 		if err := w.store.AppendMany(w.log, batch, w.limits()); err != nil {
 			w.logf("%d events not recorded in %s: %v", len(batch), w.log, err)
@@ -70,12 +82,34 @@ func (w *Writer) run() {
 	}
 }
 
+// linger waits for more records to share the batch, until Linger passes
+// or someone waits for the batch to be written.
+func (w *Writer) linger() {
+	t := time.NewTimer(Linger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.hurry:
+	}
+}
+
 // Flush waits until every record added so far is in the log.
 func (w *Writer) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if len(w.pending) > 0 || w.busy {
+		w.hasten()
+	}
 	for len(w.pending) > 0 || w.busy {
 		w.cond.Wait()
+	}
+}
+
+// hasten ends a linger under way, or the next one.
+func (w *Writer) hasten() {
+	select {
+	case w.hurry <- struct{}{}:
+	default:
 	}
 }
 
@@ -83,6 +117,7 @@ func (w *Writer) Flush() {
 func (w *Writer) Close() {
 	w.mu.Lock()
 	w.closed = true
+	w.hasten()
 	w.mu.Unlock()
 	w.cond.Broadcast()
 	<-w.done
