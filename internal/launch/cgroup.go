@@ -261,6 +261,9 @@ func members(dir string) []int {
 func waitEmpty(dir string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {
+		if busy, known := populated(dir); known && !busy {
+			return true
+		}
 		pids := members(dir)
 		if len(pids) == 0 {
 			return true
@@ -286,9 +289,27 @@ func waitEmpty(dir string, timeout time.Duration) bool {
 	}
 }
 
+// populated reports whether a v2 group or a subgroup of it has a process;
+// known is false where the kernel does not say (v1).
+func populated(dir string) (busy, known bool) {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
+	if err != nil {
+		return false, false
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "populated "); ok {
+			return v != "0", true
+		}
+	}
+	return false, false
+}
+
 // remove removes a group and the subgroups a service made in it; it fails
 // while processes remain. A group already gone is not an error.
 func removeGroup(dir string) error {
+	if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+		return nil // most groups have no subgroup: one rmdir
+	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if e.IsDir() {
