@@ -23,6 +23,7 @@ func (c *Core) Configure(cfg Config) {
 		c.leaveGroup(old.Group, key)
 	}
 	c.configs[key] = cfg
+	c.dependents = nil
 	if cfg.Group != "" {
 		g := strings.ToLower(cfg.Group)
 		if c.groups[g] == nil {
@@ -43,6 +44,7 @@ func (c *Core) Remove(name string) {
 	if old, ok := c.configs[key]; ok {
 		c.leaveGroup(old.Group, key)
 		delete(c.configs, key)
+		c.dependents = nil
 	}
 	if s, ok := c.services[key]; ok && s.status.CurrentState == windows.SERVICE_STOPPED {
 		delete(c.services, key)

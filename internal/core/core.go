@@ -27,6 +27,8 @@ type Core struct {
 	grace    *grace                     // a restarted SCM waiting for hosts to come back
 	wake     time.Time                  // no deadline falls due before; zero: none known
 
+	dependents map[string][]string // see dependedOn; nil when it must be made again
+
 	groupOrder GroupOrder // for BootPlan
 
 	slots   int        // hosts that may be launching at once; 0: no limit

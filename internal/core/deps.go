@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -213,12 +214,14 @@ func (c *Core) Dependents(name string) []string {
 	if !ok {
 		return nil
 	}
+	self := strings.ToLower(name)
+	keys := c.dependedOn()[self]
+	if cfg.Group != "" {
+		keys = append(slices.Clip(keys), c.dependedOn()["+"+strings.ToLower(cfg.Group)]...)
+	}
 	var out []string
-	for key, s := range c.services {
-		if !s.running() || strings.EqualFold(s.name, name) {
-			continue
-		}
-		if dc, ok := c.configs[key]; ok && dependsOn(dc, cfg) {
+	for _, key := range keys {
+		if s := c.services[key]; s != nil && s.running() && key != self && !slices.Contains(out, s.name) {
 			out = append(out, s.name)
 		}
 	}
@@ -226,17 +229,23 @@ func (c *Core) Dependents(name string) []string {
 	return out
 }
 
-// dependsOn reports whether dc names on, or a group on is in.
-func dependsOn(dc, on Config) bool {
-	for _, d := range dc.DependOnService {
-		if strings.EqualFold(d, on.Name) {
-			return true
+// dependedOn indexes the configurations by what they depend on: a
+// service's lower-case name, or "+" and a group's, to the lower-case names
+// of the services that name it. It is made again after a configuration
+// changes.
+func (c *Core) dependedOn() map[string][]string {
+	if c.dependents != nil {
+		return c.dependents
+	}
+	idx := map[string][]string{}
+	for key, cfg := range c.configs {
+		for _, d := range cfg.DependOnService {
+			idx[strings.ToLower(d)] = append(idx[strings.ToLower(d)], key)
+		}
+		for _, g := range cfg.DependOnGroup {
+			idx["+"+strings.ToLower(g)] = append(idx["+"+strings.ToLower(g)], key)
 		}
 	}
-	for _, g := range dc.DependOnGroup {
-		if on.Group != "" && strings.EqualFold(g, on.Group) {
-			return true
-		}
-	}
-	return false
+	c.dependents = idx
+	return idx
 }
