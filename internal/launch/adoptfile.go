@@ -1,66 +1,115 @@
 package launch
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // AdoptionFile is what a restarted scmd needs from the one before it: the
 // key that signs the tokens hosts prove their services with (host.key),
-// and the services that were running (running.json). Both live in the
+// and the services that were running (running.log). Both live in the
 // state directory.
 //
-// running.json is replaced without an fsync. What it serves is a restart
-// of scmd alone, after which the page cache still holds the last write;
-// after a restart of the machine nothing it lists runs any more, and the
-// boot id it carries says so. So a start never waits on the disk.
+// running.log is a log of the running set's changes: a line naming the
+// boot, then a line "+name" as a service starts and "-name" as it stops.
+// A change costs one small append, whatever the number of services; the
+// log is rewritten with the set alone once it has grown past twice the
+// set. Nothing is fsynced: what the file serves is a restart of scmd
+// alone, after which the page cache still holds the last write; after a
+// restart of the machine nothing it lists runs any more, and the boot id
+// it carries says so. So a start never waits on the disk.
 type AdoptionFile struct {
-	key     []byte
-	running string // running.json's path
-	boot    string // this boot's id, which running.json carries
-	logf    func(format string, args ...any)
+	key  []byte
+	path string // running.log's
+	boot string // this boot's id, which running.log carries
+	logf func(format string, args ...any)
 
-	saving chan func() []string // a request to save the list it returns
+	wake chan struct{} // a save is wanted
 
-	// changed counts the changes to the running set; saved is the count
-	// running.json holds.
 	mu             sync.Mutex
 	cond           *sync.Cond
-	changed, saved uint64
+	pending        []change // changes not yet written
+	changed, saved uint64   // changes made, and written, since the open
+
+	// The saver's own, touched only by its goroutine.
+	out     *os.File
+	set     map[string]string // the running set, by lower-case name
+	entries int               // lines in running.log after its first
 }
 
+// change is a service joining (running) or leaving the running set.
+type change struct {
+	name    string
+	running bool
+}
+
+// logName is running.log's name in the state directory.
+const logName = "running.log"
+
 // OpenAdoptionFile loads the key from dir, making one on first use, and
-// returns the services running.json lists.
+// returns the services running.log lists.
 func OpenAdoptionFile(dir string, logf func(format string, args ...any)) (*AdoptionFile, []string, error) {
 	key, err := loadKey(filepath.Join(dir, "host.key"))
 	if err != nil {
 		return nil, nil, err
 	}
-	f := &AdoptionFile{key: key, running: filepath.Join(dir, "running.json"), boot: bootID(), logf: logf, saving: make(chan func() []string, 1)}
+	f := &AdoptionFile{key: key, path: filepath.Join(dir, logName), boot: bootID(), logf: logf,
+		wake: make(chan struct{}, 1), set: map[string]string{}}
 	f.cond = sync.NewCond(&f.mu)
-	var last runningList
-	if b, err := os.ReadFile(f.running); err == nil {
-		json.Unmarshal(b, &last)
+	var last []string
+	if b, err := os.ReadFile(f.path); err == nil {
+		boot, names := parseRunning(b)
+		if boot == f.boot {
+			last = names // else written before the machine restarted: nothing of it runs
+		}
 	}
 	go f.save()
-	if last.Boot != f.boot {
-		return f, nil, nil // written before the machine restarted: nothing of it runs
-	}
-	return f, last.Running, nil
+	return f, last, nil
 }
 
-// runningList is running.json's content.
-type runningList struct {
-	Boot    string   `json:"boot"`
-	Running []string `json:"running"`
+// parseRunning replays a running.log: the boot it names and the services
+// it leaves running, sorted. A line it cannot read (a write cut short) is
+// skipped.
+func parseRunning(b []byte) (boot string, running []string) {
+	set := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for first := true; sc.Scan(); first = false {
+		line := sc.Text()
+		if first {
+			boot, _ = strings.CutPrefix(line, "boot ")
+			continue
+		}
+		if len(line) < 2 {
+			continue
+		}
+		name, err := strconv.Unquote(line[1:])
+		if err != nil {
+			continue
+		}
+		switch line[0] {
+		case '+':
+			set[strings.ToLower(name)] = name
+		case '-':
+			delete(set, strings.ToLower(name))
+		}
+	}
+	for _, n := range set {
+		running = append(running, n)
+	}
+	sort.Strings(running)
+	return boot, running
 }
 
 // bootID is the kernel's id of this boot, or "" where it has none, and
@@ -89,30 +138,30 @@ func (f *AdoptionFile) Proves(token []byte, pid uint32, service string) bool {
 	return want != nil && hmac.Equal(token, want)
 }
 
-// RunningChanged records that the running set changed; running.json is
-// rewritten from list (called off the caller's goroutine, with no lock of
-// the caller's held) by a goroutine of its own, so a burst of changes costs
-// one write.
-func (f *AdoptionFile) RunningChanged(list func() []string) {
+// SetRunning records that service joined the running set or left it. It
+// does not wait: the line is written by a goroutine of the file's own, so
+// a burst of changes costs one write.
+func (f *AdoptionFile) SetRunning(service string, running bool) {
 	f.mu.Lock()
+	f.pending = append(f.pending, change{service, running})
 	f.changed++
 	f.mu.Unlock()
 	select {
-	case f.saving <- list:
-	default: // a save is already asked for; it reads the list when it runs
+	case f.wake <- struct{}{}:
+	default: // a save is already asked for; it takes this change too
 	}
 }
 
 func (f *AdoptionFile) save() {
-	for list := range f.saving {
+	for range f.wake {
 		f.mu.Lock()
-		gen := f.changed
+		batch, gen := f.pending, f.changed
+		f.pending = nil
 		f.mu.Unlock()
-		names := list() // holds every change up to gen
-		sort.Strings(names)
-		b, _ := json.Marshal(runningList{Boot: f.boot, Running: names})
-		if err := replaceFile(f.running, b); err != nil {
+		if err := f.write(batch); err != nil {
 			f.logf("recording the running services: %v", err)
+			f.out.Close()
+			f.out = nil // the next save starts the log afresh
 		}
 		f.mu.Lock()
 		f.saved = gen
@@ -121,7 +170,62 @@ func (f *AdoptionFile) save() {
 	}
 }
 
-// WaitRecorded returns once running.json holds every change to the
+// write applies a batch of changes to the set and appends them to the
+// log, which it first rewrites with the set alone if it is new to this
+// scmd or has grown past twice the set.
+func (f *AdoptionFile) write(batch []change) error {
+	var lines bytes.Buffer
+	for _, c := range batch {
+		key := strings.ToLower(c.name)
+		if c.running {
+			f.set[key] = c.name
+			lines.WriteByte('+')
+		} else {
+			delete(f.set, key)
+			lines.WriteByte('-')
+		}
+		lines.WriteString(strconv.Quote(c.name))
+		lines.WriteByte('\n')
+	}
+	f.entries += len(batch)
+	if f.out == nil || f.entries > 2*len(f.set)+64 {
+		return f.rewrite()
+	}
+	_, err := f.out.Write(lines.Bytes())
+	return err
+}
+
+// rewrite replaces running.log with the boot and the set, and opens it
+// for the changes that follow.
+func (f *AdoptionFile) rewrite() error {
+	if f.out != nil {
+		f.out.Close()
+		f.out = nil
+	}
+	names := make([]string, 0, len(f.set))
+	for _, n := range f.set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "boot %s\n", f.boot)
+	for _, n := range names {
+		b.WriteByte('+')
+		b.WriteString(strconv.Quote(n))
+		b.WriteByte('\n')
+	}
+	if err := replaceFile(f.path, b.Bytes()); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	f.out, f.entries = out, len(names)
+	return nil
+}
+
+// WaitRecorded returns once running.log holds every change to the
 // running set recorded so far.
 func (f *AdoptionFile) WaitRecorded() {
 	f.mu.Lock()
@@ -130,7 +234,6 @@ func (f *AdoptionFile) WaitRecorded() {
 		f.cond.Wait()
 	}
 }
-
 func loadKey(path string) ([]byte, error) {
 	if b, err := os.ReadFile(path); err == nil && len(b) == 32 {
 		return b, nil

@@ -15,7 +15,7 @@ import (
 // host's pid, its start time and the service's name under a key kept in
 // the state directory. When scmd dies, a host with running services keeps
 // them running and reconnects; the restarted scmd adopts what the tokens
-// prove. The services that were running (recorded in running.json) but do
+// prove. The services that were running (recorded in running.log) but do
 // not come back within the grace period are reported as crashed, once
 // whatever their hosts left behind has been killed.
 
@@ -194,14 +194,15 @@ func (m *Manager) claims(pid uint32, msg *protocol.Reattach) (*Adoption, reattac
 	return a, h, true
 }
 
-// noteRunning has running.json rewritten, off m.mu.
-func (m *Manager) noteRunning() {
+// noteRunning records in running.log that a service joined the running
+// set or left it.
+func (m *Manager) noteRunning(name string, running bool) {
 	if m.adoption != nil {
-		m.adoption.file.RunningChanged(m.Running)
+		m.adoption.file.SetRunning(name, running)
 	}
 }
 
-// waitRecorded returns once running.json holds every change to the running
+// waitRecorded returns once running.log holds every change to the running
 // set made so far; a status read calls it before it answers, so that what
 // it says survives a crash of scmd. Without adoption, or with nothing
 // pending, it returns at once.

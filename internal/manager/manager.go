@@ -90,7 +90,7 @@ type service struct {
 	sd      *sddl.Descriptor
 	handles int
 	deleted bool // marked for delete
-	active  bool // not stopped, as running.json lists it
+	active  bool // not stopped, as running.log lists it
 	hung    bool // its pending state outlived its wait hint without progress
 }
 

@@ -133,12 +133,12 @@ func (m *Manager) statusChanged(a core.StatusChanged) bool {
 	}
 	s.hung = a.Hung
 	m.notify(s, notifyBit(a.Status.CurrentState), toPB(a.Status), a.Hung)
-	// running.json lists the services that are not stopped. A service
+	// running.log lists the services that are not stopped. A service
 	// joins the list as it starts, so the write goes on while its process
-	// starts up and is on disk by the time it reports RUNNING.
+	// starts up and is in the file by the time it reports RUNNING.
 	if active := a.Status.CurrentState != windows.SERVICE_STOPPED; active != s.active {
 		s.active = active
-		m.noteRunning()
+		m.noteRunning(s.cfg.Name, active)
 	}
 	if a.Status.CurrentState == windows.SERVICE_STOPPED {
 		m.dropDeviceSubs(s.cfg.Name)
@@ -292,19 +292,6 @@ func (m *Manager) BadMessage(id core.ProcID, err error) {
 // Exited takes the exit of a host process.
 func (m *Manager) Exited(id core.ProcID, status int) {
 	m.post(func(c *core.Core, now time.Time) []core.Action { return c.ProcessExited(now, id, status) })
-}
-
-// Running reports whether any service is not stopped.
-func (m *Manager) Running() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var names []string
-	for _, s := range m.services {
-		if m.sup.Status(s.cfg.Name, s.cfg.Type).CurrentState != windows.SERVICE_STOPPED {
-			names = append(names, s.cfg.Name)
-		}
-	}
-	return names
 }
 
 func (m *Manager) logf(format string, args ...any) {

@@ -41,7 +41,7 @@ func TestPrepareRefuses(t *testing.T) {
 			os.WriteFile(p, nil, 0o600)
 			os.Chmod(p, 0o620)
 		},
-		"symbolic link": func(t *testing.T, dir string) { os.Symlink("/etc/passwd", filepath.Join(dir, "running.json")) },
+		"symbolic link": func(t *testing.T, dir string) { os.Symlink("/etc/passwd", filepath.Join(dir, "running.log")) },
 		"writable parent": func(t *testing.T, dir string) {
 			os.Chmod(filepath.Dir(dir), 0o777)
 		},
