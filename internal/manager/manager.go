@@ -37,6 +37,7 @@ type Caller struct {
 // Manager is one SCM's database and handle table.
 type Manager struct {
 	mu       sync.Mutex
+	hosts    hostWindows // each host's messages waiting for the supervisor
 	store    *registry.Store
 	now      func() time.Time
 	owner    uint32              // the uid scmd runs as; not root means a per-user SCM

@@ -250,25 +250,42 @@ func (m *Manager) LaunchFailed(id core.ProcID, err windows.Errno) {
 	m.post(func(c *core.Core, now time.Time) []core.Action { return c.LaunchFailed(now, id, err) })
 }
 
-// Message takes a message a host sent.
+// Message takes a message a host sent. The core's messages are posted
+// through the host's window (see HostWindow), in the order they came.
 func (m *Manager) Message(id core.ProcID, msg any) {
-	if q, ok := msg.(*protocol.DeviceQuery); ok {
-		// Answered on the host's own reader, outside m.mu: a host that
-		// asks too often slows only itself.
-		m.answerDeviceQuery(id, q)
-		return
-	}
-	// A host's messages are applied before its next one is read: one
-	// that sends faster than the SCM applies them waits, rather than
-	// queueing without bound.
+	var ev supervisor.Event
 	switch msg := msg.(type) {
 	case *protocol.Register:
-		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) })
+		ev = func(c *core.Core, now time.Time) []core.Action { return c.Registered(now, id, msg.Services) }
 	case *protocol.Status:
 		st := reported(msg.SERVICE_STATUS)
-		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) })
+		ev = func(c *core.Core, now time.Time) []core.Action { return c.StatusReported(now, id, msg.Service, st) }
 	case *protocol.ControlReply:
-		m.sup.Do(func(c *core.Core, now time.Time) []core.Action { return c.ControlReplied(now, id, msg.Seq, msg.Result) })
+		ev = func(c *core.Core, now time.Time) []core.Action {
+			return c.ControlReplied(now, id, msg.Seq, msg.Result)
+		}
+	}
+	if ev != nil {
+		w := m.hosts.of(id)
+		select {
+		case w <- struct{}{}:
+		case <-m.sup.Stopped():
+			return
+		}
+		m.post(func(c *core.Core, now time.Time) []core.Action {
+			<-w
+			return ev(c, now)
+		})
+		return
+	}
+	// The others are handled here, once what the host sent before them
+	// has been applied.
+	m.sup.Do(func(*core.Core, time.Time) []core.Action { return nil })
+	switch msg := msg.(type) {
+	case *protocol.DeviceQuery:
+		// Answered on the host's own reader, outside m.mu: a host that
+		// asks too often slows only itself.
+		m.answerDeviceQuery(id, msg)
 	case *protocol.DeviceNotify:
 		m.deviceNotify(id, msg)
 	default:
@@ -291,6 +308,7 @@ func (m *Manager) BadMessage(id core.ProcID, err error) {
 
 // Exited takes the exit of a host process.
 func (m *Manager) Exited(id core.ProcID, status int) {
+	m.hosts.forget(id)
 	m.post(func(c *core.Core, now time.Time) []core.Action { return c.ProcessExited(now, id, status) })
 }
 

@@ -133,6 +133,9 @@ func (s *Supervisor) Forget(name string) {
 	})
 }
 
+// Stopped is closed once the loop has ended.
+func (s *Supervisor) Stopped() <-chan struct{} { return s.done }
+
 // Stop ends the loop; what is still queued is dropped, and callers
 // waiting in Do or Call return.
 func (s *Supervisor) Stop() {
