@@ -111,10 +111,10 @@ func (d *dispatcher) send(m any) error {
 	return err
 }
 
-// loop reads the SCM's messages until the last started service stops.
+// loop runs until the last started service stops. The SCM's messages are
+// handled as they are read, on the reader's goroutine: none of them waits.
 func (d *dispatcher) loop() error {
 	d.stopped = make(chan struct{}, len(d.handlers)+1)
-	msgs := make(chan any)
 	readErr := make(chan error, 1)
 	read := func(conn *os.File) {
 		buf := make([]byte, protocol.MaxMessage+1)
@@ -129,13 +129,6 @@ func (d *dispatcher) loop() error {
 				readErr <- err
 				return
 			}
-			msgs <- m
-		}
-	}
-	go read(d.conn)
-	for {
-		select {
-		case m := <-msgs:
 			switch m := m.(type) {
 			case *protocol.Start:
 				d.start(m)
@@ -146,6 +139,11 @@ func (d *dispatcher) loop() error {
 			case *protocol.DeviceList:
 				d.replied(m.Seq, m)
 			}
+		}
+	}
+	go read(d.conn)
+	for {
+		select {
 		case <-d.stopped:
 			d.mu.Lock()
 			done := d.started > 0 && len(d.running) == 0
@@ -284,6 +282,16 @@ func (d *dispatcher) control(m *protocol.Control) {
 		return
 	}
 	ev := ctlEvent{seq: m.Seq, cmd: Cmd(m.Code), eventType: m.EventType, eventData: m.EventData, context: handlerContext}
+	if _, answers := s.handler.(ControlAnswerer); !answers {
+		select {
+		case s.c <- ev: // the service's loop was waiting for it
+			return
+		default:
+		}
+	}
+	// The service's loop is busy (or the handler answers first): the
+	// control waits for it, as the SCM's handler thread waits on Windows,
+	// while the messages that follow are read.
 	go func() {
 		if code := s.answer(ev); code != 0 {
 			d.send(&protocol.ControlReply{Seq: m.Seq, Result: code})
