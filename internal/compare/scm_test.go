@@ -187,6 +187,22 @@ func (r *scmRig) until(b *testing.B, i int, state uint32, do func()) {
 	r.pids[i] = last.Status.ProcessId
 }
 
+// waitFrom waits until service i, last seen in state at checkpoint, is
+// in want.
+func (r *scmRig) waitFrom(b *testing.B, i int, state, checkpoint, want uint32) {
+	for state != want {
+		n, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: r.handles[i],
+			State: state, CheckPoint: checkpoint, TimeoutMs: uint32(stepTimeout.Milliseconds())})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n.Status.CurrentState == state && n.Status.CheckPoint == checkpoint {
+			b.Fatalf("%s never reached state %d", serviceName(i), want)
+		}
+		state, checkpoint = n.Status.CurrentState, n.Status.CheckPoint
+	}
+}
+
 func (r *scmRig) start(b *testing.B, i int) {
 	r.until(b, i, windows.SERVICE_RUNNING, func() {
 		if err := r.svcs[i].Start(); err != nil {
@@ -196,7 +212,9 @@ func (r *scmRig) start(b *testing.B, i int) {
 }
 
 // stop returns once the service has said it stopped and its process has
-// exited: the others' "down" is after the reaping.
+// exited: the others' "down" is after the reaping. The status the control
+// returns is where the waiting starts, as a client of ControlService
+// polls from it.
 func (r *scmRig) stop(b *testing.B, i int) {
 	pid := r.pids[i]
 	if pid == 0 {
@@ -211,11 +229,11 @@ func (r *scmRig) stop(b *testing.B, i int) {
 		b.Fatalf("%s: process %d: %v", serviceName(i), pid, err)
 	}
 	defer unix.Close(pidfd)
-	r.until(b, i, windows.SERVICE_STOPPED, func() {
-		if _, err := r.svcs[i].Control(svc.Stop); err != nil {
-			b.Fatal(err)
-		}
-	})
+	st, err := r.svcs[i].Control(svc.Stop)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.waitFrom(b, i, uint32(st.State), st.CheckPoint, windows.SERVICE_STOPPED)
 	// A pidfd turns readable when its process exits.
 	for {
 		n, err := unix.Poll([]unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}, int(stepTimeout.Milliseconds()))
