@@ -152,6 +152,13 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 	if p == nil {
 		return nil
 	}
+	// The control is one of the host's own services', as a rule; every
+	// service is looked at only for an answer that is not.
+	for _, s := range p.services {
+		if s.ctl != nil && s.ctl.seq == seq && s.proc == p {
+			return c.replied(now, s, result)
+		}
+	}
 	for _, s := range c.services {
 		if s.ctl == nil || s.ctl.seq != seq {
 			continue
@@ -159,13 +166,18 @@ func (c *Core) ControlReplied(now time.Time, id ProcID, seq uint32, result uint3
 		if s.proc != nil && s.proc != p {
 			return c.violation(p, "answer to another host's control")
 		}
-		req := s.ctl.req
-		c.answered(s)
-		err := windows.Errno(result)
-		if err == windows.ERROR_CALL_NOT_IMPLEMENTED {
-			err = windows.ERROR_INVALID_SERVICE_CONTROL
-		}
-		return c.then(now, []Action{reply(req, err, s.status)})
+		return c.replied(now, s, result)
 	}
 	return nil // an answer that came after its caller gave up
+}
+
+// replied answers the caller of the control s has in flight.
+func (c *Core) replied(now time.Time, s *service, result uint32) []Action {
+	req := s.ctl.req
+	c.answered(s)
+	err := windows.Errno(result)
+	if err == windows.ERROR_CALL_NOT_IMPLEMENTED {
+		err = windows.ERROR_INVALID_SERVICE_CONTROL
+	}
+	return c.then(now, []Action{reply(req, err, s.status)})
 }
