@@ -283,6 +283,9 @@ func (l *Launcher) environment(spec Spec, who *identity) []string {
 // before its death is.
 func (l *Launcher) read(p *proc) {
 	defer func() {
+		// The channel closes as the process exits: it is collected by
+		// its pid, without the reaper looking at every child.
+		l.reaper.Exiting(p.pid)
 		<-p.reaped
 		p.conn.Close()
 		l.ev.Exited(p.id, p.status)

@@ -10,18 +10,32 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Reaper collects children on every SIGCHLD and hands each watched one's
 // wait status to the function watching it.
+//
+// Waiting for any child makes the kernel look at every child, which with
+// thousands of services costs more than the rest of a stop. So a child
+// its watcher says is exiting (a service process whose control channel
+// closed) is waited for by its pid; a SIGCHLD that such a wait explains
+// leaves the look at every child, for orphans, to a moment later, once for
+// all the exits in between.
 type Reaper struct {
 	all bool // collect every child, watched or not
 
-	mu      sync.Mutex
-	watched map[int]func(int, syscall.WaitStatus)
+	mu       sync.Mutex
+	watched  map[int]func(int, syscall.WaitStatus)
+	exiting  map[int]bool // watched children said to be exiting
+	scanSoon bool         // a look at every child is due within OrphanDelay
 }
+
+// OrphanDelay bounds how long a child that nobody said was exiting (an
+// orphan) stays a zombie after a SIGCHLD that an exiting child explained.
+const OrphanDelay = 100 * time.Millisecond
 
 // New starts a reaper. With subreaper the process becomes a child
 // subreaper and every child is collected, orphans included; without, only
@@ -33,12 +47,12 @@ func New(subreaper bool) (*Reaper, error) {
 			return nil, fmt.Errorf("becoming a child subreaper: %w", err)
 		}
 	}
-	r := &Reaper{all: subreaper, watched: map[int]func(int, syscall.WaitStatus){}}
+	r := &Reaper{all: subreaper, watched: map[int]func(int, syscall.WaitStatus){}, exiting: map[int]bool{}}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGCHLD)
 	go func() {
 		for range sigs {
-			r.collect()
+			r.collect(onSignal)
 		}
 	}()
 	return r, nil
@@ -58,23 +72,71 @@ func (r *Reaper) Start(fork func() (int, error), exited func(int, syscall.WaitSt
 	return pid, err
 }
 
+// Exiting says that a watched child is exiting or has exited: it is
+// collected by its pid, now if it is done, else at the SIGCHLD its end
+// brings.
+func (r *Reaper) Exiting(pid int) {
+	r.mu.Lock()
+	if r.watched[pid] == nil {
+		r.mu.Unlock()
+		return
+	}
+	r.exiting[pid] = true
+	r.mu.Unlock()
+	r.collect(exitingOnly)
+}
+
+// exit is a watched child's end, for its watcher.
+type exit struct {
+	pid     int
+	ws      syscall.WaitStatus
+	watcher func(int, syscall.WaitStatus)
+}
+
+// What a collect looks at.
+type collecting int
+
+const (
+	onSignal    collecting = iota // the exiting children, else every child
+	exitingOnly                   // the exiting children
+	everyChild                    // every child
+)
+
 // collect waits for what has exited, then tells the watchers, with the
 // reaper no longer held: a watcher may start another child.
-func (r *Reaper) collect() {
-	type exit struct {
-		pid     int
-		ws      syscall.WaitStatus
-		watcher func(int, syscall.WaitStatus)
-	}
+func (r *Reaper) collect(how collecting) {
 	var exits []exit
 	r.mu.Lock()
 	got := func(pid int, ws syscall.WaitStatus) {
+		delete(r.exiting, pid)
 		if w := r.watched[pid]; w != nil {
 			delete(r.watched, pid)
 			exits = append(exits, exit{pid, ws, w})
 		}
 	}
-	if r.all {
+	explained := false
+	for pid := range r.exiting {
+		var ws syscall.WaitStatus
+		p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err == nil && p == pid:
+			got(pid, ws)
+			explained = true
+		case err == syscall.ECHILD:
+			delete(r.exiting, pid) // collected by a look at every child
+		}
+	}
+	switch {
+	case how == exitingOnly:
+	case !r.all:
+		for pid := range r.watched {
+			var ws syscall.WaitStatus
+			if p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && p == pid {
+				got(pid, ws)
+			}
+		}
+	case how == everyChild || !explained:
+		r.scanSoon = false
 		for {
 			var ws syscall.WaitStatus
 			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
@@ -86,13 +148,9 @@ func (r *Reaper) collect() {
 			}
 			got(pid, ws)
 		}
-	} else {
-		for pid := range r.watched {
-			var ws syscall.WaitStatus
-			if p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == nil && p == pid {
-				got(pid, ws)
-			}
-		}
+	case !r.scanSoon:
+		r.scanSoon = true
+		time.AfterFunc(OrphanDelay, func() { r.collect(everyChild) })
 	}
 	r.mu.Unlock()
 	for _, e := range exits {
