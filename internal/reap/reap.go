@@ -30,6 +30,7 @@ type Reaper struct {
 	mu       sync.Mutex
 	watched  map[int]func(int, syscall.WaitStatus)
 	exiting  map[int]bool // watched children said to be exiting
+	byPid    int          // children collected by pid since the last SIGCHLD
 	scanSoon bool         // a look at every child is due within OrphanDelay
 }
 
@@ -114,17 +115,22 @@ func (r *Reaper) collect(how collecting) {
 			exits = append(exits, exit{pid, ws, w})
 		}
 	}
-	explained := false
 	for pid := range r.exiting {
 		var ws syscall.WaitStatus
 		p, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 		switch {
 		case err == nil && p == pid:
 			got(pid, ws)
-			explained = true
+			r.byPid++
 		case err == syscall.ECHILD:
 			delete(r.exiting, pid) // collected by a look at every child
 		}
+	}
+	// A SIGCHLD is explained by the children collected by pid since the
+	// last one: their signals may come after they are collected.
+	explained := how == onSignal && r.byPid > 0
+	if how == onSignal {
+		r.byPid = 0
 	}
 	switch {
 	case how == exitingOnly:
