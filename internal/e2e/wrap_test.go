@@ -228,13 +228,16 @@ func TestWrapLogCaptureAndRotation(t *testing.T) {
 	waitFor(t, func() bool { return len(wrap.Rotated(aged)) >= 1 })
 }
 
-// An sd_notify daemon is RUNNING only once it says READY=1.
+// An sd_notify daemon is RUNNING only once it says READY=1. Its
+// NOTIFY_SOCKET goes when the service stops.
 func TestWrapNotifyReadiness(t *testing.T) {
 	python := systemPython(t)
 	m := startSCMDShortTimeouts(t)
 	gate := filepath.Join(t.TempDir(), "gate")
+	told := filepath.Join(t.TempDir(), "notify_socket")
 	daemon := filepath.Join(t.TempDir(), "daemon.py")
 	os.WriteFile(daemon, []byte(`import os, socket, time
+open(`+"'"+told+"'"+`, "w").write(os.environ["NOTIFY_SOCKET"])
 while not os.path.exists(`+"'"+gate+"'"+`):
     time.sleep(0.02)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -253,6 +256,20 @@ time.sleep(1000)
 	out, _ := exec.Command(filepath.Join(binDir, "wevtutil"), "qe", "Application", "/q:*[System[Provider[@Name='notifier']]]", "/f:text").CombinedOutput()
 	if !strings.Contains(string(out), "warming up") {
 		t.Errorf("STATUS= not logged: %s", out)
+	}
+	sock, err := os.ReadFile(told)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Dir(string(sock))); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("NOTIFY_SOCKET %s is not in a directory of the wrapper's own: %v %v", sock, fi, err)
+	}
+	if _, err := s.Control(svc.Stop); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, s, "stopped", func(st svc.Status) bool { return st.State == svc.Stopped })
+	if _, err := os.Stat(filepath.Dir(string(sock))); !os.IsNotExist(err) {
+		t.Errorf("NOTIFY_SOCKET's directory is left after the stop: %v", err)
 	}
 }
 

@@ -47,6 +47,16 @@ type run struct {
 	child   *Child
 	notify  *net.UnixConn
 	ready   chan struct{}
+
+	notifyDir string // holds notify's socket
+}
+
+// closeNotify closes NOTIFY_SOCKET and removes it.
+func (w *run) closeNotify() {
+	if w.notify != nil {
+		w.notify.Close()
+		os.RemoveAll(w.notifyDir)
+	}
 }
 
 // Execute is the service: it starts the program, restarts or stops as
@@ -80,6 +90,7 @@ func (Handler) Execute(args []string, r <-chan svc.ChangeRequest, s chan<- svc.S
 		return false, uint32(windows.ERROR_ACCESS_DENIED)
 	}
 	defer w.closeLogs()
+	defer w.closeNotify()
 
 	throttled := 0
 	for {
@@ -178,13 +189,19 @@ func (w *run) environment() []string {
 
 func (w *run) start() error {
 	if w.cfg.Notify && w.notify == nil {
-		path := filepath.Join(os.TempDir(), fmt.Sprintf("scm-wrap-%s-%d.notify", w.name, os.Getpid()))
-		os.Remove(path)
-		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+		// In a directory of the wrapper's own: a name another user could
+		// take first in the shared temporary directory would keep the
+		// service from starting.
+		dir, err := os.MkdirTemp("", "scm-wrap-")
 		if err != nil {
 			return fmt.Errorf("NOTIFY_SOCKET: %w", err)
 		}
-		w.notify = conn
+		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "notify"), Net: "unixgram"})
+		if err != nil {
+			os.RemoveAll(dir)
+			return fmt.Errorf("NOTIFY_SOCKET: %w", err)
+		}
+		w.notify, w.notifyDir = conn, dir
 		go w.readNotify()
 	}
 	w.ready = make(chan struct{})
