@@ -30,6 +30,25 @@ func (l *recLauncher) id(name string) core.ProcID {
 	defer l.mu.Unlock()
 	return l.ids[name]
 }
+
+// startHost starts the service of handle h, named name, as a host with
+// pid that registers it, and returns the host.
+func (f *fixture) startHost(l *recLauncher, h uint64, name string, pid uint32) core.ProcID {
+	f.t.Helper()
+	started := make(chan error, 1)
+	go func() { started <- f.m.StartService(f.root, h, nil) }()
+	for l.id(name) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	id := l.id(name)
+	f.m.Launched(id, pid)
+	f.m.Message(id, &protocol.Register{Services: []string{name}})
+	if err := <-started; err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
 func (l *recLauncher) n() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

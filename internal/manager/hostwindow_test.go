@@ -17,17 +17,7 @@ func TestHostWindow(t *testing.T) {
 	l := &recLauncher{ids: map[string]core.ProcID{}}
 	f.m.SetLauncher(l)
 	h := f.create(f.scm(f.root), "Svc", "")
-	started := make(chan error, 1)
-	go func() { started <- f.m.StartService(f.root, h, nil) }()
-	for l.id("Svc") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	id := l.id("Svc")
-	f.m.Launched(id, 4242)
-	f.m.Message(id, &protocol.Register{Services: []string{"Svc"}})
-	if err := <-started; err != nil {
-		t.Fatal(err)
-	}
+	id := f.startHost(l, h, "Svc", 4242)
 
 	// The supervisor is held busy; the host sends one message more than
 	// its window.

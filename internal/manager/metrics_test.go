@@ -55,17 +55,7 @@ func TestMetricsSnapshotTimesStarts(t *testing.T) {
 		}
 	}
 
-	started := make(chan error, 1)
-	go func() { started <- f.m.StartService(f.root, h, nil) }()
-	for l.id("Svc") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	id := l.id("Svc")
-	f.m.Launched(id, 4242)
-	f.m.Message(id, &protocol.Register{Services: []string{"Svc"}})
-	if err := <-started; err != nil {
-		t.Fatal(err)
-	}
+	id := f.startHost(l, h, "Svc", 4242)
 	f.clock.Add(3)
 	f.m.Message(id, &protocol.Status{Service: "Svc", SERVICE_STATUS: windows.SERVICE_STATUS{CurrentState: windows.SERVICE_START_PENDING, CheckPoint: 1, WaitHint: 5000}})
 	f.clock.Add(2)
