@@ -46,7 +46,7 @@ func TestConsole(t *testing.T) {
 	run(t, filepath.Join(binDir, "sc"), "create", "latecomer", "binPath=", filepath.Join(binDir, "testsvc"))
 	if err := chromedp.Do(ctx,
 		chromedp.WaitVisible(`tr[data-name="latecomer"]`),
-		chromedp.Click(`tr[data-name="consvc"]`),
+		pick("consvc"),
 		chromedp.Click(`button[data-verb="start"]:not([disabled])`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="consvc"]').cells[2].textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)),
 	); err != nil {
@@ -60,7 +60,7 @@ func TestConsole(t *testing.T) {
 	run(t, sc, "create", "condep", "binPath=", filepath.Join(binDir, "testsvc"), "depend=", "consvc", "DisplayName=", "Console dependent")
 	do(t, ctx, "the Properties dialog",
 		chromedp.WaitVisible(`tr[data-name="condep"]`),
-		chromedp.Click(`tr[data-name="consvc"]`),
+		pick("consvc"),
 		chromedp.Click(`#open-props`),
 		chromedp.WaitVisible(`#props[data-loaded="consvc"]`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#p-status').textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)),
@@ -105,7 +105,7 @@ func TestConsole(t *testing.T) {
 	run(t, sc, "start", "condep")
 	do(t, ctx, "Stop Other Services",
 		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="condep"]').cells[2].textContent === "Running"`, chromedp.WithPollingTimeout(30*time.Second)),
-		chromedp.Click(`tr[data-name="consvc"]`),
+		pick("consvc"),
 		chromedp.Click(`button[data-verb="stop"]:not([disabled])`),
 		chromedp.WaitVisible(`#stopothers`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#stopothers-list').textContent === "Console dependent"`, chromedp.WithPollingTimeout(30*time.Second)),
@@ -139,7 +139,7 @@ func TestConsole(t *testing.T) {
 		chromedp.Click(`#create-form button[type=submit]`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#create-message').textContent.includes("Error 1073: The specified service already exists.")`, chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Click(`#c-cancel`),
-		chromedp.Click(`tr[data-name="conmade"]`),
+		pick("conmade"),
 		chromedp.Click(`#open-delete`),
 		chromedp.Click(`#delete-form button[type=submit]`),
 		chromedp.WaitNotPresent(`tr[data-name="conmade"]`),
@@ -195,7 +195,7 @@ func TestConsole(t *testing.T) {
 		chromedp.Navigate(nobody),
 		chromedp.WaitVisible(`tr[data-name="consvc"]`),
 		chromedp.Poll[chromedp.Void](`document.querySelector('tr[data-name="consvc"]').cells[2].textContent === "Stopped"`, chromedp.WithPollingTimeout(30*time.Second)),
-		chromedp.Click(`tr[data-name="consvc"]`),
+		pick("consvc"),
 		chromedp.Click(`button[data-verb="start"]:not([disabled])`),
 		chromedp.WaitVisible(`#message`),
 	)
@@ -204,6 +204,26 @@ func TestConsole(t *testing.T) {
 	}
 	if !strings.Contains(message, "Error 5: Access is denied.") {
 		t.Errorf("nobody's Start says %q, want Access is denied", message)
+	}
+}
+
+// pick selects a service's row with a click, as a user does, until the
+// page says it is the selected one: a click computed as the list was still
+// moving lands on another row.
+func pick(name string) chromedp.Action[chromedp.Void] {
+	row := fmt.Sprintf(`tr[data-name=%q]`, name)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for {
+			if _, err := chromedp.Click(row)(ctx, t); err != nil {
+				return chromedp.Void{}, err
+			}
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := chromedp.WaitVisible(row+`[aria-selected="true"]`)(wctx, t)
+			cancel()
+			if err == nil || ctx.Err() != nil {
+				return chromedp.Void{}, err
+			}
+		}
 	}
 }
 
