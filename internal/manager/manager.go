@@ -447,6 +447,11 @@ func (m *Manager) add(s *service) {
 }
 
 func (m *Manager) drop(name string) {
+	if s := m.services[strings.ToLower(name)]; s != nil && s.active {
+		// Gone from the database: a restarted scmd has nothing to wait for.
+		s.active = false
+		m.noteRunning(s.cfg.Name, false)
+	}
 	delete(m.services, strings.ToLower(name))
 	m.order = nil
 	m.counts.forget(name)
