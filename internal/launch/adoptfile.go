@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,10 +31,11 @@ import (
 // restart of the machine nothing it lists runs any more, and the boot id
 // it carries says so. So a start never waits on the disk.
 type AdoptionFile struct {
-	key  []byte
-	path string // running.log's
-	boot string // this boot's id, which running.log carries
-	logf func(format string, args ...any)
+	key    []byte
+	path   string // running.log's
+	legacy string // running.json, the list's earlier form, until running.log replaces it
+	boot   string // this boot's id, which running.log carries
+	logf   func(format string, args ...any)
 
 	wake chan struct{} // a save is wanted
 
@@ -64,15 +66,23 @@ func OpenAdoptionFile(dir string, logf func(format string, args ...any)) (*Adopt
 	if err != nil {
 		return nil, nil, err
 	}
-	f := &AdoptionFile{key: key, path: filepath.Join(dir, logName), boot: bootID(), logf: logf,
+	f := &AdoptionFile{key: key, path: filepath.Join(dir, logName), legacy: filepath.Join(dir, "running.json"), boot: bootID(), logf: logf,
 		wake: make(chan struct{}, 1), set: map[string]string{}}
 	f.cond = sync.NewCond(&f.mu)
+	var boot string
 	var last []string
 	if b, err := os.ReadFile(f.path); err == nil {
-		boot, names := parseRunning(b)
-		if boot == f.boot {
-			last = names // else written before the machine restarted: nothing of it runs
+		boot, last = parseRunning(b)
+	} else if b, err := os.ReadFile(f.legacy); err == nil {
+		var old struct {
+			Boot    string   `json:"boot"`
+			Running []string `json:"running"`
 		}
+		json.Unmarshal(b, &old)
+		boot, last = old.Boot, old.Running
+	}
+	if boot != f.boot {
+		last = nil // written before the machine restarted: nothing of it runs
 	}
 	go f.save()
 	return f, last, nil
@@ -216,6 +226,10 @@ func (f *AdoptionFile) rewrite() error {
 	}
 	if err := replaceFile(f.path, b.Bytes()); err != nil {
 		return err
+	}
+	if f.legacy != "" {
+		os.Remove(f.legacy)
+		f.legacy = ""
 	}
 	out, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
 	if err != nil {

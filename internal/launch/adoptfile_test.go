@@ -100,3 +100,25 @@ func TestRunningLogReplay(t *testing.T) {
 		t.Fatalf("boot %q running %q, want B [\"B\\nC\" c]", boot, running)
 	}
 }
+
+// A state directory from before running.log has running.json: its list
+// is read, and the file goes once running.log is written.
+func TestRunningJSONRead(t *testing.T) {
+	dir := t.TempDir()
+	legacy := filepath.Join(dir, "running.json")
+	if err := os.WriteFile(legacy, []byte(`{"boot":"`+bootID()+`","running":["a","b"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, running, err := OpenAdoptionFile(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(running, []string{"a", "b"}) {
+		t.Fatalf("running = %v, want [a b]", running)
+	}
+	f.SetRunning("a", true)
+	f.WaitRecorded()
+	if _, err := os.Stat(legacy); !os.IsNotExist(err) {
+		t.Fatalf("running.json is still there: %v", err)
+	}
+}
