@@ -344,19 +344,10 @@ func (l *Launcher) Send(id core.ProcID, msg any) {
 func (l *Launcher) Kill(id core.ProcID) {
 	l.mu.Lock()
 	p := l.procs[id]
-	if exited := p; p != nil && p.exited {
-		// Only what it left behind is to go, which nobody waits for:
-		// not on the caller's goroutine (the supervisor's).
-		l.inBackground(func() { l.kill(exited) })
-		p = nil
-	}
 	l.mu.Unlock()
-	if p != nil {
-		l.kill(p)
+	if p == nil {
+		return
 	}
-}
-
-func (l *Launcher) kill(p *proc) {
 	l.killContained(p)
 	syscall.Kill(-p.pid, syscall.SIGKILL)
 	l.mu.Lock()
