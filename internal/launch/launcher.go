@@ -483,13 +483,16 @@ func (l *Launcher) Run(argv []string, output string, done func(status int)) erro
 		Files: []uintptr{devnull.Fd(), out.Fd(), out.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	_, err = l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(_ int, ws syscall.WaitStatus) {
+	pid, err := l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(_ int, ws syscall.WaitStatus) {
 		status := ws.ExitStatus()
 		if ws.Signaled() {
 			status = -int(ws.Signal())
 		}
 		done(status)
 	})
+	if err == nil {
+		l.reaper.Exiting(pid) // it runs to its end: collected by its pid
+	}
 	return err
 }
 

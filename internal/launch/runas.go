@@ -53,7 +53,11 @@ func (l *Launcher) runAs(uid uint32, argv, env []string, dir string, stdio []*os
 		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: true, Credential: who.credential(l.opts.Owner)},
 	}
-	return l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(int, syscall.WaitStatus) { exited() })
+	pid, err := l.reaper.Start(func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) }, func(int, syscall.WaitStatus) { exited() })
+	if err == nil {
+		l.reaper.Exiting(pid) // it runs to its end: collected by its pid
+	}
+	return pid, err
 }
 
 // lookPathIn finds a program in the PATH of env, or the system's.

@@ -73,9 +73,10 @@ func (r *Reaper) Start(fork func() (int, error), exited func(int, syscall.WaitSt
 	return pid, err
 }
 
-// Exiting says that a watched child is exiting or has exited: it is
-// collected by its pid, now if it is done, else at the SIGCHLD its end
-// brings.
+// Exiting says that a watched child is to be collected by its pid: one
+// whose end has come (a service process whose control channel closed), or
+// one that only runs to its end (a helper). It is collected now if it is
+// done, else at the SIGCHLD its end brings.
 func (r *Reaper) Exiting(pid int) {
 	r.mu.Lock()
 	if r.watched[pid] == nil {
