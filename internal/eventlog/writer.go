@@ -17,13 +17,14 @@ type Writer struct {
 	forward *Forwarder
 	logf    func(format string, args ...any)
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pending []*Record
-	busy    bool // a batch is being gathered or written
-	closed  bool
-	done    chan struct{}
-	hurry   chan struct{} // a Flush or Close waits: write what there is
+	mu             sync.Mutex
+	cond           *sync.Cond
+	pending        []*Record
+	added, written uint64 // records added, and written (or given up on), so far
+	flushing       int    // Flush calls waiting: no batch lingers meanwhile
+	closed         bool
+	done           chan struct{}
+	hurry          chan struct{} // a Flush or Close waits: write what there is
 }
 
 // Linger is how long a record waits for others to share its transaction.
@@ -44,6 +45,7 @@ func (w *Writer) Add(r *Record) {
 	w.mu.Lock()
 	if !w.closed {
 		w.pending = append(w.pending, r)
+		w.added++
 	}
 	w.mu.Unlock()
 	w.cond.Broadcast()
@@ -54,18 +56,13 @@ func (w *Writer) run() {
 	for {
 		w.mu.Lock()
 		for len(w.pending) == 0 && !w.closed {
-			w.busy = false
-			w.cond.Broadcast()
 			w.cond.Wait()
 		}
 		if len(w.pending) == 0 {
-			w.busy = false
-			w.cond.Broadcast()
 			w.mu.Unlock()
 			return
 		}
-		w.busy = true
-		if !w.closed {
+		if !w.closed && w.flushing == 0 {
 			w.mu.Unlock()
 			w.linger()
 			w.mu.Lock()
@@ -79,6 +76,10 @@ func (w *Writer) run() {
 		for _, r := range batch {
 			w.forward.Send(w.log, r)
 		}
+		w.mu.Lock()
+		w.written += uint64(len(batch))
+		w.mu.Unlock()
+		w.cond.Broadcast()
 	}
 }
 
@@ -93,16 +94,21 @@ func (w *Writer) linger() {
 	}
 }
 
-// Flush waits until every record added so far is in the log.
+// Flush waits until every record added before it is in the log; records
+// added meanwhile do not keep it waiting.
 func (w *Writer) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.pending) > 0 || w.busy {
-		w.hasten()
+	want := w.added
+	if w.written >= want {
+		return
 	}
-	for len(w.pending) > 0 || w.busy {
+	w.flushing++
+	w.hasten()
+	for w.written < want {
 		w.cond.Wait()
 	}
+	w.flushing--
 }
 
 // hasten ends a linger under way, or the next one.
