@@ -203,8 +203,10 @@ func (m *Manager) startable(c Caller, id uint64) (string, error) {
 	return h.svc.cfg.Name, nil
 }
 
-// ControlService sends a control and returns the service's status with the
-// handler's answer.
+// ControlService sends a control and returns the handler's answer with
+// the service's latest status, as Windows does: by the time the answer is
+// here the service may have reported more (STOP_PENDING, STOPPED), which
+// spares the caller a query.
 func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.ControlServiceReply, error) {
 	if len(r.EventData) > MaxControlDataBytes {
 		return nil, windows.ERROR_INVALID_PARAMETER
@@ -219,7 +221,11 @@ func (m *Manager) ControlService(c Caller, r *pb.ControlServiceRequest) (*pb.Con
 		}
 		return c.ControlService(now, req, name, r.Control, r.EventType, r.EventData)
 	})
-	st := toPB(rep.Status)
+	latest := rep.Status
+	if now, ok := m.sup.Reported(name); ok {
+		latest = now
+	}
+	st := toPB(latest)
 	if st.ServiceType == 0 {
 		st.ServiceType = serviceType
 	}

@@ -108,9 +108,7 @@ func (s *Supervisor) Call(ev func(c *core.Core, now time.Time, req core.ReqID) [
 // read without waiting for the loop: status queries are the SCM's most
 // frequent call and need not queue behind starts and stops.
 func (s *Supervisor) Status(name string, serviceType uint32) core.Status {
-	s.statusMu.RLock()
-	st, ok := s.status[strings.ToLower(name)]
-	s.statusMu.RUnlock()
+	st, ok := s.Reported(name)
 	if !ok {
 		st = neverStarted
 	}
@@ -118,6 +116,15 @@ func (s *Supervisor) Status(name string, serviceType uint32) core.Status {
 		st.ServiceType = serviceType
 	}
 	return st
+}
+
+// Reported is a service's status as of the last event the loop applied,
+// if the core has run the service.
+func (s *Supervisor) Reported(name string) (core.Status, bool) {
+	s.statusMu.RLock()
+	defer s.statusMu.RUnlock()
+	st, ok := s.status[strings.ToLower(name)]
+	return st, ok
 }
 
 // neverStarted is the status of a service the core has not run.
