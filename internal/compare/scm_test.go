@@ -157,8 +157,6 @@ func (r *scmRig) waitAllUp(b *testing.B) {
 
 func (r *scmRig) settle(b *testing.B) {}
 
-// until has service i's handle record its changes, runs do, and returns
-// once the service is in state.
 // recordsPerClient is how many service handles of one client keep change
 // records for WaitServiceStatus (scmd's bound).
 const recordsPerClient = 64
@@ -166,30 +164,9 @@ const recordsPerClient = 64
 // watch is the connection service i is waited on over.
 func (r *scmRig) watch(i int) *client.Conn { return r.watches[i/recordsPerClient] }
 
-func (r *scmRig) until(b *testing.B, i int, state uint32, do func()) {
-	h := r.handles[i]
-	last, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h})
-	if err != nil {
-		b.Fatal(err)
-	}
-	do()
-	for last.Status.CurrentState != state {
-		n, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: h,
-			State: last.Status.CurrentState, CheckPoint: last.Status.CheckPoint, TimeoutMs: uint32(stepTimeout.Milliseconds())})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n.Status.CurrentState == last.Status.CurrentState && n.Status.CheckPoint == last.Status.CheckPoint {
-			b.Fatalf("%s never reached state %d", serviceName(i), state)
-		}
-		last = n
-	}
-	r.pids[i] = last.Status.ProcessId
-}
-
 // waitFrom waits until service i, last seen in state at checkpoint, is
-// in want.
-func (r *scmRig) waitFrom(b *testing.B, i int, state, checkpoint, want uint32) {
+// in want, and returns its process.
+func (r *scmRig) waitFrom(b *testing.B, i int, state, checkpoint, want uint32) (pid uint32) {
 	for state != want {
 		n, err := client.Call(r.watch(i).WaitServiceStatus, &pb.WaitServiceStatusRequest{Handle: r.handles[i],
 			State: state, CheckPoint: checkpoint, TimeoutMs: uint32(stepTimeout.Milliseconds())})
@@ -199,16 +176,19 @@ func (r *scmRig) waitFrom(b *testing.B, i int, state, checkpoint, want uint32) {
 		if n.Status.CurrentState == state && n.Status.CheckPoint == checkpoint {
 			b.Fatalf("%s never reached state %d", serviceName(i), want)
 		}
-		state, checkpoint = n.Status.CurrentState, n.Status.CheckPoint
+		state, checkpoint, pid = n.Status.CurrentState, n.Status.CheckPoint, n.Status.ProcessId
 	}
+	return pid
 }
 
+// start returns once the service is RUNNING. StartService returns once
+// the service's process has its start request: the service is
+// START_PENDING, and the waiting starts there.
 func (r *scmRig) start(b *testing.B, i int) {
-	r.until(b, i, windows.SERVICE_RUNNING, func() {
-		if err := r.svcs[i].Start(); err != nil {
-			b.Fatal(err)
-		}
-	})
+	if err := r.svcs[i].Start(); err != nil {
+		b.Fatal(err)
+	}
+	r.pids[i] = r.waitFrom(b, i, windows.SERVICE_START_PENDING, 0, windows.SERVICE_RUNNING)
 }
 
 // stop returns once the service has said it stopped and its process has
