@@ -21,9 +21,9 @@ import (
 // Waiting for any child makes the kernel look at every child, which with
 // thousands of services costs more than the rest of a stop. So a child
 // its watcher says is exiting (a service process whose control channel
-// closed) is waited for by its pid; a SIGCHLD that such a wait explains
-// leaves the look at every child, for orphans, to a moment later, once for
-// all the exits in between.
+// closed, a helper that runs to its end) is waited for by its pid; a
+// SIGCHLD that such a wait explains leaves the look at every child, for
+// orphans, to a moment later, once for all the exits in between.
 type Reaper struct {
 	all bool // collect every child, watched or not
 
