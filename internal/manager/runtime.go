@@ -31,7 +31,7 @@ func (m *Manager) SetLauncher(l Launcher) {
 }
 
 // SetLaunchSlots sets how many hosts may be launching at once (the core's
-// SetLaunchSlots); the daemon gives one per CPU.
+// SetLaunchSlots); the daemon gives eight per CPU.
 func (m *Manager) SetLaunchSlots(n int) {
 	m.sup.Do(func(c *core.Core, _ time.Time) []core.Action {
 		c.SetLaunchSlots(n)
