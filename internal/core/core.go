@@ -46,7 +46,8 @@ type service struct {
 	startReq    ReqID
 	startArgs   []string
 	startReason uint32
-	started     bool // the start request reached the host
+	startSent   bool // the start request is on its way, ahead of the host's registering
+	started     bool // the host registered with the start request sent: it is the host's
 
 	ctl    *pendingControl
 	raised []*raisedControl // controls the SCM raised, in order; see RaiseControl

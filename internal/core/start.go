@@ -83,13 +83,20 @@ func (c *Core) deliverStart(p *process, s *service) []Action {
 	if p.shared && !inTable(p.table, s.name) {
 		return c.failStart(p, s, windows.ERROR_SERVICE_NOT_IN_EXE)
 	}
+	var acts []Action
+	if !s.startSent {
+		acts = append(acts, c.sendStart(p, s))
+	}
 	s.started = true
 	req := s.startReq
 	s.startReq = 0
-	return []Action{
-		SendStart{Proc: p.id, PID: p.pid, Service: s.name, Args: s.startArgs, Reason: s.startReason},
-		reply(req, 0, s.status),
-	}
+	return append(acts, reply(req, 0, s.status))
+}
+
+// sendStart sends the start request.
+func (c *Core) sendStart(p *process, s *service) Action {
+	s.startSent = true
+	return SendStart{Proc: p.id, PID: p.pid, Service: s.name, Args: s.startArgs, Reason: s.startReason}
 }
 
 func inTable(table []string, name string) bool {
@@ -160,6 +167,16 @@ func (c *Core) Launched(now time.Time, id ProcID, pid uint32) []Action {
 	for _, s := range p.services {
 		s.status.ProcessId = pid
 		acts = append(acts, s.changed(false)...)
+	}
+	// An own-process host runs whatever it was started for, so its start
+	// request goes now and waits in the channel: the host finds it as soon
+	// as it has registered, without a round trip to the SCM. The caller
+	// of StartService is still answered once the host registers, as on
+	// Windows once StartServiceCtrlDispatcher connects.
+	if !p.shared {
+		for _, s := range p.services {
+			acts = append(acts, c.sendStart(p, s))
+		}
 	}
 	return acts
 }
