@@ -221,13 +221,12 @@ func (s *Server) serveCall(ctx context.Context, c *clientConn, br *bufio.Reader,
 		u.large <- struct{}{}
 		defer func() { <-u.large }()
 	}
-	var reply []byte
-	var err error
 	if waitingCalls[r.path] {
-		reply, err = callWatched(ctx, c, br, calls[r.path], body, r.json)
-	} else {
-		reply, err = calls[r.path](ctx, body, r.json)
+		var stop func()
+		ctx, stop = watch(ctx, c, br)
+		defer stop() // after the reply is written: it need not wait for the watcher
 	}
+	reply, err := calls[r.path](ctx, body, r.json)
 	if err != nil {
 		return writeError(c, err, token, false) == nil
 	}
@@ -276,26 +275,27 @@ func (s *Server) readBody(c *clientConn, br *bufio.Reader, n int) ([]byte, bool)
 	return body, true
 }
 
-// callWatched runs a call that may wait, with its context ended when the
-// client closes the connection under it.
-func callWatched(ctx context.Context, c *clientConn, br *bufio.Reader, call unaryCall, body []byte, asJSON bool) ([]byte, error) {
+// watch gives a call that may wait a context that ends when the client
+// closes the connection under it. stop ends the watching; it must be
+// called before the connection is read again.
+func watch(ctx context.Context, c *clientConn, br *bufio.Reader) (watched context.Context, stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		// A byte here is the client's next request, read ahead; an
-		// error is the client gone, or the deadline set below.
+		// error is the client gone, or the deadline stop sets.
 		if _, err := br.Peek(1); err != nil && !isTimeout(err) {
 			cancel()
 		}
 	}()
-	reply, err := call(ctx, body, asJSON)
-	c.SetReadDeadline(time.Unix(1, 0)) // ends the watcher's read
-	wg.Wait()
-	c.SetReadDeadline(time.Time{})
-	return reply, err
+	return ctx, func() {
+		c.SetReadDeadline(time.Unix(1, 0)) // ends the watcher's read
+		wg.Wait()
+		c.SetReadDeadline(time.Time{})
+		cancel()
+	}
 }
 
 func isTimeout(err error) bool {
