@@ -101,7 +101,8 @@ func (l *Launcher) Adopt(id core.ProcID, pid uint32, conn *net.UnixConn) error {
 	if err != nil {
 		return err
 	}
-	p := &proc{id: id, pid: int(pid), conn: conn, out: make(chan []byte, 256), reaped: make(chan struct{}), cgroup: l.cgroupOf(int(pid))}
+	start, _ := StartTime(int(pid))
+	p := &proc{id: id, pid: int(pid), conn: conn, out: make(chan []byte, 256), reaped: make(chan struct{}), cgroup: l.cgroupOf(int(pid)), start: start}
 	l.mu.Lock()
 	l.procs[id] = p
 	l.mu.Unlock()

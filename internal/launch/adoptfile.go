@@ -132,9 +132,8 @@ func bootID() string {
 // Token is the proof a start request gives a host that it runs the
 // service: an HMAC of the host's pid, its start time and the service's
 // name. Nil when the process is gone.
-func (f *AdoptionFile) Token(pid uint32, service string) []byte {
-	start, err := StartTime(int(pid))
-	if err != nil {
+func (f *AdoptionFile) Token(pid uint32, start uint64, service string) []byte {
+	if start == 0 {
 		return nil
 	}
 	mac := hmac.New(sha256.New, f.key)
@@ -142,9 +141,10 @@ func (f *AdoptionFile) Token(pid uint32, service string) []byte {
 	return mac.Sum(nil)
 }
 
-// Proves reports whether token proves that pid runs service.
-func (f *AdoptionFile) Proves(token []byte, pid uint32, service string) bool {
-	want := f.Token(pid, service)
+// Proves reports whether token proves that the process pid, started at
+// start, runs service.
+func (f *AdoptionFile) Proves(token []byte, pid uint32, start uint64, service string) bool {
+	want := f.Token(pid, start, service)
 	return want != nil && hmac.Equal(token, want)
 }
 

@@ -94,6 +94,7 @@ type proc struct {
 	conn   *net.UnixConn
 	out    chan []byte
 	cgroup string
+	start  uint64 // the process's start time, which its tokens bind it to
 	exited bool
 	killed bool
 	status int           // exit status, once exited
@@ -225,12 +226,17 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 		cgroupDir = dir
 	}
 
-	l.mu.Lock()
+	// The fork runs without l.mu: it lasts until the child has exec'd,
+	// which on a busy machine is milliseconds, and Send, Kill and the
+	// other hosts' exits must not wait for it. The reaper hands the exit
+	// straight to p, however soon it comes.
+	p := &proc{id: id, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
 	pid, err := l.reaper.Start(func() (int, error) {
-		return l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
-	}, l.hostExited)
+		pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
+		p.pid = pid
+		return pid, err
+	}, func(_ int, ws syscall.WaitStatus) { l.hostExited(p, ws) })
 	if err != nil {
-		l.mu.Unlock()
 		conn.Close()
 		if cgroupDir != "" {
 			removeGroup(cgroupDir)
@@ -243,9 +249,12 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 	if spec.Nice != 0 {
 		syscall.Setpriority(syscall.PRIO_PROCESS, pid, spec.Nice)
 	}
-	p := &proc{id: id, pid: pid, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
-	l.procs[id] = p
-	l.byPID[pid] = p
+	p.start, _ = StartTime(pid)
+	l.mu.Lock()
+	l.procs[id] = p // even if it has exited already: a Kill still clears up after it
+	if !p.exited {
+		l.byPID[pid] = p
+	}
 	l.mu.Unlock()
 	return p, uint32(pid), 0
 }
@@ -318,6 +327,17 @@ func (l *Launcher) write(p *proc) {
 	}
 }
 
+// StartTime is the start time of a host's process (as /proc/PID/stat
+// gives it), read as it was launched or adopted; 0 if unknown.
+func (l *Launcher) StartTime(id core.ProcID) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p := l.procs[id]; p != nil {
+		return p.start
+	}
+	return 0
+}
+
 // Send queues a message for a host. A host that lets its queue fill is not
 // reading: that is reported as a bad message, never waited for.
 func (l *Launcher) Send(id core.ProcID, msg any) {
@@ -372,18 +392,13 @@ func (l *Launcher) forget(p *proc) {
 }
 
 // hostExited takes a host's exit from the reaper.
-func (l *Launcher) hostExited(pid int, ws syscall.WaitStatus) {
+func (l *Launcher) hostExited(p *proc, ws syscall.WaitStatus) {
 	status := ws.ExitStatus()
 	if ws.Signaled() {
 		status = -int(ws.Signal())
 	}
 	l.mu.Lock()
-	p := l.byPID[pid]
-	if p == nil {
-		l.mu.Unlock()
-		return
-	}
-	delete(l.byPID, pid)
+	delete(l.byPID, p.pid)
 	p.exited = true
 	p.status = status
 	close(p.out)

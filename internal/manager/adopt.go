@@ -127,16 +127,16 @@ func (m *Manager) adopting() *Adoption {
 }
 
 // token is the proof a START gives a host that it runs the service.
-func (m *Manager) token(pid uint32, service string) []byte {
+func (m *Manager) token(id core.ProcID, pid uint32, service string) []byte {
 	if m.adoption == nil || pid == 0 {
 		return nil
 	}
-	return m.adoption.file.Token(pid, service)
+	return m.adoption.file.Token(pid, m.launcher.StartTime(id), service)
 }
 
 // Reattach adopts a host whose tokens prove what it runs.
 func (m *Manager) Reattach(pid uint32, starttime uint64, conn *net.UnixConn, msg *protocol.Reattach) bool {
-	a, h, ok := m.claims(pid, msg)
+	a, h, ok := m.claims(pid, starttime, msg)
 	if !ok {
 		return false
 	}
@@ -174,7 +174,7 @@ type reattaching struct {
 
 // claims checks that a reattaching host's tokens prove each service it
 // claims.
-func (m *Manager) claims(pid uint32, msg *protocol.Reattach) (*Adoption, reattaching, bool) {
+func (m *Manager) claims(pid uint32, starttime uint64, msg *protocol.Reattach) (*Adoption, reattaching, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var h reattaching
@@ -184,7 +184,7 @@ func (m *Manager) claims(pid uint32, msg *protocol.Reattach) (*Adoption, reattac
 	}
 	for _, r := range msg.Services {
 		s := m.find(r.Status.Service)
-		if s == nil || !a.file.Proves(r.Token, pid, s.cfg.Name) {
+		if s == nil || !a.file.Proves(r.Token, pid, starttime, s.cfg.Name) {
 			m.logf("process %d claims %q without proof; not adopted", pid, r.Status.Service)
 			return nil, h, false
 		}

@@ -23,8 +23,9 @@ func (l *recLauncher) Start(id core.ProcID, spec launch.Spec) {
 	defer l.mu.Unlock()
 	l.ids[spec.Service] = id
 }
-func (l *recLauncher) Send(core.ProcID, any) {}
-func (l *recLauncher) Kill(core.ProcID)      {}
+func (l *recLauncher) Send(core.ProcID, any)        {}
+func (l *recLauncher) Kill(core.ProcID)             {}
+func (l *recLauncher) StartTime(core.ProcID) uint64 { return 0 }
 func (l *recLauncher) id(name string) core.ProcID {
 	l.mu.Lock()
 	defer l.mu.Unlock()

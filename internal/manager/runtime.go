@@ -19,6 +19,7 @@ type Launcher interface {
 	Start(id core.ProcID, spec launch.Spec) // the outcome comes back as Launched or LaunchFailed
 	Send(id core.ProcID, msg any)
 	Kill(id core.ProcID)
+	StartTime(id core.ProcID) uint64 // the host's, which its tokens bind it to
 }
 
 // SetLauncher connects the manager to the launcher that runs its services.
@@ -97,7 +98,7 @@ func (m *Manager) Execute(acts []core.Action) {
 			spec.Files, spec.Env = files, append(spec.Env, env...)
 			m.launcher.Start(a.Proc, spec)
 		case core.SendStart:
-			m.launcher.Send(a.Proc, &protocol.Start{Service: a.Service, Reason: a.Reason, Args: a.Args, Token: m.token(a.PID, a.Service)})
+			m.launcher.Send(a.Proc, &protocol.Start{Service: a.Service, Reason: a.Reason, Args: a.Args, Token: m.token(a.Proc, a.PID, a.Service)})
 		case core.SendControl:
 			m.launcher.Send(a.Proc, &protocol.Control{Seq: a.Seq, Service: a.Service, Code: a.Code, EventType: a.EventType, EventData: a.EventData})
 		case core.Kill:
