@@ -47,6 +47,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/internal/launch"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,6 +71,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	launch.RemoveCPUGroup() // scmd leaves it for the next; the machine gets it back
 	os.Exit(code)
 }
 

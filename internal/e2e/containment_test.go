@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -188,12 +189,17 @@ func groupsOf(pid int) []string {
 	}
 	var dirs []string
 	for _, h := range hierarchies() {
-		if rel, ok := h.groupIn(string(b)); ok && strings.Contains(rel, "/scm-") {
+		if rel, ok := h.groupIn(string(b)); ok && serviceGroup.MatchString(rel) {
 			dirs = append(dirs, filepath.Join(h.mount, rel))
 		}
 	}
 	return dirs
 }
+
+// serviceGroup matches the path of a group an scmd made for one service
+// process: under its scm-<hash> directory. The group all services share
+// for the CPU (scm-services) is none.
+var serviceGroup = regexp.MustCompile(`/scm-[0-9a-f]{12}/`)
 
 // subgroups lists the groups left under the SCM's directories.
 func subgroups(sock string) []string {
@@ -568,7 +574,7 @@ func TestRestrictedServiceInCgroup1Group(t *testing.T) {
 		tasks, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(scmd), "task"))
 		for _, task := range tasks {
 			b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(scmd), "task", task.Name(), "cgroup"))
-			if strings.Contains(string(b), "/scm-") {
+			if serviceGroup.Match(b) {
 				return false
 			}
 		}

@@ -16,6 +16,7 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -39,6 +40,7 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	launch.RemoveCPUGroup() // scmd leaves it for the next; the machine gets it back
 	os.Exit(code)
 }
 

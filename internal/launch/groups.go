@@ -14,21 +14,26 @@ const (
 )
 
 // forkExec starts a service process with its privileges (restrict.go),
-// inside its group when it has one. Both the v1 group and the privileges
-// are attributes of the thread that forks: on v1 the one thread takes both.
+// inside its group when it has one, and in the services' CPU group
+// (cpugroup.go). The v1 groups and the privileges are attributes of the
+// thread that forks: on v1 the one thread takes them all.
 func (l *Launcher) forkExec(group string, attr *syscall.ProcAttr, privs privilegePlan, fork func() (int, error)) (int, error) {
-	switch {
-	case group == "":
-		return privs.fork(fork)
-	case l.cg.v1:
+	restricted := privs.bound || privs.noNewPrivs
+	v1 := group != "" && l.cg.v1
+	if l.cpu != nil && (restricted || v1) {
+		fork = l.cpu.joinFirst(fork) // run on a thread of its own, not the worker
+	}
+	if v1 {
 		var spend func() error
-		if privs.bound || privs.noNewPrivs {
+		if restricted {
 			spend = privs.restrictThread
 		}
 		return forkFromThreadInV1Group(group, l.cg.home, spend, fork)
-	default:
-		return l.cg.forkExecV2(group, attr, func() (int, error) { return privs.fork(fork) })
 	}
+	if group == "" {
+		return privs.fork(fork)
+	}
+	return l.cg.forkExecV2(group, attr, func() (int, error) { return privs.fork(fork) })
 }
 
 // killContained kills everything a host started: its group, or the

@@ -67,6 +67,7 @@ type Launcher struct {
 	ev   Events
 	opts Options
 	cg   *cgroups
+	cpu  *cpuGroup // where services are scheduled as one; nil without a v1 cpu hierarchy
 	// tracker attributes processes to hosts where there is no cgroup
 	// hierarchy to use; nil where there is, or without process events.
 	tracker *processTracker
@@ -115,6 +116,7 @@ func New(ev Events, opts Options) (*Launcher, error) {
 	l.cleaned = sync.NewCond(&l.mu)
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
+		l.cpu = newCPUGroup()
 	}
 	if l.cg == nil && opts.ReapOrphans {
 		t, err := newProcessTracker(opts.Logf, opts.TrackFile)
@@ -138,7 +140,7 @@ func (l *Launcher) Contained() bool { return l.cg != nil }
 // cannot be used.
 func (l *Launcher) Start(id core.ProcID, spec Spec) {
 	l.starting.Add(1)
-	go func() {
+	launch := func() {
 		defer l.starting.Done()
 		defer closeAll(spec.Files)
 		p, pid, code := l.start(id, spec)
@@ -149,7 +151,12 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) {
 		l.ev.Launched(id, pid)
 		go l.read(p)
 		go l.write(p)
-	}()
+	}
+	if l.cpu != nil {
+		l.cpu.launch(launch) // forked into the services' CPU group
+		return
+	}
+	go launch()
 }
 
 func closeAll(files []*os.File) {
@@ -460,6 +467,9 @@ func (l *Launcher) Close() {
 			}
 		}
 		removeEmptyGroup(l.cg.base, retireTimeout)
+	}
+	if l.cpu != nil {
+		l.cpu.close()
 	}
 }
 
