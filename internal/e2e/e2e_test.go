@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Chmod(dir, 0o755)
-	build := exec.Command("go", "build", "-o", dir, "github.com/openscm/scm/cmd/...", "github.com/openscm/scm/internal/e2e/testsvc", "github.com/openscm/scm/internal/e2e/attack", "github.com/openscm/scm/internal/e2e/remotego", "github.com/openscm/scm/windows/svc/example", "github.com/openscm/scm/windows/svc/example/devicewatch")
+	build := exec.Command("go", "build", "-o", dir, "github.com/openscm/scm/cmd/...", "github.com/openscm/scm/internal/e2e/testsvc", "github.com/openscm/scm/internal/e2e/attack", "github.com/openscm/scm/internal/e2e/remotego", "github.com/openscm/scm/internal/e2e/querymon", "github.com/openscm/scm/windows/svc/example", "github.com/openscm/scm/windows/svc/example/devicewatch")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the commands:", err)
