@@ -47,7 +47,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openscm/scm/internal/launch"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,7 +70,6 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	launch.RemoveCPUGroup() // scmd leaves it for the next; the machine gets it back
 	os.Exit(code)
 }
 

@@ -16,7 +16,6 @@ import (
 
 	pb "github.com/openscm/scm/internal/api/scmmsg"
 	"github.com/openscm/scm/internal/client"
-	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/windows"
 	"github.com/openscm/scm/windows/svc"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -40,7 +39,6 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
-	launch.RemoveCPUGroup() // scmd leaves it for the next; the machine gets it back
 	os.Exit(code)
 }
 

@@ -1,12 +1,12 @@
 package launch
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,61 +20,62 @@ import (
 // starting at once claim the CPU as one rather than as a hundred: scmd,
 // which must answer its callers while they start, and the users' own
 // programs keep their share. systemd does the same with system.slice.
-// Under cgroup v2 no such group is made: the services' groups are inside
-// scmd's, which a service manager above scmd already keeps apart from the
-// sessions.
+// Where the kernel has no v1 cpu hierarchy (cgroup v2 alone), no such
+// group is made: the services' groups are inside scmd's, which a service
+// manager above scmd already keeps apart from the sessions.
 //
 // A v1 thread, not only a process, has a group of its own, and a child is
-// born in its parent thread's. So launches run on workers, threads that
-// joined the group for good: a launch is handed to a worker where it would
-// otherwise have had a goroutine of its own, and costs no more. A thread
-// made for one fork (restrict.go, forkFromThreadInV1Group) joins for the
-// fork.
-//
-// The group outlives scmd, as system.slice outlives a service: every scmd
-// under one group shares it, and one removed gives its real-time budget
-// back only after an RCU grace period, which the next would wait for.
+// born in its parent thread's. So services are forked by the forker, a
+// thread that joined the group for good: forks run one at a time anyway
+// (the reaper holds its lock through each). A thread made for one fork
+// (restrict.go, forkFromThreadInV1Group) joins for the fork instead.
 type cpuGroup struct {
 	dir  string // the group's directory
-	home string // scmd's own group, where the workers go at the end
+	home string // scmd's own group
 
-	mu      sync.Mutex
-	closed  bool
-	work    chan func()
-	workers sync.WaitGroup
+	forks     chan func()   // run on the forker
+	quit      chan struct{} // closed to end the forker
+	done      chan struct{} // closed once the forker has left the group
+	closeOnce sync.Once
 }
 
 // CPUGroupName names the services' group, under scmd's own.
 const CPUGroupName = "scm-services"
 
-// launchQueue bounds the launches waiting for a worker. The core's launch
-// slots keep far fewer under way, so handing one over never waits.
-const launchQueue = 1024
-
 // newCPUGroup makes the services' group under scmd's own group in a
-// writable v1 "cpu" hierarchy, or finds it made, and starts its workers
-// there; nil where there is none.
-func newCPUGroup() *cpuGroup {
-	home, ok := ownCPUGroup()
+// writable v1 "cpu" hierarchy (other than the one at avoid, which holds
+// the services' own groups), or finds it made, and starts the forker in
+// it; nil where there is none.
+func newCPUGroup(avoid string, logf func(string, ...any)) *cpuGroup {
+	home, ok := ownCPUGroup(avoid)
 	if !ok {
 		return nil
 	}
 	g := &cpuGroup{dir: filepath.Join(home, CPUGroupName), home: home}
-	// The group may have been removed a moment ago (RemoveCPUGroup), its
-	// real-time budget not back yet.
-	for deadline := time.Now().Add(setUpWait); !g.setUp(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
+	// Another scmd may be removing the group as this one finds it, and
+	// the real-time budget of a group removed a moment ago comes back only
+	// after an RCU grace period: both pass.
+	deadline := time.Now().Add(setUpWait)
+	for {
+		err := g.setUp()
+		if err == nil {
+			return g
+		}
+		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EBUSY) && !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			logf("services share the CPU with everything else, not as one group: %v", err)
+			os.Remove(g.dir)
 			return nil
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	return g
 }
 
-// setUpWait is how long newCPUGroup tries.
-const setUpWait = 500 * time.Millisecond
+// setUpWait is how long newCPUGroup tries: a grace period is milliseconds
+// on an idle machine, and may be much longer on a busy one.
+const setUpWait = 2 * time.Second
 
 // ownCPUGroup finds scmd's group in a writable v1 "cpu" hierarchy.
-func ownCPUGroup() (string, bool) {
+func ownCPUGroup(avoid string) (string, bool) {
 	own, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return "", false
@@ -84,7 +85,7 @@ func ownCPUGroup() (string, bool) {
 			continue
 		}
 		rel, ok := (&cgroups{v1: true, control: "cpu"}).groupIn(string(own))
-		if !ok || unix.Access(m.dir, unix.W_OK) != nil {
+		if !ok || m.dir == avoid || unix.Access(m.dir, unix.W_OK) != nil {
 			return "", false
 		}
 		return filepath.Join(m.dir, rel), true
@@ -93,88 +94,144 @@ func ownCPUGroup() (string, bool) {
 }
 
 // setUp makes or finds the group, gives it its real-time budget and starts
-// the workers in it; if any of it fails, it leaves no worker behind.
-func (g *cpuGroup) setUp() bool {
+// the forker in it.
+func (g *cpuGroup) setUp() error {
 	if err := os.Mkdir(g.dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return false
+		return err
 	}
-	if !g.inheritRealTime() {
-		return false
+	if err := g.inheritRealTime(); err != nil {
+		return err
 	}
-	g.work = make(chan func(), launchQueue)
-	for range runtime.GOMAXPROCS(0) {
-		joined := make(chan error)
-		g.workers.Add(1)
-		go g.worker(joined)
-		if err := <-joined; err != nil {
-			close(g.work)
-			g.workers.Wait()
-			return false
-		}
-	}
-	return true
+	g.forks, g.quit, g.done = make(chan func()), make(chan struct{}), make(chan struct{})
+	joined := make(chan error)
+	go g.forker(joined)
+	return <-joined
 }
 
-// inheritRealTime gives the group scmd's budget of real-time CPU time.
-// With RT group scheduling a new group has none, and a service could not
-// use SCHED_FIFO or SCHED_RR in it as it can beside scmd. A group that
-// cannot have the budget (another holds it) is not used.
-func (g *cpuGroup) inheritRealTime() bool {
-	budget, err := os.ReadFile(filepath.Join(g.home, "cpu.rt_runtime_us"))
+// inheritRealTime gives the group the real-time CPU time scmd's group has
+// and its other subgroups leave: with RT group scheduling a new group has
+// none, and a service could not use SCHED_FIFO or SCHED_RR in it as it can
+// beside scmd.
+func (g *cpuGroup) inheritRealTime() error {
+	runtime, period, err := rtBandwidth(g.home)
 	if errors.Is(err, os.ErrNotExist) {
-		return true // no RT group scheduling: a group changes nothing there
+		return nil // no RT group scheduling: a group changes nothing there
 	}
 	if err != nil {
-		return false
+		return err
 	}
-	file := filepath.Join(g.dir, "cpu.rt_runtime_us")
-	if has, err := os.ReadFile(file); err == nil && bytes.Equal(has, budget) {
-		return true
+	// The kernel's sum: runtime/period, in fixed point, of every child
+	// against the parent's.
+	free := rtRatio(runtime, period)
+	siblings, _ := os.ReadDir(g.home)
+	for _, s := range siblings {
+		if !s.IsDir() || s.Name() == CPUGroupName {
+			continue
+		}
+		if r, p, err := rtBandwidth(filepath.Join(g.home, s.Name())); err == nil {
+			free -= rtRatio(r, p)
+		}
 	}
-	return os.WriteFile(file, budget, 0) == nil
+	want := free * period >> 20
+	if want <= 0 {
+		return errors.New("the real-time budget is held by other groups")
+	}
+	has, hasPeriod, err := rtBandwidth(g.dir)
+	if err != nil {
+		return err
+	}
+	if hasPeriod != period {
+		if err := os.WriteFile(filepath.Join(g.dir, "cpu.rt_period_us"), []byte(strconv.FormatInt(period, 10)), 0); err != nil {
+			return err
+		}
+	}
+	if has == want {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(g.dir, "cpu.rt_runtime_us"), []byte(strconv.FormatInt(want, 10)), 0)
 }
 
-// worker runs launches on a thread of the group until close.
-func (g *cpuGroup) worker(joined chan<- error) {
-	defer g.workers.Done()
+func rtBandwidth(dir string) (runtime, period int64, err error) {
+	read := func(name string) (int64, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return 0, err
+		}
+		return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	if runtime, err = read("cpu.rt_runtime_us"); err != nil {
+		return 0, 0, err
+	}
+	period, err = read("cpu.rt_period_us")
+	return runtime, period, err
+}
+
+// rtRatio is the kernel's to_ratio: runtime per period, shifted by 20.
+func rtRatio(runtime, period int64) int64 {
+	if runtime <= 0 || period <= 0 {
+		return 0
+	}
+	return runtime << 20 / period
+}
+
+// forker runs the forks handed to it, on a thread of the group, until
+// close; then it leaves the group, and its thread ends.
+func (g *cpuGroup) forker(joined chan<- error) {
+	defer close(g.done)
 	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 	err := g.join()
 	joined <- err
 	if err != nil {
 		return
 	}
-	for f := range g.work {
-		f()
+	defer g.leave()
+	for {
+		select {
+		case f := <-g.forks:
+			f()
+		case <-g.quit:
+			return
+		}
 	}
-	g.leave() // the thread itself ends some time after the goroutine
 }
 
 // join moves the calling thread into the group; leave moves it back. The
-// thread must be locked, and run nothing of scmd's but launches between.
+// thread must be locked, and run nothing of scmd's but forks between.
 func (g *cpuGroup) join() error {
 	return os.WriteFile(filepath.Join(g.dir, "tasks"), []byte(strconv.Itoa(unix.Gettid())), 0)
 }
 
-func (g *cpuGroup) leave() {
-	os.WriteFile(filepath.Join(g.home, "tasks"), []byte(strconv.Itoa(unix.Gettid())), 0)
+func (g *cpuGroup) leave() error {
+	return os.WriteFile(filepath.Join(g.home, "tasks"), []byte(strconv.Itoa(unix.Gettid())), 0)
 }
 
-// launch runs f on a worker, or on a goroutine of its own once the group
-// is closed.
-func (g *cpuGroup) launch(f func()) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		go f()
-		return
+// forking returns fork made to run on the forker, or, once the group is
+// closed, where it is called.
+func (g *cpuGroup) forking(fork func() (int, error)) func() (int, error) {
+	return func() (int, error) {
+		type result struct {
+			pid int
+			err error
+		}
+		done := make(chan result, 1)
+		select {
+		case g.forks <- func() {
+			pid, err := fork()
+			done <- result{pid, err}
+		}:
+		case <-g.done:
+			return fork()
+		}
+		r := <-done
+		return r.pid, r.err
 	}
-	g.work <- f
 }
 
-// joinFirst returns fork run from within the group, for a thread made for
-// one fork: it joins, forks and leaves, as it may be the main thread,
-// which is never retired. A join that fails costs the child its place in
-// the group, not its start.
+// joinFirst returns fork run from within the group, for a locked thread
+// made for one fork and retired after it: it joins, forks and leaves, as
+// it may be the main thread, which is wedged rather than retired and
+// would keep the group from being removed. A join that fails costs the
+// child its place in the group, not its start.
 func (g *cpuGroup) joinFirst(fork func() (int, error)) func() (int, error) {
 	return func() (int, error) {
 		g.join()
@@ -183,27 +240,12 @@ func (g *cpuGroup) joinFirst(fork func() (int, error)) func() (int, error) {
 	}
 }
 
-// close ends the workers once they have run what they were handed.
+// close ends the forker and removes the group, unless processes are left
+// in it (adopted hosts, another scmd's services).
 func (g *cpuGroup) close() {
-	g.mu.Lock()
-	if !g.closed {
-		g.closed = true
-		close(g.work)
-	}
-	g.mu.Unlock()
-	g.workers.Wait()
-}
-
-// RemoveCPUGroup removes the services' CPU group, if there is one and
-// nothing is in it: scmd leaves it for the next one.
-func RemoveCPUGroup() error {
-	home, ok := ownCPUGroup()
-	if !ok {
-		return nil
-	}
-	err := os.Remove(filepath.Join(home, CPUGroupName))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
+	g.closeOnce.Do(func() {
+		close(g.quit)
+		<-g.done
+		os.Remove(g.dir)
+	})
 }

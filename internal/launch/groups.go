@@ -20,13 +20,22 @@ const (
 func (l *Launcher) forkExec(group string, attr *syscall.ProcAttr, privs privilegePlan, fork func() (int, error)) (int, error) {
 	restricted := privs.bound || privs.noNewPrivs
 	v1 := group != "" && l.cg.v1
-	if l.cpu != nil && (restricted || v1) {
-		fork = l.cpu.joinFirst(fork) // run on a thread of its own, not the worker
+	switch {
+	case l.cpu == nil:
+	case restricted || v1:
+		fork = l.cpu.joinFirst(fork) // on a thread of its own, retired after
+	default:
+		fork = l.cpu.forking(fork)
 	}
 	if v1 {
 		var spend func() error
 		if restricted {
 			spend = privs.restrictThread
+		}
+		if l.cpu != nil && spend == nil {
+			// The thread was in the services' CPU group: it is retired
+			// rather than trusted to have left it.
+			spend = func() error { return nil }
 		}
 		return forkFromThreadInV1Group(group, l.cg.home, spend, fork)
 	}

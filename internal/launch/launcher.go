@@ -116,7 +116,11 @@ func New(ev Events, opts Options) (*Launcher, error) {
 	l.cleaned = sync.NewCond(&l.mu)
 	if opts.CgroupName != "" {
 		l.cg = newCgroups(opts.CgroupName)
-		l.cpu = newCPUGroup()
+		avoid := "" // a v1 hierarchy the services' own groups are in
+		if l.cg != nil && l.cg.v1 {
+			avoid = l.cg.mount
+		}
+		l.cpu = newCPUGroup(avoid, opts.Logf)
 	}
 	if l.cg == nil && opts.ReapOrphans {
 		t, err := newProcessTracker(opts.Logf, opts.TrackFile)
@@ -140,7 +144,7 @@ func (l *Launcher) Contained() bool { return l.cg != nil }
 // cannot be used.
 func (l *Launcher) Start(id core.ProcID, spec Spec) {
 	l.starting.Add(1)
-	launch := func() {
+	go func() {
 		defer l.starting.Done()
 		defer closeAll(spec.Files)
 		p, pid, code := l.start(id, spec)
@@ -151,12 +155,7 @@ func (l *Launcher) Start(id core.ProcID, spec Spec) {
 		l.ev.Launched(id, pid)
 		go l.read(p)
 		go l.write(p)
-	}
-	if l.cpu != nil {
-		l.cpu.launch(launch) // forked into the services' CPU group
-		return
-	}
-	go launch()
+	}()
 }
 
 func closeAll(files []*os.File) {
@@ -234,13 +233,18 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 	}
 
 	// The fork runs without l.mu: it lasts until the child has exec'd,
-	// which on a busy machine is milliseconds, and Send, Kill and the
-	// other hosts' exits must not wait for it. The reaper hands the exit
-	// straight to p, however soon it comes.
+	// which on a busy machine is milliseconds, and Send and Kill must not
+	// wait for it. (The reaper, which holds its own lock through a fork,
+	// collects exits after it.) The reaper hands the exit straight to p,
+	// however soon it comes; until the fork returns the child cannot be
+	// collected, so its start time read here is its own.
 	p := &proc{id: id, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
 	pid, err := l.reaper.Start(func() (int, error) {
 		pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
-		p.pid = pid
+		if err == nil {
+			p.pid = pid
+			p.start, _ = StartTime(pid)
+		}
 		return pid, err
 	}, func(_ int, ws syscall.WaitStatus) { l.hostExited(p, ws) })
 	if err != nil {
@@ -256,7 +260,6 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 	if spec.Nice != 0 {
 		syscall.Setpriority(syscall.PRIO_PROCESS, pid, spec.Nice)
 	}
-	p.start, _ = StartTime(pid)
 	l.mu.Lock()
 	l.procs[id] = p // even if it has exited already: a Kill still clears up after it
 	if !p.exited {
@@ -405,7 +408,9 @@ func (l *Launcher) hostExited(p *proc, ws syscall.WaitStatus) {
 		status = -int(ws.Signal())
 	}
 	l.mu.Lock()
-	delete(l.byPID, p.pid)
+	if l.byPID[p.pid] == p {
+		delete(l.byPID, p.pid)
+	}
 	p.exited = true
 	p.status = status
 	close(p.out)
