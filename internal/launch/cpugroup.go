@@ -113,7 +113,7 @@ func (g *cpuGroup) setUp() error {
 // none, and a service could not use SCHED_FIFO or SCHED_RR in it as it can
 // beside scmd.
 func (g *cpuGroup) inheritRealTime() error {
-	runtime, period, err := rtBandwidth(g.home)
+	budget, period, err := rtBandwidth(g.home)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // no RT group scheduling: a group changes nothing there
 	}
@@ -122,7 +122,7 @@ func (g *cpuGroup) inheritRealTime() error {
 	}
 	// The kernel's sum: runtime/period, in fixed point, of every child
 	// against the parent's.
-	free := rtRatio(runtime, period)
+	free := rtRatio(budget, period)
 	siblings, _ := os.ReadDir(g.home)
 	for _, s := range siblings {
 		if !s.IsDir() || s.Name() == CPUGroupName {
@@ -151,7 +151,9 @@ func (g *cpuGroup) inheritRealTime() error {
 	return os.WriteFile(filepath.Join(g.dir, "cpu.rt_runtime_us"), []byte(strconv.FormatInt(want, 10)), 0)
 }
 
-func rtBandwidth(dir string) (runtime, period int64, err error) {
+// rtBandwidth reads a group's real-time budget: so much CPU time (µs) in
+// every period (µs).
+func rtBandwidth(dir string) (budget, period int64, err error) {
 	read := func(name string) (int64, error) {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -159,19 +161,19 @@ func rtBandwidth(dir string) (runtime, period int64, err error) {
 		}
 		return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	}
-	if runtime, err = read("cpu.rt_runtime_us"); err != nil {
+	if budget, err = read("cpu.rt_runtime_us"); err != nil {
 		return 0, 0, err
 	}
 	period, err = read("cpu.rt_period_us")
-	return runtime, period, err
+	return budget, period, err
 }
 
-// rtRatio is the kernel's to_ratio: runtime per period, shifted by 20.
-func rtRatio(runtime, period int64) int64 {
-	if runtime <= 0 || period <= 0 {
+// rtRatio is the kernel's to_ratio: budget per period, shifted by 20.
+func rtRatio(budget, period int64) int64 {
+	if budget <= 0 || period <= 0 {
 		return 0
 	}
-	return runtime << 20 / period
+	return budget << 20 / period
 }
 
 // forker runs the forks handed to it, on a thread of the group, until
