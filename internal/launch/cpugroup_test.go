@@ -164,3 +164,62 @@ func cpuGroupOf(t *testing.T, pid int) string {
 	t.Fatal("no cpu hierarchy")
 	return ""
 }
+
+// The services' group takes the real-time budget its parent has and the
+// parent's other children leave, per the parent's period, as the kernel
+// counts it; with none left it is not used.
+func TestCPUGroupRealTimeBudget(t *testing.T) {
+	write := func(dir, name, value string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(value+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	budget := func(dir string) string {
+		t.Helper()
+		r, p, err := rtBandwidth(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d/%d", r, p)
+	}
+	home := t.TempDir()
+	g := &cpuGroup{home: home, dir: filepath.Join(home, CPUGroupName)}
+	write(home, "cpu.rt_runtime_us", "950000")
+	write(home, "cpu.rt_period_us", "1000000")
+	write(g.dir, "cpu.rt_runtime_us", "0")
+	write(g.dir, "cpu.rt_period_us", "1000000")
+	// A sibling holding a fifth of its half-second period: a tenth.
+	write(filepath.Join(home, "other"), "cpu.rt_runtime_us", "50000")
+	write(filepath.Join(home, "other"), "cpu.rt_period_us", "500000")
+	if err := g.inheritRealTime(); err != nil {
+		t.Fatal(err)
+	}
+	if got := budget(g.dir); got != "850000/1000000" {
+		t.Errorf("budget %s, want 850000/1000000 (0.95 - 0.1 of the period)", got)
+	}
+
+	// A parent period of its own is taken along.
+	write(home, "cpu.rt_period_us", "2000000")
+	write(home, "cpu.rt_runtime_us", "1900000")
+	if err := g.inheritRealTime(); err != nil {
+		t.Fatal(err)
+	}
+	if got := budget(g.dir); got != "1700000/2000000" {
+		t.Errorf("budget %s, want 1700000/2000000", got)
+	}
+
+	// Nothing left: no group.
+	write(filepath.Join(home, "other"), "cpu.rt_runtime_us", "475000")
+	if err := g.inheritRealTime(); err == nil {
+		t.Errorf("a budget taken whole by a sibling: no error, budget %s", budget(g.dir))
+	}
+
+	// Without RT group scheduling there is nothing to take.
+	if err := (&cpuGroup{home: t.TempDir(), dir: t.TempDir()}).inheritRealTime(); err != nil {
+		t.Errorf("without cpu.rt_runtime_us: %v", err)
+	}
+}
