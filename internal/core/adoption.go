@@ -31,7 +31,7 @@ func (c *Core) ExpectAdoption(now time.Time, running []string, deadline time.Tim
 		g.awaited[strings.ToLower(name)] = name
 	}
 	c.grace = g
-	c.wakeBy(deadline, true)
+	c.wake.consider(deadline, true)
 }
 
 // Awaited lists, sorted, the services the grace period still waits for.

@@ -25,7 +25,7 @@ type Core struct {
 	stopping bool                       // the system is shutting down
 	blocked  map[string]bool            // services whose next raised control waits to be sent
 	grace    *grace                     // a restarted SCM waiting for hosts to come back
-	wake     time.Time                  // no deadline falls due before; zero: none known
+	wake     deadline                   // no deadline falls due before it; none known when zero
 
 	dependents map[string][]string // see dependedOn; nil when it must be made again
 

@@ -45,7 +45,7 @@ func (c *Core) failed(now time.Time, s *service, crash bool) []Action {
 	}
 	if act.Type != windows.SC_ACTION_NONE {
 		s.recovery = &pendingRecovery{action: act, due: now.Add(time.Duration(act.Delay) * time.Millisecond), count: s.failures}
-		c.wakeBy(s.recovery.due, true)
+		c.wake.consider(s.recovery.due, true)
 	}
 	return acts
 }

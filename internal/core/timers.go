@@ -128,14 +128,7 @@ func (s *service) killDeadline(t Timeouts) (time.Time, bool) {
 // nothing to do. Only a Tick looks at every service; an event costs the
 // services it touches, whatever their number.
 func (c *Core) NextDeadline() (time.Time, bool) {
-	return c.wake, !c.wake.IsZero()
-}
-
-// wakeBy notes that Tick may have something to do at t.
-func (c *Core) wakeBy(t time.Time, ok bool) {
-	if ok && (c.wake.IsZero() || t.Before(c.wake)) {
-		c.wake = t
-	}
+	return c.wake.at()
 }
 
 // retime notes the deadlines of s and of its host, after an event that
@@ -144,20 +137,21 @@ func (c *Core) retime(s *service) {
 	if s.proc != nil {
 		c.retimeProc(s.proc)
 	}
-	c.wakeBy(c.serviceDeadline(s))
+	c.wake.consider(c.serviceDeadline(s))
 }
 
 // retimeProc notes the deadlines of p and of the services it hosts.
 func (c *Core) retimeProc(p *process) {
-	c.wakeBy(c.procDeadline(p))
+	c.wake.consider(c.procDeadline(p))
 	for _, s := range p.services {
-		c.wakeBy(c.serviceDeadline(s))
+		c.wake.consider(c.serviceDeadline(s))
 	}
 }
 
 // rescan recomputes when Tick next has something to do.
 func (c *Core) rescan() {
-	c.wake, _ = c.soonest()
+	c.wake = deadline{}
+	c.wake.consider(c.soonest())
 }
 
 // soonest is the soonest deadline of every service and host.
@@ -172,7 +166,7 @@ func (c *Core) soonest() (time.Time, bool) {
 	for _, s := range c.services {
 		d.consider(c.serviceDeadline(s))
 	}
-	return d.t, !d.t.IsZero()
+	return d.at()
 }
 
 // procDeadline is when a host's slot, registration or idle time runs out.
@@ -188,7 +182,7 @@ func (c *Core) procDeadline(p *process) (time.Time, bool) {
 	case !p.idleSince.IsZero() && len(p.services) == 0:
 		d.consider(p.idleSince.Add(c.timeouts.WaitKill), true)
 	}
-	return d.t, !d.t.IsZero()
+	return d.at()
 }
 
 // serviceDeadline is when a service's recovery, control, raised control,
@@ -208,11 +202,13 @@ func (c *Core) serviceDeadline(s *service) (time.Time, bool) {
 	if t, ok := s.killDeadline(c.timeouts); ok && s.proc != nil && !s.proc.killed && s.proc.aloneWith(s) {
 		d.consider(t, true)
 	}
-	return d.t, !d.t.IsZero()
+	return d.at()
 }
 
 // deadline is the soonest of the times considered.
 type deadline struct{ t time.Time }
+
+func (d deadline) at() (time.Time, bool) { return d.t, !d.t.IsZero() }
 
 func (d *deadline) consider(t time.Time, ok bool) {
 	if ok && (d.t.IsZero() || t.Before(d.t)) {
