@@ -15,8 +15,7 @@ import (
 // stopped): a restarted scmd has nothing of it to wait for.
 func TestDroppedServiceLeavesRunningLog(t *testing.T) {
 	f := newFixture(t)
-	l := &recLauncher{ids: map[string]core.ProcID{}}
-	f.m.SetLauncher(l)
+	l := f.recLauncher()
 	dir := t.TempDir()
 	file, _, err := launch.OpenAdoptionFile(dir, t.Logf)
 	if err != nil {

@@ -26,6 +26,14 @@ func (l *recLauncher) Start(id core.ProcID, spec launch.Spec) {
 func (l *recLauncher) Send(core.ProcID, any)        {}
 func (l *recLauncher) Kill(core.ProcID)             {}
 func (l *recLauncher) StartTime(core.ProcID) uint64 { return 0 }
+
+// recLauncher gives the manager a launcher that records each launch.
+func (f *fixture) recLauncher() *recLauncher {
+	l := &recLauncher{ids: map[string]core.ProcID{}}
+	f.m.SetLauncher(l)
+	return l
+}
+
 func (l *recLauncher) id(name string) core.ProcID {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -61,8 +69,7 @@ func (l *recLauncher) n() int {
 // keeps 64): the boot asks whether it is hung rather than waiting to hear.
 func TestBootGoesOnPastAHungService(t *testing.T) {
 	f := newFixture(t)
-	l := &recLauncher{ids: map[string]core.ProcID{}}
-	f.m.SetLauncher(l)
+	l := f.recLauncher()
 	scm := f.scm(f.root)
 	names := []string{"a", "b"}
 	for i := 0; i < 70; i++ {

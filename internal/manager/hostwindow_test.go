@@ -14,8 +14,7 @@ import (
 // the order they came.
 func TestHostWindow(t *testing.T) {
 	f := newFixture(t)
-	l := &recLauncher{ids: map[string]core.ProcID{}}
-	f.m.SetLauncher(l)
+	l := f.recLauncher()
 	h := f.create(f.scm(f.root), "Svc", "")
 	id := f.startHost(l, h, "Svc", 4242)
 

@@ -31,8 +31,7 @@ func snapshotOf(t *testing.T, m *Manager, name string) metrics.Service {
 // give them.
 func TestMetricsSnapshotTimesStarts(t *testing.T) {
 	f := newFixture(t)
-	l := &recLauncher{ids: map[string]core.ProcID{}}
-	f.m.SetLauncher(l)
+	l := f.recLauncher()
 	scm := f.scm(f.root)
 	h := f.create(scm, "Svc", "")
 	// A driver is not a Win32 service: windows_exporter does not list it.
@@ -85,7 +84,7 @@ func TestMetricsSnapshotTimesStarts(t *testing.T) {
 // its SendStart when it joins a host already up.
 func TestMetricsCountRestarts(t *testing.T) {
 	f := newFixture(t)
-	f.m.SetLauncher(&recLauncher{ids: map[string]core.ProcID{}})
+	f.recLauncher()
 	scm := f.scm(f.root)
 	f.create(scm, "own", "")
 	f.create(scm, "shared", "")
