@@ -1,12 +1,8 @@
 package launch
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/openscm/scm/internal/core"
@@ -76,21 +72,6 @@ func (l *Launcher) reattach(conn *net.UnixConn, r Reattacher) {
 	if err != nil || !r.Reattach(uint32(cred.Pid), start, conn, re) {
 		conn.Close()
 	}
-}
-
-// StartTime is a process's start time in clock ticks since boot (field 22
-// of /proc/PID/stat): with the pid, it names one process for good.
-func StartTime(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 20 {
-		return 0, errors.New("short /proc stat")
-	}
-	return strconv.ParseUint(fields[19], 10, 64)
 }
 
 // Adopt takes over a host process this launcher did not start: its

@@ -93,7 +93,8 @@ type proc struct {
 	id     core.ProcID
 	pid    int
 	conn   *net.UnixConn
-	out    chan []byte
+	out    chan []byte // what the writer is to send: see Send
+	queued int         // messages in out not yet written; l.mu
 	cgroup string
 	start  uint64 // the process's start time, which its tokens bind it to
 	exited bool
@@ -240,10 +241,11 @@ func (l *Launcher) start(id core.ProcID, spec Spec) (*proc, uint32, windows.Errn
 	// collected, so its start time read here is its own.
 	p := &proc{id: id, conn: conn, out: make(chan []byte, 256), cgroup: cgroupDir, reaped: make(chan struct{})}
 	pid, err := l.reaper.Start(func() (int, error) {
+		before := bootTicks()
 		pid, err := l.forkExec(cgroupDir, attr, privs, func() (int, error) { return syscall.ForkExec(argv[0], argv, attr) })
 		if err == nil {
 			p.pid = pid
-			p.start, _ = StartTime(pid)
+			p.start, _ = startTimeOfChild(pid, before, bootTicks())
 		}
 		return pid, err
 	}, func(_ int, ws syscall.WaitStatus) { l.hostExited(p, ws) })
@@ -329,9 +331,14 @@ func (l *Launcher) read(p *proc) {
 	}
 }
 
+// write sends what Send could not send at once, in order.
 func (l *Launcher) write(p *proc) {
 	for b := range p.out {
-		if _, err := p.conn.Write(b); err != nil {
+		_, err := p.conn.Write(b)
+		l.mu.Lock()
+		p.queued--
+		l.mu.Unlock()
+		if err != nil {
 			return
 		}
 	}
@@ -348,8 +355,11 @@ func (l *Launcher) StartTime(id core.ProcID) uint64 {
 	return 0
 }
 
-// Send queues a message for a host. A host that lets its queue fill is not
-// reading: that is reported as a bad message, never waited for.
+// Send sends a message to a host, at once if its socket has room and
+// nothing is queued before it, else through its writer: the caller (the
+// supervisor's loop) never waits for a host, and a message sent at once
+// costs no hand-off to another goroutine. A host that lets its queue fill
+// is not reading: that is reported as a bad message, never waited for.
 func (l *Launcher) Send(id core.ProcID, msg any) {
 	b, err := protocol.Encode(msg)
 	l.mu.Lock()
@@ -362,11 +372,32 @@ func (l *Launcher) Send(id core.ProcID, msg any) {
 		go l.ev.BadMessage(id, err)
 		return
 	}
+	if p.queued == 0 && p.sendNow(b) {
+		return
+	}
 	select {
 	case p.out <- b:
+		p.queued++
 	default:
 		go l.ev.BadMessage(id, errors.New("the service process does not read its control channel"))
 	}
+}
+
+// sendNow writes b to the host's socket unless that would wait. A packet
+// socket takes a message whole or not at all. A host that is gone is left
+// to its reader, which reports its exit.
+func (p *proc) sendNow(b []byte) bool {
+	raw, err := p.conn.SyscallConn()
+	if err != nil {
+		return false
+	}
+	sent := false
+	raw.Write(func(fd uintptr) bool {
+		_, err := unix.Write(int(fd), b)
+		sent = err != unix.EAGAIN && err != unix.EINTR
+		return true // never wait here
+	})
+	return sent
 }
 
 // Kill ends a host and everything it started: its cgroup where it has one,
