@@ -2,7 +2,6 @@ package launch
 
 import (
 	"errors"
-	"os"
 	"syscall"
 	"time"
 )
@@ -74,16 +73,9 @@ func (l *Launcher) killContained(p *proc) {
 }
 
 // retire removes the group of a host that exited and was killed, once the
-// last of its processes is gone; nothing waits for it but Close. Most
-// hosts leave nothing behind, and their group goes at the first try; one
-// that is not empty is killed (Kill leaves that to here once the host has
-// exited), then removed.
+// last of its processes is gone; nothing waits for it but Close.
 func (l *Launcher) retire(group string) {
 	l.inBackground(func() {
-		if err := os.Remove(group); err == nil || errors.Is(err, os.ErrNotExist) {
-			return
-		}
-		l.cg.kill(group)
 		if !waitEmpty(group, retireTimeout) {
 			l.cg.kill(group)
 			waitEmpty(group, retireTimeout)

@@ -401,19 +401,15 @@ func (p *proc) sendNow(b []byte) bool {
 }
 
 // Kill ends a host and everything it started: its cgroup where it has one,
-// and its session's process group. The group of a host that has exited is
-// left to retire, which removes it, killing what is left in it first.
+// and its session's process group.
 func (l *Launcher) Kill(id core.ProcID) {
 	l.mu.Lock()
 	p := l.procs[id]
-	exited := p != nil && p.exited
 	l.mu.Unlock()
 	if p == nil {
 		return
 	}
-	if !exited || p.cgroup == "" {
-		l.killContained(p)
-	}
+	l.killContained(p)
 	syscall.Kill(-p.pid, syscall.SIGKILL)
 	l.mu.Lock()
 	defer l.mu.Unlock()
