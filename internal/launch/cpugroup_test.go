@@ -68,6 +68,9 @@ func TestServicesShareOneCPUGroup(t *testing.T) {
 		if got := cpuGroupOf(t, int(pid)); got != dir {
 			t.Errorf("forked %s: in cpu group %s, want %s", c.how, got, dir)
 		}
+		if got, want := l.StartTime(core.ProcID(i+1)), procStartTime(t, int(pid)); got != want {
+			t.Errorf("forked %s: start time %d, /proc says %d", c.how, got, want)
+		}
 		if c.how == "in real time" {
 			waitFIFO(t, int(pid))
 		}

@@ -385,19 +385,21 @@ func (l *Launcher) Send(id core.ProcID, msg any) {
 
 // sendNow writes b to the host's socket unless that would wait. A packet
 // socket takes a message whole or not at all. A host that is gone is left
-// to its reader, which reports its exit.
+// to its reader, which reports its exit; any other failure leaves b to
+// the writer, whose failing write stops it, as the host's filling queue
+// is then reported.
 func (p *proc) sendNow(b []byte) bool {
 	raw, err := p.conn.SyscallConn()
 	if err != nil {
 		return false
 	}
-	sent := false
+	done := false
 	raw.Write(func(fd uintptr) bool {
 		_, err := unix.Write(int(fd), b)
-		sent = err != unix.EAGAIN && err != unix.EINTR
+		done = err == nil || err == unix.EPIPE || err == unix.ECONNRESET
 		return true // never wait here
 	})
-	return sent
+	return done
 }
 
 // Kill ends a host and everything it started: its cgroup where it has one,

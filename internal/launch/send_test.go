@@ -112,8 +112,17 @@ func TestSendKeepsOrderPastAFullSocket(t *testing.T) {
 // full; Send never waits for it.
 func TestSendToAHostThatDoesNotRead(t *testing.T) {
 	l, h, _ := echoHost(t)
-	for i := uint32(1); i <= 2000; i++ {
-		l.Send(1, &protocol.Control{Seq: i, Service: "echo", Code: 4})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := uint32(1); i <= 2000; i++ {
+			l.Send(1, &protocol.Control{Seq: i, Service: "echo", Code: 4})
+		}
+	}()
+	select {
+	case <-sent:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Send waits for a host that does not read")
 	}
 	select {
 	case err := <-h.bad:
@@ -121,4 +130,25 @@ func TestSendToAHostThatDoesNotRead(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a host that reads nothing was not reported")
 	}
+}
+
+// The start time a launched host's tokens bind it to is the one /proc
+// gives it, whether it came from the clock around the fork or from /proc.
+func TestLaunchedStartTime(t *testing.T) {
+	l, _, _ := echoHost(t)
+	l.mu.Lock()
+	pid := l.procs[1].pid
+	l.mu.Unlock()
+	if got, want := l.StartTime(1), procStartTime(t, pid); got != want {
+		t.Fatalf("start time %d, /proc says %d", got, want)
+	}
+}
+
+func procStartTime(t *testing.T, pid int) uint64 {
+	t.Helper()
+	start, err := StartTime(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start
 }
