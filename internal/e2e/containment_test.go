@@ -7,12 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/openscm/scm/internal/launch"
 	"github.com/openscm/scm/windows/svc"
 	"github.com/openscm/scm/windows/svc/mgr"
 )
@@ -286,13 +288,21 @@ func cleanupGroups(t *testing.T, sock string) {
 }
 
 // removeSCMCgroupDirs removes the empty directories an scmd serving on sock
-// left: an scmd killed with SIGKILL cannot remove its own.
+// left: an scmd killed with SIGKILL cannot remove its own. The services'
+// CPU group, which every scmd on the machine shares, goes too if no
+// process is left in it.
 func removeSCMCgroupDirs(sock string) {
 	for _, dir := range subgroups(sock) {
 		os.Remove(dir)
 	}
 	for _, dir := range scmCgroupDirs(sock) {
 		os.Remove(dir)
+	}
+	own, _ := os.ReadFile("/proc/self/cgroup")
+	for _, h := range hierarchies() {
+		if rel, ok := h.groupIn(string(own)); ok && slices.Contains(h.controllers, "cpu") {
+			os.Remove(filepath.Join(h.mount, rel, launch.CPUGroupName))
+		}
 	}
 }
 
