@@ -79,32 +79,49 @@ func echoHost(t *testing.T) (*Launcher, heard, *os.File) {
 // while the writer is catching up.
 func TestSendKeepsOrderPastAFullSocket(t *testing.T) {
 	l, h, goAhead := echoHost(t)
-	const before, after = 300, 200 // more than the socket holds; within the queue
-	send := func(from, to uint32) {
-		for i := from; i <= to; i++ {
-			l.Send(1, &protocol.Control{Seq: i, Service: "echo", Code: 4})
+	seq := uint32(0)
+	send := func() {
+		seq++
+		l.Send(1, &protocol.Control{Seq: seq, Service: "echo", Code: 4})
+	}
+	queued := func() int {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.procs[1].queued
+	}
+	// Until the socket is full, whatever it holds; then some for the
+	// writer, and more while it catches up: never more than the queue
+	// holds, however large the socket.
+	for queued() == 0 {
+		if seq == 100000 {
+			t.Fatal("the socket never filled: the queue is not tested")
 		}
+		send()
 	}
-	send(1, before)
-	l.mu.Lock()
-	queued := l.procs[1].queued
-	l.mu.Unlock()
-	if queued == 0 {
-		t.Fatalf("all %d messages fitted in the socket: the queue is not tested", before)
+	for range 30 {
+		send()
 	}
-	goAhead.Close()
-	send(before+1, before+after)
-	for want := uint32(1); want <= before+after; want++ {
+	want := uint32(1)
+	next := func() {
 		select {
 		case m := <-h.messages:
 			if c, ok := m.(*protocol.Control); !ok || c.Seq != want {
 				t.Fatalf("message %d: got %#v", want, m)
 			}
+			want++
 		case err := <-h.bad:
 			t.Fatal(err)
 		case <-time.After(10 * time.Second):
 			t.Fatalf("message %d never came back", want)
 		}
+	}
+	goAhead.Close()
+	next() // the host is reading: the socket has room again
+	for range 150 {
+		send()
+	}
+	for want <= seq {
+		next()
 	}
 }
 
